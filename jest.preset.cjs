@@ -1,0 +1,23 @@
+// Shared jest settings: TypeScript through SWC, native ESM (run with --experimental-vm-modules).
+const path = require('node:path');
+module.exports = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleNameMapper: {
+    // Source imports use the NodeNext `.js` suffix; jest resolves the `.ts` file next to it.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^@flexmoe/(data|encoders|moe-core|trainer|export)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+  },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testTimeout: 120000,
+};
