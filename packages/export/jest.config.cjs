@@ -1,1 +1,15 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'export', rootDir: __dirname };
+const preset = require('../../jest.preset.cjs');
+const path = require('node:path');
+
+module.exports = {
+  ...preset,
+  displayName: 'export',
+  rootDir: __dirname,
+  // onnxruntime-node's outputs must pass instanceof checks in the test realm (see jest-environment.cjs).
+  testEnvironment: path.join(__dirname, 'jest-environment.cjs'),
+  moduleNameMapper: {
+    // light-my-request (fastify.inject) require()s the ESM-only cookie@2, which jest cannot load.
+    '^cookie$': path.join(__dirname, 'test-shims/cookie.cjs'),
+    ...preset.moduleNameMapper,
+  },
+};

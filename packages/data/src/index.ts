@@ -1,1 +1,29 @@
-export {};
+/** @flexmoe/data: dataset format, transforms, splits and the ADNI / MIMIC-IV / user-table builders. */
+export type * from './dataset/types.js';
+export { writeDataset, modalityFileName } from './dataset/write-dataset.js';
+export { readDataset } from './dataset/read-dataset.js';
+export { describeSourceFile } from './dataset/source-file.js';
+export { combinationKey, combinationOrder } from './dataset/combinations.js';
+export { validateContent, countContent } from './dataset/validate-content.js';
+export { TOOL_NAME, TOOL_VERSION } from './dataset/tool-version.js';
+export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } from './splits/make-splits.js';
+export * from './transforms/column-transform.js';
+export * from './transforms/modality-transform.js';
+export * from './transforms/transform-record.js';
+export { buildTablesDataset, resolveLetters, classNamesOf, readSplitsFile, type TablesDatasetOptions } from './tables/build-tables-dataset.js';
+export { readTable, readIds, requireColumn, checkNumericColumn, checkMostlyNumericColumns, isArrowPath, type LoadedTable } from './tables/read-table.js';
+export { buildAdniDataset, selectRows, type AdniDatasetOptions, type AdniBuildReport } from './adni/build-adni-dataset.js';
+export { loadAdniLabels, ADNI_CLASSES, type AdniLabelRule, type AdniLabels } from './adni/labels.js';
+export { loadClinicalRaw } from './adni/clinical.js';
+export { loadBiospecimenRaw, phaseRidKey, ptidMapFromApoe } from './adni/biospecimen.js';
+export { latestRowPerPatient, outerJoinPatients, type LatestRowOptions } from './adni/latest-row.js';
+export * from './adni/missing-codes.js';
+export { findAdniTables, ADNI_TABLES, type AdniTableName } from './adni/adni-files.js';
+export { generateAdniRaw, type AdniSynthOptions, type AdniSynthSummary } from './synth/adni.js';
+export { runDataCli, type DataCliIo } from './cli/run-data-cli.js';
+export { inspectSummary, formatInspect, type InspectSummary } from './cli/inspect.js';
+// DATA-SOURCES modules (genomic, image, MIMIC-IV, streaming CSV; each folder's index.ts is its public API).
+export * from './genomic/index.js';
+export * from './image/index.js';
+export * from './io/index.js';
+export * from './mimic/index.js';

@@ -1,1 +1,6 @@
-export {};
+/** @flexmoe/encoders: modality encoders (SPEC §2) — tabular patch embedding and the 3D CNN for volumes. */
+export { PatchEmbedding, type ModalityEncoder } from '@flexmoe/moe-core';
+export { Cnn3dEncoder, type Cnn3dEncoderOptions } from './cnn/cnn3d-encoder.js';
+export { cnn3dForward, cnn3dWeightShapes, convChannels, CNN_CONV_LAYERS, type Cnn3dShape, type Cnn3dWeights } from './cnn/cnn3d.js';
+export { encoderFor, type EncoderModality } from './encoder-for.js';
+export { registerAllGradients, gradientsRegistered } from './tfjs/register-gradients.js';

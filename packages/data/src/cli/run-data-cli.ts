@@ -1,0 +1,188 @@
+/**
+ * The `flexmoe-data` command line (also reused by the trainer's `flexmoe data …`):
+ * `synth adni|mimic`, `adni`, `mimic`, `tables`, `inspect`. Errors go to stderr with exit code 1 and
+ * nothing is written; `--json` prints a machine-readable summary on stdout.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { buildAdniDataset } from '../adni/build-adni-dataset.js';
+import { readDataset } from '../dataset/read-dataset.js';
+import { writeDataset } from '../dataset/write-dataset.js';
+import { TOOL_VERSION } from '../dataset/tool-version.js';
+import { generateAdniRaw } from '../synth/adni.js';
+import { buildTablesDataset } from '../tables/build-tables-dataset.js';
+import { runMimicBuild, runMimicSynth } from './mimic-commands.js';
+import { formatInspect, inspectSummary } from './inspect.js';
+import { createStepProgress, type StepProgress } from './progress.js';
+
+/** Where the CLI writes (defaults: the process streams). */
+export interface DataCliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+function parseSeed(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 0) throw new Error(`--seed must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function parseScale(v: string): number {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0 || x > 20) throw new Error(`--scale must be a number in (0, 20], got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function collectModality(v: string, list: { name: string; file: string }[]): { name: string; file: string }[] {
+  const eq = v.indexOf('=');
+  if (eq <= 0 || eq === v.length - 1) throw new Error(`--modality expects NAME=FILE, got ${JSON.stringify(v)}`);
+  return [...list, { name: v.slice(0, eq), file: v.slice(eq + 1) }];
+}
+
+/**
+ * Runs the data command line.
+ * @param argv arguments after the program name, e.g. `['inspect', 'DS', '--json']`
+ * @returns the exit code (0 success, 1 error)
+ */
+export async function runDataCli(argv: string[], io: DataCliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const out = (s: string): void => {
+    io.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  };
+  let progress: StepProgress | null = null;
+  const startProgress = (json: boolean, total: number): StepProgress => {
+    progress = createStepProgress(total, !json && io.stderr.isTTY === true, io.stderr);
+    return progress;
+  };
+  const program = new Command('flexmoe-data')
+    .description('Build Flex-MoE datasets (Apache Arrow) from ADNI, MIMIC-IV or your own tables')
+    .version(TOOL_VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('synth')
+    .description('write synthetic raw data in the ADNI (or MIMIC-IV) layout')
+    .argument('<kind>', 'adni or mimic')
+    .requiredOption('--out <dir>', 'raw output directory')
+    .option('--seed <n>', 'random seed', parseSeed, 0)
+    .option('--scale <f>', 'size factor (ADNI: 1.0 = 2,380 patients)', parseScale, 1)
+    .option('--json', 'print a JSON summary')
+    .action(async (kind: string, o: { out: string; seed: number; scale: number; json?: boolean }) => {
+      if (kind === 'adni') {
+        const p = startProgress(o.json === true, 7);
+        const s = await generateAdniRaw({ outDir: o.out, seed: o.seed, scale: o.scale, onStep: (x) => p.step(x) });
+        p.stop();
+        const { records: _r, labels: _l, ...summary } = s;
+        void _r;
+        void _l;
+        if (o.json) out(JSON.stringify(summary, null, 2));
+        else {
+          out(`wrote synthetic ADNI raw data to ${s.outDir}`);
+          out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
+          out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
+          out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
+        }
+      } else if (kind === 'mimic') {
+        const summary = await runMimicSynth({ outDir: o.out, seed: o.seed, scale: o.scale });
+        out(o.json ? JSON.stringify(summary, null, 2) : `wrote synthetic MIMIC-IV raw data to ${o.out}`);
+      } else {
+        throw new Error(`synth: unknown kind ${JSON.stringify(kind)} (expected adni or mimic)`);
+      }
+    });
+
+  program
+    .command('adni')
+    .description('build the ADNI dataset (modalities I, G, C, B) from a raw directory')
+    .requiredOption('--raw <dir>', 'raw ADNI directory (LONI tables, PLINK filesets, images)')
+    .requiredOption('--out <dir>', 'dataset directory to write')
+    .option('--seed <n>', 'split seed', parseSeed, 0)
+    .addOption(new Option('--label-rule <rule>', 'stable: exclude missing/changing diagnoses; last: keep the latest diagnosis').choices(['stable', 'last']).default('stable'))
+    .option('--ld-prune', 'LD-prune the genotypes with PLINK 1.9 (needs plink on PATH)')
+    .option('--json', 'print a JSON summary')
+    .action(async (o: { raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean; json?: boolean }) => {
+      const p = startProgress(o.json === true, 10);
+      const { content, report } = await buildAdniDataset({ rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune, onStep: (x) => p.step(x) });
+      p.step('writing');
+      const manifest = await writeDataset(o.out, content);
+      p.stop();
+      const droppedColumns = Object.fromEntries(Object.entries(report.droppedColumns).map(([k, v]) => [k, v.map((x) => `${x.column} (${x.reason})`)]));
+      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts, report: { ...report, droppedColumns } }, null, 2));
+      else {
+        out(`wrote ADNI dataset to ${o.out}`);
+        out(formatInspect(inspectSummary(manifest)));
+        out(`excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`);
+        if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
+      }
+    });
+
+  program
+    .command('mimic')
+    .description('build the MIMIC-IV dataset (modalities L, N, C) from a raw directory')
+    .requiredOption('--raw <dir>', 'raw MIMIC-IV directory')
+    .requiredOption('--out <dir>', 'dataset directory to write')
+    .option('--seed <n>', 'split seed', parseSeed, 0)
+    .option('--json', 'print a JSON summary')
+    .action(async (o: { raw: string; out: string; seed: number; json?: boolean }) => {
+      const manifest = await runMimicBuild({ rawDir: o.raw, outDir: o.out, seed: o.seed });
+      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts }, null, 2));
+      else {
+        out(`wrote MIMIC-IV dataset to ${o.out}`);
+        out(formatInspect(inspectSummary(manifest)));
+      }
+    });
+
+  program
+    .command('tables')
+    .description('build a dataset from your own tables (one CSV/Arrow table per modality, first column = id)')
+    .requiredOption('--modality <name=file>', 'a modality table, repeat in modality order', collectModality, [])
+    .option('--letters <letters>', 'one letter per modality (default: upper-cased first letters)')
+    .requiredOption('--labels <file>', 'labels table: id, label')
+    .option('--splits <file>', 'splits.json to use as is')
+    .option('--classes <names>', 'comma-separated known class names (a label outside them is an error)')
+    .option('--seed <n>', 'split seed', parseSeed, 0)
+    .requiredOption('--out <dir>', 'dataset directory to write')
+    .option('--json', 'print a JSON summary')
+    .action(async (o: { modality: { name: string; file: string }[]; letters?: string; labels: string; splits?: string; classes?: string; seed: number; out: string; json?: boolean }) => {
+      const p = startProgress(o.json === true, 2 * o.modality.length + 2);
+      const content = await buildTablesDataset({
+        modalities: o.modality,
+        letters: o.letters,
+        labelsFile: o.labels,
+        splitsFile: o.splits,
+        classes: o.classes?.split(',').map((c) => c.trim()),
+        seed: o.seed,
+        onStep: (x) => p.step(x),
+      });
+      p.step('writing');
+      const manifest = await writeDataset(o.out, content, { splitsGiven: content.splitsGiven });
+      p.stop();
+      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts }, null, 2));
+      else {
+        out(`wrote dataset to ${o.out}`);
+        out(formatInspect(inspectSummary(manifest)));
+      }
+    });
+
+  program
+    .command('inspect')
+    .description('check a dataset and print its counts per modality combination, features and labels')
+    .argument('<dataset>', 'dataset directory')
+    .option('--json', 'print a JSON summary')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const ds = await readDataset(dir);
+      const summary = inspectSummary(ds.manifest);
+      out(o.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    (progress as StepProgress | null)?.stop();
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : e.exitCode || 1;
+    }
+    io.stderr.write(`flexmoe-data: error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,15 @@
+/** Atomic small-file writes: a temporary sibling, then rename (nothing half-written). */
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+
+/** Writes `data` to `path` through a temporary sibling file and a rename. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new Error(`${path}: write failed: ${(err as Error).message}`);
+  }
+}

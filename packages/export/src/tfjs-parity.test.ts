@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel, type FlexMoEConfig } from '@flexmoe/moe-core';
+import { enumerateCombinations } from './combinations.js';
+import { exportOnnx } from './export-onnx.js';
+import type { GraphVariant } from './onnx/flexmoe-graph.js';
+import { Predictor } from './runtime/predictor.js';
+import { mulberry32, randomNamedWeights } from './testing/random-model.js';
+import { readDataset } from '@flexmoe/data';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { datasetInputs } from './export-run.js';
+import { FIXTURE_CONFIG, writeFixtureRun } from './testing/fixture-run.js';
+
+/**
+ * ONNX vs the TF.js FlexMoEModel (cpu backend, inference mode) on inputs covering every one of the
+ * 2^M − 1 combinations. Weights are re-drawn with O(1) scale so that pos_embed, experts and bank all matter.
+ */
+async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, seed: number): Promise<{ maxDiff: number; batch: number }> {
+  // Inference only: the constructor skips the gradient registration that training needs.
+  const model = new FlexMoEModel(config, { seed });
+  model.setNamedWeights(randomNamedWeights(config, seed + 100));
+  const M = config.modalities.length;
+  const masks = enumerateCombinations(M);
+  const perCombination = 3;
+  const B = masks.length * perCombination;
+  const rand = mulberry32(seed);
+  const observed = masks.flatMap((mask) => Array.from({ length: perCombination }, () => mask));
+  const dense = config.modalities.map((m) => Float32Array.from({ length: B * m.width }, () => rand() * 2 - 1));
+  const batch = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
+  const tfProbs = model.predict(batch).probabilities;
+  disposeBatch(batch);
+  const bytes = exportOnnx({ config, namedWeights: model.getNamedWeights() }, { variant });
+  model.dispose();
+  const predictor = await Predictor.load(bytes, { intraOpThreads: 1 });
+  const samples = observed.map((mask, b) => config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)));
+  const out = await predictor.run(samples);
+  await predictor.close();
+  expect(out.combination).toEqual(masks.flatMap((_, c) => Array.from({ length: perCombination }, () => c)));
+  let maxDiff = 0;
+  for (let i = 0; i < tfProbs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(tfProbs[i] - out.probabilities[i]));
+  return { maxDiff, batch: B };
+}
+
+const modalities = [
+  { name: 'image', letter: 'I', width: 9 },
+  { name: 'genomic', letter: 'G', width: 6 },
+  { name: 'clinical', letter: 'C', width: 4 },
+];
+
+describe('ONNX export vs the TF.js FlexMoEModel', () => {
+  const warn = console.warn;
+  beforeAll(async () => {
+    // tfjs-backend-cpu advertises tfjs-node once per process; keep test output clean.
+    console.warn = (...args: unknown[]) => {
+      if (!String(args[0]).includes('tfjs-node')) warn(...args);
+    };
+    await tf.setBackend('cpu');
+    await tf.ready();
+  });
+  afterAll(() => {
+    console.warn = warn;
+  });
+
+  test.each([
+    ['sparse', { moe: 'sparse' } as Partial<GraphVariant>],
+    ['dense', { moe: 'dense', linear: 'matmul' } as Partial<GraphVariant>],
+  ])('3 modalities, 2 layers, all 7 combinations (%s experts): probabilities within 1e-4', async (_name, variant) => {
+    const config = defaultConfig(modalities, { patches: 4, hidden: 8, heads: 2, experts: 8, topK: 2, layers: 2, classes: 3, dropout: 0.5 });
+    const { maxDiff, batch } = await compare(config, variant, 1);
+    expect(batch).toBe(21);
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  test('no-bank ablation, 2 modalities, top-1: probabilities within 1e-4', async () => {
+    const config = defaultConfig(modalities.slice(0, 2), { patches: 3, hidden: 4, heads: 1, experts: 3, topK: 1, layers: 1, classes: 2, ablation: 'no-bank' });
+    const { maxDiff } = await compare(config, {}, 2);
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  test('on a dataset (test and training splits, mixed combinations): probabilities within 1e-4', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'flexmoe-parity-'));
+    try {
+      const { datasetDir } = await writeFixtureRun(root);
+      const dataset = await readDataset(datasetDir);
+      const config = defaultConfig(FIXTURE_CONFIG.modalities, { ...FIXTURE_CONFIG, dropout: 0.5 });
+      const model = new FlexMoEModel(config, { seed: 4 });
+      model.setNamedWeights(randomNamedWeights(config, 44));
+      const rows = [...dataset.splitIndices.testing, ...dataset.splitIndices.training];
+      const M = config.modalities.length;
+      const observed = rows.map((i) => dataset.modalities.map((m) => m.observed[i] === 1));
+      expect(new Set(observed.map((o) => o.join())).size).toBe(3);
+      const dense = dataset.modalities.map((m) => {
+        const out = new Float32Array(rows.length * m.width);
+        rows.forEach((i, r) => out.set(m.features.subarray(i * m.width, (i + 1) * m.width), r * m.width));
+        return out;
+      });
+      const batch = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
+      const tfProbs = model.predict(batch).probabilities;
+      disposeBatch(batch);
+      const predictor = await Predictor.load(exportOnnx(model), { intraOpThreads: 1 });
+      const out = await predictor.run(datasetInputs(dataset, rows));
+      await predictor.close();
+      model.dispose();
+      expect(out.probabilities.length).toBe(rows.length * config.classes);
+      let maxDiff = 0;
+      for (let i = 0; i < tfProbs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(tfProbs[i] - out.probabilities[i]));
+      expect(maxDiff).toBeLessThan(1e-4);
+      expect(M).toBe(2);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,177 @@
+/** Largest supported number of modalities (the combination index fits comfortably; the bank stays small). */
+export const MAX_MODALITIES = 8;
+
+/** One non-empty subset of the modalities. */
+export interface Combination {
+  /** Combination index (SPEC §1): size descending, then `itertools.combinations` order. Full set = 0. */
+  index: number;
+  /** Letters in the given modality order, e.g. `"ICB"`. */
+  letters: string;
+  /** Number of modalities in the combination. */
+  size: number;
+  /** `mask[j]` is true iff modality `j` (in the given order) is in the combination. */
+  mask: boolean[];
+  /** Bit mask: bit `j` set iff modality `j` is present. */
+  bits: number;
+}
+
+/**
+ * The `2^M - 1` modality combinations of an ordered letter string (SPEC §1), with lookups in both
+ * directions. Queries may list letters in any order.
+ */
+export class CombinationTable {
+  readonly order: string;
+  readonly M: number;
+  readonly count: number;
+  private readonly combos: Combination[];
+  private readonly indexByBits: Int32Array;
+
+  constructor(order: string) {
+    if (typeof order !== 'string' || order.length === 0) {
+      throw new Error('CombinationTable: the modality order must be a non-empty string of letters (got an empty order)');
+    }
+    const letters = [...order];
+    if (letters.length > MAX_MODALITIES) {
+      throw new Error(`CombinationTable: at most ${MAX_MODALITIES} modalities are supported, got ${letters.length} ("${order}")`);
+    }
+    const seen = new Set<string>();
+    for (const l of letters) {
+      if (seen.has(l)) throw new Error(`CombinationTable: duplicate letter "${l}" in the modality order "${order}"`);
+      seen.add(l);
+    }
+    this.order = order;
+    this.M = letters.length;
+    this.count = (1 << this.M) - 1;
+    this.combos = [];
+    this.indexByBits = new Int32Array(1 << this.M).fill(-1);
+    for (let size = this.M; size >= 1; size--) {
+      for (const positions of combinationsOf(this.M, size)) {
+        let bits = 0;
+        for (const p of positions) bits |= 1 << p;
+        const index = this.combos.length;
+        this.combos.push({
+          index,
+          letters: positions.map((p) => letters[p]).join(''),
+          size,
+          mask: letters.map((_, j) => (bits & (1 << j)) !== 0),
+          bits,
+        });
+        this.indexByBits[bits] = index;
+      }
+    }
+  }
+
+  /** All combinations, ordered by index. */
+  all(): readonly Combination[] {
+    return this.combos;
+  }
+
+  /** The combination with this index. */
+  get(index: number): Combination {
+    if (!Number.isInteger(index) || index < 0 || index >= this.count) {
+      throw new Error(`CombinationTable(${this.order}): combination index ${index} is out of range 0..${this.count - 1}`);
+    }
+    return this.combos[index];
+  }
+
+  /** Index of a set of letters given in any order (`"BI"`). Throws on empty, unknown or repeated letters. */
+  indexOf(query: string): number {
+    return this.indexOfBits(this.bitsOf(query));
+  }
+
+  /** Index of a per-modality observed mask (length M). */
+  indexOfMask(mask: ArrayLike<boolean | number>): number {
+    if (mask.length !== this.M) {
+      throw new Error(`CombinationTable(${this.order}): observed mask has length ${mask.length}, expected ${this.M}`);
+    }
+    let bits = 0;
+    for (let j = 0; j < this.M; j++) if (mask[j]) bits |= 1 << j;
+    return this.indexOfBits(bits);
+  }
+
+  /** Index of a bit mask (bit j = modality j). */
+  indexOfBits(bits: number): number {
+    if (bits === 0) throw new Error(`CombinationTable(${this.order}): empty combination (a sample with no modality cannot be used)`);
+    if (!Number.isInteger(bits) || bits < 0 || bits >= 1 << this.M) {
+      throw new Error(`CombinationTable(${this.order}): bit mask ${bits} is out of range for ${this.M} modalities`);
+    }
+    return this.indexByBits[bits];
+  }
+
+  /** Letters of the modalities absent from combination `index`, in the given order. */
+  missing(index: number): string {
+    const c = this.get(index);
+    return [...this.order].filter((_, j) => !c.mask[j]).join('');
+  }
+
+  /** Positions (0..M-1) of the modalities absent from combination `index`. */
+  missingPositions(index: number): number[] {
+    const c = this.get(index);
+    const out: number[] = [];
+    for (let j = 0; j < this.M; j++) if (!c.mask[j]) out.push(j);
+    return out;
+  }
+
+  /** Whether modality position `m` is observed in combination `index`. */
+  has(index: number, m: number): boolean {
+    return this.get(index).mask[m];
+  }
+
+  private bitsOf(query: string): number {
+    if (typeof query !== 'string' || query.length === 0) {
+      throw new Error(`CombinationTable(${this.order}): empty combination (a sample with no modality cannot be used)`);
+    }
+    let bits = 0;
+    for (const l of query) {
+      const j = this.order.indexOf(l);
+      if (j < 0 || l.length !== 1) throw new Error(`CombinationTable(${this.order}): letter "${l}" in "${query}" is not one of the modalities "${this.order}"`);
+      if (bits & (1 << j)) throw new Error(`CombinationTable(${this.order}): letter "${l}" is repeated in "${query}"`);
+      bits |= 1 << j;
+    }
+    return bits;
+  }
+}
+
+/** Positions of every r-subset of 0..n-1, in `itertools.combinations` order. */
+function* combinationsOf(n: number, r: number): Generator<number[]> {
+  const idx = Array.from({ length: r }, (_, i) => i);
+  for (;;) {
+    yield idx.slice();
+    let i = r - 1;
+    while (i >= 0 && idx[i] === i + n - r) i--;
+    if (i < 0) return;
+    idx[i]++;
+    for (let j = i + 1; j < r; j++) idx[j] = idx[j - 1] + 1;
+  }
+}
+
+/**
+ * Combination index of every sample from its observed mask: either a flat `Uint8Array` of
+ * `[samples × M]` (non-zero = observed) or one boolean array per sample.
+ */
+export function combinationIndices(table: CombinationTable, observed: Uint8Array | boolean[][]): Int32Array {
+  if (observed instanceof Uint8Array) {
+    if (observed.length % table.M !== 0) {
+      throw new Error(`combinationIndices: observed mask length ${observed.length} is not a multiple of M = ${table.M}`);
+    }
+    const n = observed.length / table.M;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      try {
+        out[i] = table.indexOfMask(observed.subarray(i * table.M, (i + 1) * table.M));
+      } catch (e) {
+        throw new Error(`combinationIndices: sample ${i}: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+  const out = new Int32Array(observed.length);
+  observed.forEach((row, i) => {
+    try {
+      out[i] = table.indexOfMask(row);
+    } catch (e) {
+      throw new Error(`combinationIndices: sample ${i}: ${(e as Error).message}`);
+    }
+  });
+  return out;
+}

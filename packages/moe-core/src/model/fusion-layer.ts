@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SMoEWeights, runSMoE, type SMoEResult } from '../moe/sparse-moe.js';
+import type { Dispatch } from '../moe/experts.js';
+import { dense } from '../ops/fast-matmul.js';
+import type { NoiseSource, RandomSource } from '../random/random-source.js';
+import type { Ablation } from '../router/router-losses.js';
+import { attentionCore } from './attention.js';
+import { applyDropout, dropoutMask } from './dropout.js';
+import { layerNorm } from './layer-norm.js';
+import { uniformInit } from './patch-embedding.js';
+
+/** Per-call context of a fusion layer. */
+export interface FusionContext {
+  batch: number;
+  modalities: number;
+  patches: number;
+  training: boolean;
+  dropout: number;
+  random: RandomSource;
+  noise: NoiseSource;
+  /** `[B]` combination index per sample (for the router losses). */
+  combination: Int32Array;
+  ablation: Ablation;
+  dispatch: Dispatch;
+  topK: number;
+  /** Optional sink for intermediate values (tests, debugging). */
+  trace?: (name: string, value: tf.Tensor) => void;
+}
+
+/** Output of one fusion layer. */
+export interface FusionOutput {
+  x: tf.Tensor2D;
+  smoe: SMoEResult;
+  /** `[B·M·P]` call (block) index of each token row. */
+  tokenCall: Int32Array;
+  /** `[B·M·P]` combination of each token row. */
+  tokenCombination: Int32Array;
+}
+
+/**
+ * One fusion layer (SPEC §4): `x = x + Dropout(MHSA(LN1 x))`, then for every modality block
+ * `x_m = x_m + Dropout(SMoE(LN2 x_m, c))` with the SMoE and router shared by the blocks. Tokens are kept
+ * sample-major `[B·M·P, H]` (row `b·M·P + m·P + p`); the M SMoE calls are evaluated together and their
+ * router losses kept apart per block. Each call draws one `[B·P, E]` noise matrix, in block order.
+ */
+export class FusionLayer {
+  readonly ln1Gamma: tf.Variable;
+  readonly ln1Beta: tf.Variable;
+  readonly qKernel: tf.Variable;
+  readonly kvKernel: tf.Variable;
+  readonly outKernel: tf.Variable;
+  readonly outBias: tf.Variable;
+  readonly ln2Gamma: tf.Variable;
+  readonly ln2Beta: tf.Variable;
+  readonly smoe: SMoEWeights;
+
+  constructor(
+    readonly index: number,
+    readonly hidden: number,
+    readonly heads: number,
+    readonly experts: number,
+    random: RandomSource,
+  ) {
+    const bound = 1 / Math.sqrt(hidden);
+    this.ln1Gamma = tf.variable(tf.ones([hidden]));
+    this.ln1Beta = tf.variable(tf.zeros([hidden]));
+    this.qKernel = tf.variable(uniformInit(random, [hidden, hidden], bound));
+    this.kvKernel = tf.variable(uniformInit(random, [hidden, 2 * hidden], bound));
+    this.outKernel = tf.variable(uniformInit(random, [hidden, hidden], bound));
+    this.outBias = tf.variable(uniformInit(random, [hidden], bound));
+    this.ln2Gamma = tf.variable(tf.ones([hidden]));
+    this.ln2Beta = tf.variable(tf.zeros([hidden]));
+    this.smoe = new SMoEWeights(hidden, experts, random);
+  }
+
+  /** Weights by name (`layer{l}/…`, docs/architecture.md §1). */
+  namedWeights(): Map<string, tf.Variable> {
+    const p = `layer${this.index}/`;
+    return new Map<string, tf.Variable>([
+      [`${p}ln1_gamma`, this.ln1Gamma],
+      [`${p}ln1_beta`, this.ln1Beta],
+      [`${p}attn_q_kernel`, this.qKernel],
+      [`${p}attn_kv_kernel`, this.kvKernel],
+      [`${p}attn_out_kernel`, this.outKernel],
+      [`${p}attn_out_bias`, this.outBias],
+      [`${p}ln2_gamma`, this.ln2Gamma],
+      [`${p}ln2_beta`, this.ln2Beta],
+      [`${p}router_Wg`, this.smoe.wg],
+      [`${p}router_Wn`, this.smoe.wn],
+      [`${p}expert_W1`, this.smoe.w1],
+      [`${p}expert_b1`, this.smoe.b1],
+      [`${p}expert_W2`, this.smoe.w2],
+      [`${p}expert_b2`, this.smoe.b2],
+    ]);
+  }
+
+  /** Runs the layer on `x [B·M·P, H]`. */
+  forward(x: tf.Tensor2D, ctx: FusionContext): FusionOutput {
+    const { batch: B, modalities: M, patches: P, training } = ctx;
+    const H = this.hidden;
+    const N = M * P;
+    const rows = B * N;
+    const rate = ctx.dropout;
+    const trace = ctx.trace;
+    const name = (s: string) => `layer${this.index}/${s}`;
+
+    const h = layerNorm(x, this.ln1Gamma as tf.Tensor1D, this.ln1Beta as tf.Tensor1D);
+    trace?.(name('ln1'), h);
+    const q = dense(h, this.qKernel as tf.Tensor2D);
+    const kv = dense(h, this.kvKernel as tf.Tensor2D);
+    const probMask = dropoutMask(ctx.random, B * this.heads * N * N, rate, training);
+    const ctxOut = attentionCore(q, kv, { batch: B, tokens: N, heads: this.heads, hidden: H }, probMask);
+    let a = dense(ctxOut, this.outKernel as tf.Tensor2D, this.outBias as tf.Tensor1D);
+    a = applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training));
+    trace?.(name('attn'), a);
+    const x1 = tf.add(x, applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
+    trace?.(name('after_attention'), x1);
+
+    const h2 = layerNorm(x1, this.ln2Gamma as tf.Tensor1D, this.ln2Beta as tf.Tensor1D);
+    trace?.(name('smoe_input'), h2);
+    const tokenCall = new Int32Array(rows);
+    const tokenCombination = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      tokenCall[r] = Math.floor(r / P) % M;
+      tokenCombination[r] = ctx.combination[Math.floor(r / N)];
+    }
+    let noise: Float32Array | null = null;
+    if (training) {
+      const E = this.experts;
+      noise = new Float32Array(rows * E);
+      for (let m = 0; m < M; m++) {
+        const mat = ctx.noise.next([B * P, E]);
+        const data = mat.dataSync() as Float32Array;
+        mat.dispose();
+        for (let b = 0; b < B; b++) {
+          for (let p = 0; p < P; p++) {
+            const src = (b * P + p) * E;
+            noise.set(data.subarray(src, src + E), (b * N + m * P + p) * E);
+          }
+        }
+      }
+    }
+    const smoe = runSMoE(h2, this.smoe.router(), this.smoe.experts(), ctx.topK, {
+      noise,
+      groups: { calls: M, tokenCall, tokenCombination },
+      ablation: ctx.ablation,
+      dispatch: ctx.dispatch,
+    });
+    if (trace) {
+      trace(name('clean_logits'), smoe.clean);
+      trace(name('noisy_logits'), smoe.noisy);
+      trace(name('gates'), smoe.gates);
+      trace(name('load'), smoe.load);
+      trace(name('smoe_output'), smoe.output);
+      trace(name('g_balance'), smoe.losses.gBalance);
+      trace(name('s_ce'), smoe.losses.sCE);
+      trace(name('s_balance'), smoe.losses.sBalance);
+      trace(name('router_loss'), smoe.losses.total);
+    }
+    const out = tf.add(x1, applyDropout(smoe.output, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
+    trace?.(name('after_smoe'), out);
+    return { x: out, smoe, tokenCall, tokenCombination };
+  }
+
+  dispose(): void {
+    for (const v of this.namedWeights().values()) v.dispose();
+  }
+}

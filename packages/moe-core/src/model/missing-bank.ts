@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from '../ops/custom-op.js';
+import type { RandomSource } from '../random/random-source.js';
+
+/**
+ * Missing-modality bank (SPEC §3): `[rows, M, P, H]`, N(0,1) initialisation. `rows = 2^M − 1` (one entry per
+ * combination), or 1 with the `no-bank` ablation (one learned embedding per modality).
+ */
+export function createBank(random: RandomSource, rows: number, M: number, P: number, H: number): tf.Variable {
+  return tf.variable(random.normal([rows, M, P, H]));
+}
+
+/**
+ * Builds the token blocks `[B·M, P·H]` (row `b·M + m`) plus the positional embedding: row b of modality m is
+ * the encoder output if sample b observed m, else `bank[bankRow[b], m]`; then `pos_embed[m]` is added. A custom op with row copies in JS; its backward hands each encoder
+ * the gradient of its own rows and accumulates the bank gradient only into the used entries, so observed
+ * entries get exactly 0.
+ *
+ * @param encoded per modality `[n_m, P·H]` (null when no sample observed it)
+ * @param observedRow per (b, m): row in `encoded[m]`, or −1 when missing
+ * @param bankRow per sample: bank row used for its missing modalities
+ * @param posEmbed `[1, M·P, H]`
+ */
+export function assembleBlocks(
+  encoded: (tf.Tensor2D | null)[],
+  bank: tf.Tensor,
+  posEmbed: tf.Tensor,
+  observedRow: Int32Array,
+  bankRow: Int32Array,
+): tf.Tensor2D {
+  const M = encoded.length;
+  const B = bankRow.length;
+  const [bankRows, , P, H] = bank.shape as [number, number, number, number];
+  const width = P * H;
+  const present = encoded.map((e, m) => (e ? m : -1)).filter((m) => m >= 0);
+  const inputs: tf.Tensor[] = [...present.map((m) => encoded[m] as tf.Tensor2D), bank, posEmbed];
+  const op = customOp<tf.Tensor2D>((tensors) => {
+    const encData: (Float32Array | null)[] = new Array(M).fill(null);
+    present.forEach((m, i) => (encData[m] = tensors[i].dataSync() as Float32Array));
+    const bankData = tensors[present.length].dataSync() as Float32Array;
+    const pos = tensors[present.length + 1].dataSync() as Float32Array;
+    const out = new Float32Array(B * M * width);
+    for (let b = 0; b < B; b++) {
+      for (let m = 0; m < M; m++) {
+        const r = observedRow[b * M + m];
+        const dst = (b * M + m) * width;
+        if (r >= 0) {
+          const src = encData[m] as Float32Array;
+          out.set(src.subarray(r * width, (r + 1) * width), dst);
+        } else {
+          const src = (bankRow[b] * M + m) * width;
+          out.set(bankData.subarray(src, src + width), dst);
+        }
+        const po = m * width;
+        for (let c = 0; c < width; c++) out[dst + c] += pos[po + c];
+      }
+    }
+    return {
+      value: tf.tensor2d(out, [B * M, width]),
+      gradFunc: (dy) => {
+        const g = dy.dataSync() as Float32Array;
+        const dEnc = present.map((m) => new Float32Array((encoded[m] as tf.Tensor2D).shape[0] * width));
+        const dBank = new Float32Array(bankRows * M * width);
+        const dPos = new Float32Array(M * width);
+        for (let b = 0; b < B; b++) {
+          for (let m = 0; m < M; m++) {
+            const r = observedRow[b * M + m];
+            const src = (b * M + m) * width;
+            for (let c = 0; c < width; c++) dPos[m * width + c] += g[src + c];
+            if (r >= 0) {
+              dEnc[present.indexOf(m)].set(g.subarray(src, src + width), r * width);
+            } else {
+              const dst = (bankRow[b] * M + m) * width;
+              for (let c = 0; c < width; c++) dBank[dst + c] += g[src + c];
+            }
+          }
+        }
+        return [...present.map((m, i) => tf.tensor2d(dEnc[i], [(encoded[m] as tf.Tensor2D).shape[0], width])), tf.tensor(dBank, bank.shape), tf.tensor(dPos, posEmbed.shape)];
+      },
+    };
+  });
+  return op(...inputs);
+}

@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from '../ops/custom-op.js';
+import { denseBias } from '../ops/fast-matmul.js';
+import { gelu, geluForwardInPlace } from '../ops/gelu.js';
+import type { RoutingChoice } from '../router/noisy-top-k.js';
+
+/** Stacked expert weights (`[in, out]` per expert): `W1 [E,H,2H]`, `b1 [E,2H]`, `W2 [E,2H,H]`, `b2 [E,H]`. */
+export interface ExpertWeights {
+  w1: tf.Tensor3D;
+  b1: tf.Tensor2D;
+  w2: tf.Tensor3D;
+  b2: tf.Tensor2D;
+}
+
+/** How the (token, expert) pairs are evaluated. */
+export type Dispatch = 'sparse' | 'dense' | 'auto';
+
+/**
+ * Dense reference path: every expert on every token, combined with the gate matrix `G [rows, E]`.
+ * `Σ_e G[t,e] · (gelu(x_t·W1[e] + b1[e])·W2[e] + b2[e])`.
+ */
+export function denseExperts(x: tf.Tensor2D, g: tf.Tensor2D, w: ExpertWeights): tf.Tensor2D {
+  const [E, H, H2] = w.w1.shape;
+  let out: tf.Tensor2D | null = null;
+  for (let e = 0; e < E; e++) {
+    const w1 = tf.reshape(tf.slice(w.w1, [e, 0, 0], [1, H, H2]), [H, H2]) as tf.Tensor2D;
+    const b1 = tf.reshape(tf.slice(w.b1, [e, 0], [1, H2]), [H2]) as tf.Tensor1D;
+    const w2 = tf.reshape(tf.slice(w.w2, [e, 0, 0], [1, H2, H]), [H2, H]) as tf.Tensor2D;
+    const b2 = tf.reshape(tf.slice(w.b2, [e, 0], [1, H]), [H]) as tf.Tensor1D;
+    const y = denseBias(gelu(denseBias(x, w1, b1)) as tf.Tensor2D, w2, b2);
+    const term = tf.mul(y, tf.slice(g, [0, e], [g.shape[0], 1])) as tf.Tensor2D;
+    out = out ? (tf.add(out, term) as tf.Tensor2D) : term;
+  }
+  return out as tf.Tensor2D;
+}
+
+/** `src` block `[rows, cols]` starting at `offset`, transposed into `dst` (`[cols, rows]`) at `dstOffset`. */
+function transposeInto(src: Float32Array, offset: number, rows: number, cols: number, dst: Float32Array, dstOffset = 0): void {
+  for (let r = 0; r < rows; r++) {
+    const o = offset + r * cols;
+    for (let c = 0; c < cols; c++) dst[dstOffset + c * rows + r] = src[o + c];
+  }
+}
+
+/**
+ * Sparse dispatch: only the selected (token, expert) pairs are evaluated. The `rows·k` selections are
+ * grouped by expert in plain JS, each expert runs once on its rows with plain 2-D matmuls, and the
+ * gate-weighted outputs are added back per token. Cost scales with k, not E.
+ *
+ * One custom op with a hand-written backward. All data movement (row gathers, per-expert weight blocks,
+ * transposes, scatter-adds, bias sums) is done on typed arrays in JS: on wasm, tf.gather / Slice / SplitV
+ * and axis-0 sums are far slower than the copies (and tf.gather's gradient needs UnsortedSegmentSum, which
+ * wasm lacks). tf does the matmuls and the erf of the exact GELU.
+ */
+export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingChoice, w: ExpertWeights): tf.Tensor2D {
+  const [E, H, H2] = w.w1.shape;
+  const { rows: R, k } = choice;
+  const counts = new Int32Array(E);
+  for (let i = 0; i < R * k; i++) counts[choice.topkIndices[i]]++;
+  const offsets = new Int32Array(E + 1);
+  for (let e = 0; e < E; e++) offsets[e + 1] = offsets[e] + counts[e];
+  const pairToken = new Int32Array(R * k);
+  const pairPos = new Int32Array(R * k); // expert-sorted position of pair (t, j)
+  const fill = offsets.slice(0, E);
+  for (let t = 0; t < R; t++) {
+    for (let j = 0; j < k; j++) {
+      const pos = fill[choice.topkIndices[t * k + j]]++;
+      pairToken[pos] = t;
+      pairPos[t * k + j] = pos;
+    }
+  }
+  const active: number[] = [];
+  for (let e = 0; e < E; e++) if (counts[e] > 0) active.push(e);
+
+  const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
+    const xd = xIn.dataSync() as Float32Array;
+    const gd = gIn.dataSync() as Float32Array;
+    const w1d = w1In.dataSync() as Float32Array;
+    const b1d = b1In.dataSync() as Float32Array;
+    const w2d = w2In.dataSync() as Float32Array;
+    const b2d = b2In.dataSync() as Float32Array;
+    const ys = new Float32Array(R * k * H);
+    const xs = new Float32Array(R * k * H);
+    const hs = new Float32Array(R * k * H2); // GELU outputs, expert-sorted rows
+    const ds = new Float32Array(R * k * H2); // GELU derivatives
+    for (let pos = 0; pos < R * k; pos++) {
+      const t = pairToken[pos];
+      xs.set(xd.subarray(t * H, t * H + H), pos * H);
+    }
+    for (const e of active) {
+      const n = counts[e];
+      const o = offsets[e];
+      const a = tf.matMul(tf.tensor2d(xs.subarray(o * H, (o + n) * H), [n, H]), tf.tensor2d(w1d.subarray(e * H * H2, (e + 1) * H * H2), [H, H2]));
+      const hh = a.dataSync() as Float32Array;
+      geluForwardInPlace(hh, b1d, e * H2, H2, ds.subarray(o * H2, (o + n) * H2));
+      hs.set(hh, o * H2);
+      const y = tf.matMul(tf.tensor2d(hh, [n, H2]), tf.tensor2d(w2d.subarray(e * H2 * H, (e + 1) * H2 * H), [H2, H])).dataSync() as Float32Array;
+      for (let i = 0, c = 0; i < n * H; i++) {
+        ys[o * H + i] = y[i] + b2d[e * H + c];
+        if (++c === H) c = 0;
+      }
+    }
+    const out = new Float32Array(R * H);
+    for (let t = 0; t < R; t++) {
+      const dst = t * H;
+      for (let j = 0; j < k; j++) {
+        const gate = gd[t * E + choice.topkIndices[t * k + j]];
+        const src = pairPos[t * k + j] * H;
+        for (let c = 0; c < H; c++) out[dst + c] += gate * ys[src + c];
+      }
+    }
+    return {
+      value: tf.tensor2d(out, [R, H]),
+      gradFunc: (dy) => {
+        const dyd = dy.dataSync() as Float32Array;
+        const dg = new Float32Array(R * E);
+        const dys = new Float32Array(R * k * H);
+        for (let t = 0; t < R; t++) {
+          const src = t * H;
+          for (let j = 0; j < k; j++) {
+            const e = choice.topkIndices[t * k + j];
+            const gate = gd[t * E + e];
+            const pos = pairPos[t * k + j] * H;
+            let dot = 0;
+            for (let c = 0; c < H; c++) {
+              dot += dyd[src + c] * ys[pos + c];
+              dys[pos + c] = gate * dyd[src + c];
+            }
+            dg[t * E + e] = dot;
+          }
+        }
+        const dW1 = new Float32Array(E * H * H2);
+        const dB1 = new Float32Array(E * H2);
+        const dW2 = new Float32Array(E * H2 * H);
+        const dB2 = new Float32Array(E * H);
+        const dx = new Float32Array(R * H);
+        const w1T = new Float32Array(H2 * H);
+        const w2T = new Float32Array(H * H2);
+        const rowsT = new Float32Array(Math.max(...Array.from(counts)) * H2);
+        for (const e of active) {
+          const n = counts[e];
+          const o = offsets[e];
+          const dye = dys.subarray(o * H, (o + n) * H);
+          for (let i = 0, c = 0; i < n * H; i++) {
+            dB2[e * H + c] += dye[i];
+            if (++c === H) c = 0;
+          }
+          const dyeT = tf.tensor2d(dye, [n, H]);
+          transposeInto(hs, o * H2, n, H2, rowsT);
+          dW2.set(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H2), [H2, n]), dyeT).dataSync() as Float32Array, e * H2 * H);
+          transposeInto(w2d, e * H2 * H, H2, H, w2T);
+          const da = tf.matMul(dyeT, tf.tensor2d(w2T, [H, H2])).dataSync() as Float32Array;
+          const der = ds.subarray(o * H2, (o + n) * H2);
+          for (let i = 0, c = 0; i < n * H2; i++) {
+            da[i] *= der[i];
+            dB1[e * H2 + c] += da[i];
+            if (++c === H2) c = 0;
+          }
+          const daT = tf.tensor2d(da, [n, H2]);
+          transposeInto(xs, o * H, n, H, rowsT);
+          dW1.set(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H), [H, n]), daT).dataSync() as Float32Array, e * H * H2);
+          transposeInto(w1d, e * H * H2, H, H2, w1T);
+          const dxe = tf.matMul(daT, tf.tensor2d(w1T, [H2, H])).dataSync() as Float32Array;
+          for (let i = 0; i < n; i++) {
+            const t = pairToken[o + i];
+            const dst = t * H;
+            for (let c = 0; c < H; c++) dx[dst + c] += dxe[i * H + c];
+          }
+        }
+        return [
+          tf.tensor2d(dx, [R, H]),
+          tf.tensor2d(dg, [R, E]),
+          tf.tensor3d(dW1, [E, H, H2]),
+          tf.tensor2d(dB1, [E, H2]),
+          tf.tensor3d(dW2, [E, H2, H]),
+          tf.tensor2d(dB2, [E, H]),
+        ];
+      },
+    };
+  });
+  return op(x, g, w.w1, w.b1, w.w2, w.b2);
+}

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { uniformInit } from '../model/patch-embedding.js';
+import type { RandomSource } from '../random/random-source.js';
+import { estimateLoad } from '../router/load-estimator.js';
+import { routerLogits, selectTopK, topKGates, type RoutingChoice } from '../router/noisy-top-k.js';
+import { routerLosses, type Ablation, type RouterLossTerms, type TokenGroups } from '../router/router-losses.js';
+import { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './experts.js';
+
+/** Everything one SMoE evaluation produced (tensors live in the caller's scope). */
+export interface SMoEResult {
+  /** `[rows, H]`, Σ_j gate_j · expert_j(x) (no residual). */
+  output: tf.Tensor2D;
+  clean: tf.Tensor2D;
+  noisy: tf.Tensor2D;
+  /** Dense gates `[rows, E]`. */
+  gates: tf.Tensor2D;
+  /** Load `[rows, E]`. */
+  load: tf.Tensor2D;
+  choice: RoutingChoice;
+  losses: RouterLossTerms;
+}
+
+/** Options of one SMoE evaluation. */
+export interface SMoEOptions {
+  /** Router noise `[rows·E]` in row order (training), or null (inference). */
+  noise: Float32Array | null;
+  groups: TokenGroups;
+  ablation: Ablation;
+  dispatch: Dispatch;
+}
+
+/** Weights of the router (`Wg`, `Wn [H, E]`). */
+export interface RouterWeights {
+  wg: tf.Tensor2D;
+  wn: tf.Tensor2D;
+}
+
+/** Which path `auto` takes (measured on wasm, see docs/benchmarks.md): sparse unless k is close to E. */
+export function resolveDispatch(dispatch: Dispatch, k: number, experts: number): 'sparse' | 'dense' {
+  if (dispatch !== 'auto') return dispatch;
+  return 2 * k > experts ? 'dense' : 'sparse';
+}
+
+/**
+ * One (possibly multi-call) SMoE evaluation on `x [rows, H]`: noisy top-k router, experts, router losses.
+ * Rows of several calls may be evaluated together; `groups.tokenCall` keeps their losses apart.
+ */
+export function runSMoE(x: tf.Tensor2D, router: RouterWeights, experts: ExpertWeights, k: number, opts: SMoEOptions): SMoEResult {
+  const E = router.wg.shape[1];
+  const rows = x.shape[0];
+  const { clean, sigma, noisy } = routerLogits(x, router.wg, router.wn, opts.noise);
+  const choice = selectTopK(noisy.dataSync() as Float32Array, rows, E, k);
+  const gates = topKGates(noisy, choice);
+  const load = estimateLoad(clean, noisy, sigma, choice);
+  const losses = routerLosses(gates, load, noisy, choice, opts.groups, opts.ablation);
+  const output =
+    resolveDispatch(opts.dispatch, k, E) === 'sparse' ? sparseExperts(x, gates, choice, experts) : denseExperts(x, gates, experts);
+  return { output, clean, noisy, gates, load, choice, losses };
+}
+
+/** Trainable weights of one SMoE layer (router + stacked experts), initialised as the reference (SPEC §5). */
+export class SMoEWeights {
+  readonly wg: tf.Variable;
+  readonly wn: tf.Variable;
+  readonly w1: tf.Variable;
+  readonly b1: tf.Variable;
+  readonly w2: tf.Variable;
+  readonly b2: tf.Variable;
+
+  constructor(hidden: number, experts: number, random: RandomSource) {
+    const routerBound = 1 / Math.sqrt(experts);
+    this.wg = tf.variable(uniformInit(random, [hidden, experts], routerBound));
+    this.wn = tf.variable(uniformInit(random, [hidden, experts], routerBound));
+    // FastMoE kaiming_uniform on the 3-D stacked tensor: fan_in = in·out, so nearly silent experts.
+    const expertBound = 1 / Math.sqrt(hidden * 2 * hidden);
+    this.w1 = tf.variable(uniformInit(random, [experts, hidden, 2 * hidden], expertBound));
+    this.b1 = tf.variable(tf.zeros([experts, 2 * hidden]));
+    this.w2 = tf.variable(uniformInit(random, [experts, 2 * hidden, hidden], expertBound));
+    this.b2 = tf.variable(tf.zeros([experts, hidden]));
+  }
+
+  router(): RouterWeights {
+    return { wg: this.wg as tf.Tensor2D, wn: this.wn as tf.Tensor2D };
+  }
+
+  experts(): ExpertWeights {
+    return { w1: this.w1 as tf.Tensor3D, b1: this.b1 as tf.Tensor2D, w2: this.w2 as tf.Tensor3D, b2: this.b2 as tf.Tensor2D };
+  }
+}

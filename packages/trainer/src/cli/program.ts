@@ -1,0 +1,277 @@
+import { Command, Option } from 'commander';
+import { runDataCli } from '@flexmoe/data';
+import { registerAllGradients } from '@flexmoe/encoders';
+import { chooseBackend } from '../backend/choose-backend.js';
+import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
+import { writeReport } from '../report/write-report.js';
+import { evaluate } from '../run/evaluate.js';
+import { DEFAULT_TRAIN_OPTIONS, type SelectMetric, type TrainingAblation, type TrainOptions } from '../run/options.js';
+import { train } from '../run/train.js';
+import { formatSweepTable, sweep } from '../sweep/sweep.js';
+
+/** Where the CLI writes. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+function intArg(flag: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x)) throw new Error(`${flag}: expected an integer, got ${JSON.stringify(v)}`);
+    return x;
+  };
+}
+
+function numArg(flag: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new Error(`${flag}: expected a number, got ${JSON.stringify(v)}`);
+    return x;
+  };
+}
+
+function intList(flag: string) {
+  return (v: string): number[] => v.split(',').map((s) => intArg(flag)(s.trim()));
+}
+
+function letterList(v: string): string[] {
+  return v.includes(',') ? v.split(',').map((s) => s.trim()) : [...v.trim()];
+}
+
+/** Flags shared by `train` and `sweep` (defaults = paper ADNI settings). */
+function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
+  const d = DEFAULT_TRAIN_OPTIONS;
+  cmd
+    .requiredOption('--data <dir>', 'dataset directory (flexmoe data …)')
+    .requiredOption('--out <dir>', withGrid ? 'directory for the grid of runs' : 'run directory to write')
+    .option('--modalities <letters>', 'modality subset, e.g. I,G (one model per subset, end to end); default all', letterList)
+    .option('--epochs <n>', 'epochs', intArg('--epochs'), d.epochs)
+    .option('--warmup <n>', 'epochs in curriculum order before shuffling', intArg('--warmup'), d.warmup)
+    .option('--seeds <list>', 'seeds, comma-separated (mean ± std over them)', intList('--seeds'), d.seeds)
+    .option('--batch-size <n>', 'training batch size', intArg('--batch-size'), d.batchSize)
+    .option('--lr <x>', 'Adam learning rate', numArg('--lr'), d.lr)
+    .option('--hidden <n>', 'token width H', intArg('--hidden'), d.hidden)
+    .option('--heads <n>', 'attention heads', intArg('--heads'), d.heads)
+    .option('--patches <n>', 'tokens per modality P', intArg('--patches'), d.patches)
+    .option('--dropout <x>', 'dropout rate', numArg('--dropout'), d.dropout)
+    .option('--router-loss-weight <x>', 'λ, weight of the router losses', numArg('--router-loss-weight'), d.routerLossWeight)
+    .addOption(new Option('--ablation <name>', 'paper Table 3 ablation').choices(['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending']).default(d.ablation))
+    .addOption(new Option('--select-metric <m>', 'validation metric that picks the kept epoch').choices(['accuracy', 'auc', 'macroF1']).default(d.selectMetric))
+    .option('--class-weights <w>', 'none | balanced | w0,w1,…', d.classWeights)
+    .option('--full-only', 'train on full-modality patients only (paper baseline)', false)
+    .option('--eval-batch-size <n>', 'inference batch size', intArg('--eval-batch-size'), d.evalBatchSize)
+    .addOption(new Option('--dispatch <path>', 'expert evaluation path').choices(['auto', 'sparse', 'dense']).default(d.dispatch))
+    .option('--no-progress', 'no progress bar');
+  if (withGrid) {
+    cmd
+      .option('--experts <list>', 'experts E, comma-separated', intList('--experts'), [8, 16, 32])
+      .option('--top-k <list>', 'top-k, comma-separated', intList('--top-k'), [2, 4])
+      .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
+      .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1);
+  } else {
+    cmd
+      .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
+      .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
+      .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
+      .option('--resume', 'continue the run in --out from its checkpoints', false)
+      .option('--json <file>', 'also write the metrics JSON here');
+  }
+  return cmd;
+}
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  modalities?: string[];
+  epochs: number;
+  warmup: number;
+  seeds: number[];
+  batchSize: number;
+  lr: number;
+  hidden: number;
+  heads: number;
+  patches: number;
+  dropout: number;
+  routerLossWeight: number;
+  ablation: TrainingAblation;
+  selectMetric: SelectMetric;
+  classWeights: string;
+  fullOnly: boolean;
+  evalBatchSize: number;
+  dispatch: 'auto' | 'sparse' | 'dense';
+  progress: boolean;
+  experts?: number;
+  topK: number;
+  layers: number;
+  resume: boolean;
+  json?: string;
+}
+
+/** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
+async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
+  const tf = await import('@tensorflow/tfjs-core');
+  // Silences tfjs' "install the node backend" banner; the chooser already says which backend runs.
+  tf.enableProdMode();
+  const chosen = await chooseBackend({ log: (l) => io.stderr.write(`${l}\n`) });
+  if (needGradients) await registerAllGradients();
+  return chosen.name;
+}
+
+/** Optional commands contributed by @flexmoe/export (`export`, `predict`, `serve`). */
+export type CommandRegistrar = (program: Command) => void;
+
+/**
+ * Builds the `flexmoe` command line. `registerExtra` adds commands from other packages
+ * (@flexmoe/export's `export`, `predict`, `serve`).
+ */
+export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []): Command {
+  const program = new Command('flexmoe')
+    .description('Flex-MoE: multimodal learning with arbitrary missing modalities (train, evaluate, sweep, report, data)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  addTrainingFlags(program.command('train').description('train Flex-MoE on a dataset (one model per seed) and write a run directory'), false).action(
+    async (o: TrainFlags) => {
+      const backend = await setUpTf(io, true);
+      const options: Partial<TrainOptions> & { data: string; out: string } = {
+        data: o.data,
+        out: o.out,
+        modalities: o.modalities,
+        epochs: o.epochs,
+        warmup: o.warmup,
+        seeds: o.seeds,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        hidden: o.hidden,
+        heads: o.heads,
+        experts: o.experts,
+        topK: o.topK,
+        layers: o.layers,
+        patches: o.patches,
+        dropout: o.dropout,
+        routerLossWeight: o.routerLossWeight,
+        ablation: o.ablation,
+        selectMetric: o.selectMetric,
+        classWeights: o.classWeights,
+        fullOnly: o.fullOnly,
+        resume: o.resume,
+        json: o.json,
+        evalBatchSize: o.evalBatchSize,
+        dispatch: o.dispatch,
+      };
+      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
+      const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
+      io.stdout.write(
+        `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
+          `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
+      );
+    },
+  );
+
+  program
+    .command('evaluate')
+    .description('evaluate a trained run on a dataset split, optionally with modalities withheld')
+    .requiredOption('--run <dir>', 'run directory')
+    .requiredOption('--data <dir>', 'dataset directory')
+    .option('--withhold <letters>', 'modalities treated as missing at inference, e.g. IG')
+    .option('--seed <n>', 'evaluate seed-<n>/best instead of best/', intArg('--seed'))
+    .addOption(new Option('--split <name>', 'split').choices(['testing', 'validation', 'training']).default('testing'))
+    .option('--json <file>', 'write the result as JSON')
+    .action(async (o: { run: string; data: string; withhold?: string; seed?: number; split: 'testing' | 'validation' | 'training'; json?: string }) => {
+      await setUpTf(io, false);
+      const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
+      if (o.json) writeJsonAtomic(o.json, r);
+      const lines = [
+        `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
+        `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
+        'combination      n  accuracy  macro-F1',
+        ...Object.entries(r.perCombination).map(
+          ([k, v]) => `${k.padEnd(12)} ${String(v.n).padStart(5)}  ${(v.accuracy * 100).toFixed(2).padStart(8)}  ${(v.macroF1 * 100).toFixed(2).padStart(8)}`,
+        ),
+      ];
+      if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');
+      io.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
+    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; parallel: number }) => {
+      const passthrough: string[] = [
+        ...(o.modalities ? ['--modalities', o.modalities.join(',')] : []),
+        '--epochs', String(o.epochs),
+        '--warmup', String(o.warmup),
+        '--seeds', o.seeds.join(','),
+        '--batch-size', String(o.batchSize),
+        '--lr', String(o.lr),
+        '--hidden', String(o.hidden),
+        '--heads', String(o.heads),
+        '--patches', String(o.patches),
+        '--dropout', String(o.dropout),
+        '--router-loss-weight', String(o.routerLossWeight),
+        '--ablation', o.ablation,
+        '--select-metric', o.selectMetric,
+        '--class-weights', o.classWeights,
+        '--eval-batch-size', String(o.evalBatchSize),
+        '--dispatch', o.dispatch,
+        '--no-progress',
+        ...(o.fullOnly ? ['--full-only'] : []),
+      ];
+      const rows = await sweep({
+        data: o.data,
+        out: o.out,
+        experts: o.experts,
+        topK: o.topK,
+        layers: o.layers,
+        parallel: o.parallel,
+        trainArgs: passthrough,
+        cliPath: process.argv[1],
+        log: (l) => io.stderr.write(`${l}\n`),
+      });
+      io.stdout.write(`${formatSweepTable(rows)}\n(also in ${o.out}/sweep.json)\n`);
+    },
+  );
+
+  program
+    .command('report')
+    .description('write one self-contained HTML page for a run (curves, Figure 4/5, per-combination table, confusion, ROC)')
+    .requiredOption('--run <dir>', 'run directory')
+    .requiredOption('--out <file>', 'HTML file to write')
+    .action((o: { run: string; out: string }) => {
+      writeReport(o.run, o.out);
+      io.stdout.write(`wrote ${o.out}\n`);
+    });
+
+  program
+    .command('data')
+    .description('build or inspect datasets (same as flexmoe-data: synth, adni, mimic, tables, inspect)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'flexmoe-data arguments')
+    .action(async (args: string[]) => {
+      const code = await runDataCli(args, io);
+      if (code !== 0) throw Object.assign(new Error('data command failed'), { exitCode: code, reported: true });
+    });
+
+  for (const register of registerExtra) register(program);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script), returning the exit code. Errors are printed as one
+ * line on stderr (no stack trace).
+ */
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, registerExtra: CommandRegistrar[] = []): Promise<number> {
+  const program = buildProgram(io, registerExtra);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string; reported?: boolean };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 1;
+    if (!e.reported) io.stderr.write(`flexmoe: ${e.message ?? String(err)}\n`);
+    return e.exitCode ?? 1;
+  }
+}

@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
+import type { MeanStd } from '../metrics/classification.js';
+import type { RunFile } from '../run/train.js';
+
+/** Options of {@link sweep}. */
+export interface SweepOptions {
+  data: string;
+  /** Directory for the grid's runs, logs, `sweep.json`. */
+  out: string;
+  experts: number[];
+  topK: number[];
+  layers: number[];
+  /** Children running at once. */
+  parallel: number;
+  /** Extra `flexmoe train` flags for every point (e.g. `--epochs 5 --seeds 0,1`). */
+  trainArgs: string[];
+  /** Script that runs the flexmoe CLI (`dist/cli/main.js`), started with the current Node. */
+  cliPath: string;
+  /** Node flags for the children (default: the current process's execArgv). */
+  nodeArgs?: string[];
+  log?: (line: string) => void;
+}
+
+/** One grid point. */
+export interface SweepRow {
+  name: string;
+  experts: number;
+  topK: number;
+  layers: number;
+  status: 'ok' | 'failed' | 'skipped' | 'reused';
+  reason?: string;
+  accuracy?: MeanStd;
+  macroF1?: MeanStd;
+  auc?: MeanStd;
+  trainSamplesPerSecond?: number;
+  msPerStep?: number;
+  parameters?: number;
+  seconds?: number;
+}
+
+function pointName(e: number, k: number, l: number): string {
+  return `e${e}-k${k}-l${l}`;
+}
+
+function readComplete(runDir: string): RunFile | null {
+  const p = join(runDir, 'run.json');
+  if (!existsSync(p)) return null;
+  const run = JSON.parse(readFileSync(p, 'utf8')) as RunFile;
+  return run.status === 'complete' && run.metrics ? run : null;
+}
+
+function fillFromRun(row: SweepRow, run: RunFile): void {
+  const m = run.metrics!;
+  row.accuracy = m.test.accuracy;
+  row.macroF1 = m.test.macroF1;
+  row.auc = m.test.auc;
+  row.trainSamplesPerSecond = m.throughput.trainSamplesPerSecond;
+  row.msPerStep = m.throughput.msPerStep;
+  row.parameters = m.parameters;
+}
+
+/**
+ * Runs a grid of experts × top-k × layers (paper Figure 6) as separate `flexmoe train` child processes,
+ * at most `parallel` at once, and tabulates their test metrics. Points already complete in `out` are
+ * reused; points with k > E are skipped.
+ */
+export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const rows: SweepRow[] = [];
+  for (const e of options.experts) for (const k of options.topK) for (const l of options.layers) rows.push({ name: pointName(e, k, l), experts: e, topK: k, layers: l, status: 'ok' });
+  const queue: SweepRow[] = [];
+  for (const row of rows) {
+    if (row.topK > row.experts) {
+      row.status = 'skipped';
+      row.reason = `top-k ${row.topK} > experts ${row.experts}`;
+      continue;
+    }
+    const done = readComplete(join(out, row.name));
+    if (done) {
+      row.status = 'reused';
+      fillFromRun(row, done);
+      continue;
+    }
+    queue.push(row);
+  }
+  const runOne = (row: SweepRow): Promise<void> =>
+    new Promise((resolveRun) => {
+      const runDir = join(out, row.name);
+      const args = [
+        ...(options.nodeArgs ?? process.execArgv),
+        options.cliPath,
+        'train',
+        '--data',
+        resolve(options.data),
+        '--out',
+        runDir,
+        '--experts',
+        String(row.experts),
+        '--top-k',
+        String(row.topK),
+        '--layers',
+        String(row.layers),
+        ...(existsSync(join(runDir, 'run.json')) ? ['--resume'] : []),
+        ...options.trainArgs,
+      ];
+      const logFile = createWriteStream(join(out, `${row.name}.log`));
+      const t0 = performance.now();
+      log(`[sweep] start ${row.name}`);
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      let tail = '';
+      const keep = (chunk: Buffer): void => {
+        logFile.write(chunk);
+        tail = (tail + chunk.toString('utf8')).slice(-2000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.on('close', (code) => {
+        logFile.end();
+        row.seconds = (performance.now() - t0) / 1000;
+        const run = code === 0 ? readComplete(runDir) : null;
+        if (run) fillFromRun(row, run);
+        else {
+          row.status = 'failed';
+          const lines = tail.trim().split('\n');
+          row.reason = `exit code ${code}: ${lines[lines.length - 1] ?? ''}`;
+        }
+        log(`[sweep] ${row.name}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`);
+        resolveRun();
+      });
+    });
+  let next = 0;
+  const workers = Array.from({ length: Math.min(options.parallel, queue.length) }, async () => {
+    while (next < queue.length) {
+      const row = queue[next++];
+      await runOne(row);
+    }
+  });
+  await Promise.all(workers);
+  writeJsonAtomic(join(out, 'sweep.json'), { data: resolve(options.data), trainArgs: options.trainArgs, rows });
+  return rows;
+}
+
+/** A plain-text table of the grid (percentages as mean ± std). */
+export function formatSweepTable(rows: SweepRow[]): string {
+  const pct = (m?: MeanStd): string => (m ? `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}` : '-');
+  const header = ['point', 'experts', 'top-k', 'layers', 'status', 'test acc %', 'macro-F1 %', 'AUC %', 'samples/s', 'params'];
+  const body = rows.map((r) => [
+    r.name,
+    String(r.experts),
+    String(r.topK),
+    String(r.layers),
+    r.status + (r.reason ? ` (${r.reason})` : ''),
+    pct(r.accuracy),
+    pct(r.macroF1),
+    pct(r.auc),
+    r.trainSamplesPerSecond === undefined ? '-' : r.trainSamplesPerSecond.toFixed(1),
+    r.parameters === undefined ? '-' : String(r.parameters),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

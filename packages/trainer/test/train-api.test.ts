@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerAllGradients } from '@flexmoe/encoders';
+import { train } from '../src/run/train.js';
+import type { RunFile } from '../src/run/train.js';
+import { makeTinyAdniDataset } from './support/fixtures.js';
+
+const tiny = { hidden: 8, patches: 4, heads: 2, topK: 2, epochs: 2, warmup: 1, seeds: [0] };
+const quiet = { progress: false, log: (): void => undefined };
+
+/** Metrics without wall-clock fields. */
+function timeless(m: Awaited<ReturnType<typeof train>>['metrics']): unknown {
+  const { throughput: _t, seeds, ...rest } = m;
+  void _t;
+  return { ...rest, seeds: seeds.map(({ throughput: _x, ...s }) => s) };
+}
+
+describe('train() API', () => {
+  let root = '';
+  let ds = '';
+  beforeAll(async () => {
+    await registerAllGradients();
+    await tf.setBackend('wasm');
+    ({ root, ds } = await makeTinyAdniDataset());
+  });
+
+  it('is deterministic with a seed on one backend: two runs give identical metrics and weights', async () => {
+    const a = await train({ data: ds, out: join(root, 'a'), ...tiny }, quiet);
+    const b = await train({ data: ds, out: join(root, 'b'), ...tiny }, quiet);
+    expect(timeless(b.metrics)).toEqual(timeless(a.metrics));
+    expect(readFileSync(join(root, 'b', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin')))).toBe(true);
+    const c = await train({ data: ds, out: join(root, 'c'), ...tiny, seeds: [5] }, quiet);
+    expect(readFileSync(join(root, 'c', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin')))).toBe(false);
+    expect(c.metrics.seeds[0].seed).toBe(5);
+  }, 120000);
+
+  it('restricts a run to a modality subset end to end, and full-only / ablations reach the model config', async () => {
+    const ig = await train({ data: ds, out: join(root, 'ig'), ...tiny, modalities: ['G', 'I'] }, quiet);
+    expect(ig.metrics.config.modalities.map((m) => m.letter)).toEqual(['I', 'G']); // dataset order
+    expect(ig.metrics.config.experts).toBe(16);
+    const run = JSON.parse(readFileSync(join(root, 'ig', 'run.json'), 'utf8')) as RunFile;
+    expect(run.dropped.training).toBeGreaterThan(0); // patients with neither I nor G
+    const model = JSON.parse(readFileSync(join(root, 'ig', 'best', 'model.json'), 'utf8'));
+    expect(model.weights.map((w: { name: string }) => w.name).filter((n: string) => n.startsWith('encoder'))).toEqual([
+      'encoder0/patch_kernel',
+      'encoder0/patch_bias',
+      'encoder1/patch_kernel',
+      'encoder1/patch_bias',
+    ]);
+    expect(model.weights.find((w: { name: string }) => w.name === 'bank').shape).toEqual([3, 2, 4, 8]);
+
+    const full = await train({ data: ds, out: join(root, 'full'), ...tiny, fullOnly: true, ablation: 'no-bank', classWeights: 'balanced' }, quiet);
+    const fullRun = JSON.parse(readFileSync(join(root, 'full', 'run.json'), 'utf8')) as RunFile;
+    expect(fullRun.dropped.notFullModality).toBeGreaterThan(0);
+    expect(full.metrics.config.ablation).toBe('no-bank');
+    expect(full.metrics.config.classWeights).toHaveLength(3);
+    const order = await train({ data: ds, out: join(root, 'asc'), ...tiny, ablation: 'order-ascending' }, quiet);
+    expect(order.metrics.config.ablation).toBe('none');
+    expect(order.metrics.config.training.ablation).toBe('order-ascending');
+    await expect(train({ data: ds, out: join(root, 'asc'), ...tiny }, quiet)).rejects.toThrow(/already exists and is not empty: pass --resume/);
+    await expect(train({ data: ds, out: join(root, 'bad'), ...tiny, modalities: ['X'] }, quiet)).rejects.toThrow(/'X' is not a modality of dataset/);
+  }, 180000);
+});

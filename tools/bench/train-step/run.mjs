@@ -1,0 +1,104 @@
+// Training-step benchmark of @flexmoe/moe-core (forward + backward + Adam) on the ADNI-sized model.
+// Usage: npm run build && node tools/bench/train-step/run.mjs [--backends wasm,cpu] [--batches 8,64]
+//        [--dispatch sparse,dense] [--steps 5] [--warmup 2] [--profile]
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { FlexMoEModel, SeededRandom, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const backends = opt('backends', 'wasm,cpu').split(',');
+const batches = opt('batches', '8,64').split(',').map(Number);
+const dispatches = opt('dispatch', 'sparse,dense').split(',');
+const steps = Number(opt('steps', '5'));
+const warmup = Number(opt('warmup', '2'));
+const profile = args.includes('--profile');
+
+const modalities = [
+  { name: 'image', letter: 'I', width: 500 },
+  { name: 'genomic', letter: 'G', width: 2000 },
+  { name: 'clinical', letter: 'C', width: 300 },
+  { name: 'biospecimen', letter: 'B', width: 20 },
+];
+
+function randomBatch(model, B, rng) {
+  const M = modalities.length;
+  const observed = new Uint8Array(B * M);
+  for (let b = 0; b < B; b++) {
+    // Half the samples full, the rest a random non-empty subset (as in ADNI's mix).
+    let any = false;
+    for (let m = 0; m < M; m++) {
+      observed[b * M + m] = b % 2 === 0 || rng.nextFloat() < 0.5 ? 1 : 0;
+      any ||= observed[b * M + m] === 1;
+    }
+    if (!any) observed[b * M] = 1;
+  }
+  const dense = modalities.map((m) => rng.normalArray(B * m.width));
+  const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
+  return { batch: buildBatch(model.table, modalities.map((m) => m.width), dense, observed), labels };
+}
+
+await registerAllGradients();
+const results = [];
+for (const backend of backends) {
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error('setBackend returned false');
+    await tf.ready();
+  } catch (e) {
+    console.log(`${backend}: unavailable (${e.message})`);
+    continue;
+  }
+  for (const B of batches) {
+    for (const dispatch of dispatches) {
+      const config = defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch });
+      const model = new FlexMoEModel(config, { seed: 0 });
+      const rng = new SeededRandom(123);
+      const optimizer = tf.train.adam(1e-4);
+      const { batch, labels } = randomBatch(model, B, rng);
+      const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
+      for (let i = 0; i < warmup; i++) model.trainStep(batch, labels, optimizer);
+      const before = tf.memory().numTensors;
+      let prof = null;
+      const times = [];
+      const cpu = [];
+      if (profile) {
+        const t0 = performance.now();
+        prof = await tf.profile(() => { model.trainStep(batch, labels, optimizer); });
+        times.push(performance.now() - t0);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const c0 = process.cpuUsage();
+          model.trainStep(batch, labels, optimizer);
+          times.push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpu.push((c.user + c.system) / 1000);
+        }
+      }
+      times.sort((a, b) => a - b);
+      cpu.sort((a, b) => a - b);
+      const cpuMs = cpu.length ? cpu[Math.floor(cpu.length / 2)] : NaN;
+      // The machine is shared: the median is the figure, the minimum shows the cost without interference.
+      const ms = times[Math.floor(times.length / 2)];
+      const leaked = tf.memory().numTensors - before;
+      const row = { backend, batch: B, dispatch, msPerStep: +ms.toFixed(1), minMs: +times[0].toFixed(1), cpuMs: +cpuMs.toFixed(1), samplesPerSec: +((1000 * B) / ms).toFixed(1), steps: times.length, leakedTensors: leaked };
+      results.push(row);
+      console.log(JSON.stringify(row));
+      if (prof) {
+        const byKernel = new Map();
+        for (const k of prof.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? [0, 0]).map((v, i) => v + (i === 0 ? k.kernelTimeMs : 1)));
+        const top = [...byKernel].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25);
+        for (const [name, [time, count]] of top) console.log(`  ${name.padEnd(24)} ${time.toFixed(1).padStart(8)} ms  ${count} calls`);
+      }
+      disposeBatch(batch);
+      optimizer.dispose();
+      model.dispose();
+    }
+  }
+}
+console.log('\n| backend | batch | dispatch | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`);
