@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildBatch, disposeBatch, FlexMoEModel, SeededRandom, type ModalityEncoder } from '@flexmoe/moe-core';
+import { buildBatch, disposeBatch, FlexMoEModel, registerAllGradients, SeededRandom, type ModalityEncoder } from '@flexmoe/moe-core';
 import { encoderFor } from './encoder-for.js';
-import { registerAllGradients } from './tfjs/register-gradients.js';
+
 
 /** Wraps an encoder and records the rows it was given. */
 class RecordingEncoder implements ModalityEncoder {

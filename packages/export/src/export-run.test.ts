@@ -1,4 +1,4 @@
-import { readDataset } from '@flexmoe/data';
+import { loadTransforms, readDataset } from '@flexmoe/data';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -73,9 +73,47 @@ describe('exportRun', () => {
     await predictor.close();
   });
 
+  test('a model whose embedded transforms were altered is refused', async () => {
+    const bytes = Buffer.from(await readFile(modelPath));
+    const at = bytes.indexOf('"type":"numerical"');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('"type":"numericaL"', at, 'latin1');
+    await expect(Predictor.load(new Uint8Array(bytes))).rejects.toThrow(/embedded transforms do not match their sha256/);
+  });
+
   test('readRun names the file of a broken weight index', async () => {
     const run = await readRun(runDir);
     expect(run.namedWeights.get('bank')?.shape).toEqual([3, 2, 2, 8]);
     await expect(readRun(path.join(root, 'nope'))).rejects.toThrow(/nope\/run\.json: cannot be read/);
+  });
+
+  test('a run on a subset of the dataset\'s modalities: raw records with extra modalities use the model\'s only', async () => {
+    const subsetRoot = await mkdtemp(path.join(tmpdir(), 'flexmoe-subset-'));
+    try {
+      const config = { ...FIXTURE_CONFIG, modalities: [FIXTURE_CONFIG.modalities[1]], experts: 2, topK: 1 };
+      const fixture = await writeFixtureRun(subsetRoot, config);
+      const out = path.join(subsetRoot, 'subset.onnx');
+      await exportRun(fixture.runDir, out, { calibrate: true, counterfactualRows: 2 });
+      const meta = readModelMetadata(new Uint8Array(await readFile(out)));
+      expect(meta.modalities.map((m) => m.name)).toEqual(['biospecimen']);
+      expect(meta.modalities[0].featureNames).toEqual(['ABETA', 'TAU', 'PTAU']);
+      expect(meta.counterfactualSamples.map((c) => c.modality)).toEqual(['biospecimen']);
+      const bio = { ABETA: 900, TAU: 300, PTAU: 30 };
+      for (const predictor of [await Predictor.load(out), await Predictor.load(out, { transformer: await loadTransforms(fixture.datasetDir) })]) {
+        const [both, only, clinicalOnly] = await predictor.predictRecords([
+          { modalities: { clinical: { AGE: 70 }, biospecimen: bio } },
+          { modalities: { biospecimen: bio } },
+          { modalities: { clinical: { AGE: 70 } } },
+        ]);
+        if (!both.ok || !only.ok) throw new Error('prediction failed');
+        expect(both.prediction.combination.letters).toBe('B');
+        expect(both.prediction.logits).toEqual(only.prediction.logits);
+        expect(clinicalOnly.ok).toBe(false);
+        expect(clinicalOnly.ok ? '' : clinicalOnly.error).toMatch(/no modality/);
+        await predictor.close();
+      }
+    } finally {
+      await rm(subsetRoot, { recursive: true, force: true });
+    }
   });
 });

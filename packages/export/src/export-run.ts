@@ -6,7 +6,7 @@ import { exportOnnx, type ExportMetadataInput, type ExportOptions } from './expo
 import type { CalibrationReport, CounterfactualSample } from './metadata.js';
 import type { ExportModelConfig } from './model-types.js';
 import { readRun, type LoadedRun } from './run-reader.js';
-import { fitTemperature } from './runtime/calibration.js';
+import { fitTemperature, TEMPERATURE_BOUNDS } from './runtime/calibration.js';
 import { Predictor } from './runtime/predictor.js';
 import type { SampleInputs } from './runtime/prediction-types.js';
 import { mulberry32 } from './testing/random-model.js';
@@ -33,12 +33,19 @@ export interface ExportRunResult {
   datasetDir?: string;
 }
 
-/** Training options of run.json without the model config and without anything patient-level. */
+/**
+ * Training options of run.json without anything patient-level or machine-local: metrics and analysis (they may
+ * list test ids), dataset entries and file paths (`options.data`, `options.out`, `options.json`).
+ */
 function trainingOptions(runJson: Record<string, unknown>): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(runJson)) {
-    // Metrics may hold per-sample analysis (ids, probabilities); the dataset entry may be a path. Keep options only.
     if (['metrics', 'analysis', 'seeds', 'results', 'history', 'dataset', 'datasetDir', 'datasetPath'].includes(k)) continue;
+    if (k === 'options' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const { data: _data, out: _out, json: _json, ...options } = v as Record<string, unknown>;
+      keep[k] = options;
+      continue;
+    }
     keep[k] = v;
   }
   return keep;
@@ -131,6 +138,10 @@ export async function exportRun(runDir: string, outPath: string, options: Export
       `temperature ${calibration.temperature.toFixed(4)} on ${calibration.validationSamples} validation samples: ` +
         `ECE ${calibration.eceBefore.toFixed(4)} → ${calibration.eceAfter.toFixed(4)}, NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}`,
     );
+    const { min, max } = TEMPERATURE_BOUNDS;
+    if (calibration.temperature > max * 0.99 || calibration.temperature < min * 1.01) {
+      log(`warning: the temperature is at its search bound [${min}, ${max}]: validation predictions are barely better than chance (or the validation split is tiny)`);
+    }
     bytes = exportOnnx({ config: run.config, namedWeights: run.namedWeights, metadata: { ...metadata, calibration } }, options);
   }
   await writeFileAtomic(outPath, bytes);

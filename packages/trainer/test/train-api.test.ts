@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerAllGradients } from '@flexmoe/encoders';
+import { registerAllGradients } from '@flexmoe/moe-core';
 import { train } from '../src/run/train.js';
 import type { RunFile } from '../src/run/train.js';
 import { makeTinyAdniDataset } from './support/fixtures.js';

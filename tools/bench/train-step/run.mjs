@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, SeededRandom, TypedAdam, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -17,6 +17,7 @@ const dispatches = opt('dispatch', 'sparse,dense').split(',');
 const steps = Number(opt('steps', '5'));
 const warmup = Number(opt('warmup', '2'));
 const profile = args.includes('--profile');
+const optimizers = opt('optimizer', 'adam').split(','); // adam = tf.train.adam, typed = TypedAdam
 
 const modalities = [
   { name: 'image', letter: 'I', width: 500 },
@@ -53,14 +54,14 @@ for (const backend of backends) {
     continue;
   }
   for (const B of batches) {
-    for (const dispatch of dispatches) {
+    for (const dispatch of dispatches) for (const optName of optimizers) {
       const config = defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch });
       const model = new FlexMoEModel(config, { seed: 0 });
       const rng = new SeededRandom(123);
-      const optimizer = tf.train.adam(1e-4);
+      const optimizer = optName === 'typed' ? new TypedAdam({ learningRate: 1e-4 }) : tf.train.adam(1e-4);
       const { batch, labels } = randomBatch(model, B, rng);
       const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
-      for (let i = 0; i < warmup; i++) model.trainStep(batch, labels, optimizer);
+      for (let i = 0; i < (backend === 'cpu' ? 1 : warmup); i++) model.trainStep(batch, labels, optimizer);
       const before = tf.memory().numTensors;
       let prof = null;
       const times = [];
@@ -85,7 +86,7 @@ for (const backend of backends) {
       // The machine is shared: the median is the figure, the minimum shows the cost without interference.
       const ms = times[Math.floor(times.length / 2)];
       const leaked = tf.memory().numTensors - before;
-      const row = { backend, batch: B, dispatch, msPerStep: +ms.toFixed(1), minMs: +times[0].toFixed(1), cpuMs: +cpuMs.toFixed(1), samplesPerSec: +((1000 * B) / ms).toFixed(1), steps: times.length, leakedTensors: leaked };
+      const row = { backend, batch: B, dispatch, optimizer: optName, msPerStep: +ms.toFixed(1), minMs: +times[0].toFixed(1), cpuMs: +cpuMs.toFixed(1), samplesPerSec: +((1000 * B) / ms).toFixed(1), steps: times.length, leakedTensors: leaked };
       results.push(row);
       console.log(JSON.stringify(row));
       if (prof) {
@@ -100,5 +101,5 @@ for (const backend of backends) {
     }
   }
 }
-console.log('\n| backend | batch | dispatch | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`);
+console.log('\n| backend | batch | dispatch | optimizer | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.optimizer} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`);

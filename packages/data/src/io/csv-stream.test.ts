@@ -51,6 +51,43 @@ describe('CSV streaming reader', () => {
     }
   });
 
+  it('projects selected columns identically to full parsing, for every chunk split', async () => {
+    const text = 'a,b,c,d\n1,"x, y",3,4\n\n5,6,"7\n8",9\n10,11,12,13\n"q""",,,\n';
+    const full = (parse(text, { skip_empty_lines: true }) as string[][]).slice(1);
+    const want = full.map((r) => [r[2], r[0]]);
+    const path = join(dir, 'proj.csv');
+    await writeFile(path, text);
+    const rows: string[][] = [];
+    let header: string[] = [];
+    for await (const b of readCsvBatches(path, { columns: ['c', 'a'], batchSize: 2 })) {
+      header = b.header;
+      rows.push(...b.rows);
+    }
+    expect(header).toEqual(['c', 'a']);
+    expect(rows).toEqual(want);
+    const h = text.indexOf('\n') + 1;
+    for (let cut = h; cut < text.length; cut++) {
+      const p = new CsvParser();
+      const out: string[][] = [];
+      p.push(text.slice(0, h), out);
+      p.setProjection([2, 0], 4);
+      p.push(text.slice(h, cut), out);
+      p.push(text.slice(cut), out);
+      p.end(out);
+      expect(out.slice(1)).toEqual(want);
+    }
+    await writeFile(path, 'a,b,c\n1,2,3\n4,5\n');
+    await expect(readCsvBatches(path, { columns: ['b'] }).next()).rejects.toThrow(/proj\.csv: record 2 has 2 fields, expected 3/);
+    // a long file: the mismatch is found by the projecting fast path
+    await writeFile(path, 'a,b,c\n' + '1,2,3\n'.repeat(50000) + '1,2\n');
+    await expect(
+      (async () => {
+        for await (const b of readCsvBatches(path, { columns: ['c'] })) expect(b.rows[0]).toEqual(['3']);
+      })(),
+    ).rejects.toThrow(/proj\.csv: record 50001 has 2 fields, expected 3/);
+    await expect(readCsvBatches(path, { columns: ['zz'] }).next()).rejects.toThrow(/missing required column 'zz'/);
+  });
+
   it('reads .csv.gz written by the writer and streams objects', async () => {
     const path = join(dir, 't.csv.gz');
     const w = CsvWriter.open(path, ['id', 'text', 'v']);

@@ -43,12 +43,13 @@ export function isGzipPath(path: string): boolean {
 
 /** Opens a text stream of a `.csv` or `.csv.gz` file; gzip errors name the file. */
 export function openTextStream(path: string): Readable {
-  const file = createReadStream(path);
+  // large chunks: fewer async hops between the file, the zlib thread and the parser
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
   if (!isGzipPath(path)) {
     file.setEncoding('utf8');
     return file;
   }
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
   file.on('error', (err) => gunzip.destroy(err));
   file.pipe(gunzip);
   gunzip.setEncoding('utf8');

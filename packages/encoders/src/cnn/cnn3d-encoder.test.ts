@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { PatchEmbedding, SeededRandom } from '@flexmoe/moe-core';
+import { PatchEmbedding, registerAllGradients, SeededRandom } from '@flexmoe/moe-core';
 import { Cnn3dEncoder } from './cnn3d-encoder.js';
 import { encoderFor } from '../encoder-for.js';
-import { registerAllGradients } from '../tfjs/register-gradients.js';
+
 
 const tiny = { position: 1, volumeShape: [4, 4, 4] as [number, number, number], patches: 4, hidden: 8, channels: [2, 3, 2] as [number, number, number] };
 

@@ -46,6 +46,9 @@ export function expectedCalibrationError(probabilities: ArrayLike<number>, label
   return ece;
 }
 
+/** Search interval of the temperature. */
+export const TEMPERATURE_BOUNDS = { min: 0.05, max: 20 } as const;
+
 /**
  * Fits a softmax temperature minimising the validation NLL (golden-section search on log T in
  * [ln 0.05, ln 20]; the NLL is unimodal in T for fixed logits in practice) and reports ECE before/after.
@@ -58,8 +61,8 @@ export function fitTemperature(logits: Float32Array | number[], labels: ArrayLik
     if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) throw new Error(`label ${i} = ${labels[i]} is not a class index`);
   }
   const f = (logT: number): number => meanNll(logits, labels, classes, Math.exp(logT));
-  let a = Math.log(0.05);
-  let b = Math.log(20);
+  let a = Math.log(TEMPERATURE_BOUNDS.min);
+  let b = Math.log(TEMPERATURE_BOUNDS.max);
   const phi = (Math.sqrt(5) - 1) / 2;
   let c = b - phi * (b - a);
   let d = a + phi * (b - a);

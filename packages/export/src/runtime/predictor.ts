@@ -1,17 +1,21 @@
 import * as ort from 'onnxruntime-node';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRecordTransformer } from '@flexmoe/data';
 import { combinationLetters, enumerateCombinations } from '../combinations.js';
 import { readModelMetadata, type FlexMoEModelMetadata } from '../metadata.js';
 import { GRAPH_NAMES } from '../onnx/flexmoe-graph.js';
 import type { MissingModalityEffect, Prediction, PredictionOutcome, RoutedBlock, SampleInputs } from './prediction-types.js';
-import { InputError, recordToInputs, type RecordTransformerLike } from './record-inputs.js';
+import { adaptTransformer, InputError, recordToInputs, type RecordTransformerLike } from './record-inputs.js';
 import { createSession, type Device, type SessionOptions } from './session.js';
 
 /** Options of {@link Predictor.load}. */
 export interface PredictorOptions extends SessionOptions {
-  /** Transforms for raw records; default: the transforms embedded in the model (if any). */
-  transformer?: RecordTransformerLike;
+  /**
+   * Transforms for raw records (e.g. `loadTransforms(datasetDir)` of @flexmoe/data; outputs are matched to the
+   * model's modalities by name); default: the transforms embedded in the model (if any).
+   */
+  transformer?: RecordTransformerLike & { modalities?: readonly { name: string }[] };
   /** Largest batch handed to onnxruntime in one run (default 256). */
   maxBatch?: number;
 }
@@ -56,13 +60,22 @@ export class Predictor {
     }
     const metadata = readModelMetadata(bytes, source);
     const { session, device } = await createSession(bytes, options);
-    let transformer = options.transformer;
+    let transformer = options.transformer ? adaptTransformer(options.transformer, metadata.modalities) : undefined;
     if (!transformer && metadata.transformsJson !== undefined) {
-      transformer = createRecordTransformer(
+      const sha = createHash('sha256').update(metadata.transformsJson).digest('hex');
+      if (metadata.transformsSha256 !== undefined && sha !== metadata.transformsSha256) {
+        throw new Error(`${source}: the embedded transforms do not match their sha256 (${metadata.transformsSha256}); the file is damaged`);
+      }
+      const transforms = JSON.parse(metadata.transformsJson) as { modalities?: Record<string, unknown> };
+      const used = new Set(metadata.modalities.map((m) => m.name));
+      // Modalities of the dataset that this model does not use are accepted in raw records and ignored.
+      const ignored = new Set(Object.keys(transforms.modalities ?? {}).filter((name) => !used.has(name)));
+      const inner = createRecordTransformer(
         metadata.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
         metadata.classes,
-        JSON.parse(metadata.transformsJson),
+        transforms as Parameters<typeof createRecordTransformer>[2],
       );
+      transformer = adaptTransformer(inner, metadata.modalities, ignored);
     }
     const maxBatch = options.maxBatch ?? 256;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);

@@ -6,6 +6,34 @@ export interface RecordTransformerLike {
   transformRecord(record: { id?: string; modalities: Record<string, unknown> }, where?: string): { inputs: (Float32Array | null)[] };
 }
 
+/**
+ * Adapts a dataset's transformer to a model that uses a subset (or a reordering) of the dataset's modalities:
+ * outputs are picked by modality name when the transformer lists its modalities, and raw parts of modalities
+ * in `ignored` (known to the dataset, unused by the model) are dropped before transforming.
+ */
+export function adaptTransformer(
+  inner: RecordTransformerLike & { modalities?: readonly { name: string }[] },
+  model: readonly ModalityMetadata[],
+  ignored: ReadonlySet<string> = new Set(),
+): RecordTransformerLike {
+  const names = inner.modalities?.map((m) => m.name);
+  const pick = names ? model.map((m) => names.indexOf(m.name)) : undefined;
+  if (pick?.some((i) => i < 0)) {
+    const missing = model.filter((_, i) => (pick as number[])[i] < 0).map((m) => m.name);
+    throw new Error(`the dataset's transforms have no modality ${missing.join(', ')} that the model uses`);
+  }
+  return {
+    transformRecord(record, where) {
+      let input = record;
+      if (ignored.size > 0 && isPlainObject(record) && isPlainObject(record.modalities)) {
+        input = { ...record, modalities: Object.fromEntries(Object.entries(record.modalities).filter(([k]) => !ignored.has(k))) };
+      }
+      const out = inner.transformRecord(input, where);
+      return { inputs: pick ? pick.map((i) => out.inputs[i]) : out.inputs };
+    },
+  };
+}
+
 /** A record in features form: transformed feature vectors by modality name (or letter). */
 export interface FeaturesRecord {
   id?: string;

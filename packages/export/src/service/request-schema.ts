@@ -24,8 +24,14 @@ export function predictBodySchema(meta: FlexMoEModelMetadata, limits: ServiceLim
     featureProps[m.name] = vector;
     if (m.letter !== m.name) featureProps[m.letter] = vector;
   }
+  // Raw records may carry every modality of the dataset; those the model does not use are ignored later.
+  const rawNames = new Set(meta.modalities.map((m) => m.name));
+  if (meta.transformsJson !== undefined) {
+    const transforms = JSON.parse(meta.transformsJson) as { modalities?: Record<string, unknown> };
+    for (const name of Object.keys(transforms.modalities ?? {})) rawNames.add(name);
+  }
   const rawProps: Record<string, JsonSchema> = {};
-  for (const m of meta.modalities) rawProps[m.name] = { type: ['object', 'array', 'string', 'number', 'null'] };
+  for (const name of rawNames) rawProps[name] = { type: ['object', 'array', 'string', 'number', 'null'] };
   const id = { type: 'string', maxLength: 256 };
   const featuresRecord = {
     type: 'object',

@@ -35,7 +35,7 @@ export const fixturePatientId = (i: number): string => `PTID-${String(9000 + i)}
  * Writes a dataset (40 patients; validation/testing full-modality) and a run directory with random weights.
  * Feature values are consistent with the column transforms, so raw records can be checked by hand.
  */
-export async function writeFixtureRun(root: string): Promise<{ runDir: string; datasetDir: string; content: DatasetContent }> {
+export async function writeFixtureRun(root: string, config: ExportModelConfig = FIXTURE_CONFIG): Promise<{ runDir: string; datasetDir: string; content: DatasetContent }> {
   const rand = mulberry32(5);
   const n = 40;
   const ids = Array.from({ length: n }, (_, i) => fixturePatientId(i));
@@ -72,7 +72,7 @@ export async function writeFixtureRun(root: string): Promise<{ runDir: string; d
   const runDir = path.join(root, 'run');
   const best = path.join(runDir, 'best');
   await mkdir(best, { recursive: true });
-  const weights = randomNamedWeights(FIXTURE_CONFIG, 3);
+  const weights = randomNamedWeights(config, 3);
   let offset = 0;
   const index = [...weights].map(([name, w]) => {
     const entry = { name, shape: w.shape, offset, length: w.values.length };
@@ -84,11 +84,11 @@ export async function writeFixtureRun(root: string): Promise<{ runDir: string; d
   await writeFile(path.join(best, 'weights.bin'), new Uint8Array(all.buffer));
   await writeFile(
     path.join(best, 'model.json'),
-    JSON.stringify({ config: FIXTURE_CONFIG, classes: content.classes, modalities: FIXTURE_CONFIG.modalities, datasetManifestSha256: 'abc', epoch: 3, weights: index }),
+    JSON.stringify({ config, classes: content.classes, modalities: config.modalities, datasetManifestSha256: 'abc', epoch: 3, weights: index }),
   );
   await writeFile(
     path.join(runDir, 'run.json'),
-    JSON.stringify({ config: FIXTURE_CONFIG, dataset: path.relative(runDir, datasetDir), bestSeed: 0, lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } }),
+    JSON.stringify({ config, dataset: { path: path.relative(runDir, datasetDir), manifestSha256: 'abc' }, bestSeed: 0, lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } }),
   );
   return { runDir, datasetDir, content };
 }

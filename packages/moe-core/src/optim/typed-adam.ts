@@ -55,7 +55,7 @@ export class TypedAdam extends tf.Optimizer {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
       if (variable === undefined) throw new Error(`TypedAdam: no registered variable named '${name}'`);
-      const w = Float32Array.from(variable.dataSync() as Float32Array);
+      const w = (variable.dataSync() as Float32Array).slice();
       const g = grad.dataSync() as Float32Array;
       let state = this.moments.get(name);
       if (state === undefined) {
@@ -63,10 +63,13 @@ export class TypedAdam extends tf.Optimizer {
         this.moments.set(name, state);
       }
       const { m, v } = state;
-      for (let i = 0; i < w.length; i++) {
+      const c1 = 1 - b1;
+      const c2 = 1 - b2;
+      const n = w.length;
+      for (let i = 0; i < n; i++) {
         const gi = g[i];
-        const mi = b1 * m[i] + (1 - b1) * gi;
-        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        const mi = b1 * m[i] + c1 * gi;
+        const vi = b2 * v[i] + c2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
         w[i] -= (stepSize * mi) / (Math.sqrt(vi) + eps);

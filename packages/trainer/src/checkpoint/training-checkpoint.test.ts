@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBatch, disposeBatch, FlexMoEModel, SeededRandom, type FlexMoEConfig } from '@flexmoe/moe-core';
-import { registerAllGradients } from '@flexmoe/encoders';
+import { registerAllGradients } from '@flexmoe/moe-core';
 import { CheckpointableAdam } from '../optim/adam.js';
 import { readModelFiles, writeModelFiles } from './model-files.js';
 import { readTensorFile, writeTensorFile } from './tensor-file.js';

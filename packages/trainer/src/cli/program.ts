@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { runDataCli } from '@flexmoe/data';
-import { registerAllGradients } from '@flexmoe/encoders';
+import { registerAllGradients } from '@flexmoe/moe-core';
 import { chooseBackend } from '../backend/choose-backend.js';
 import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { writeReport } from '../report/write-report.js';
@@ -68,6 +68,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--experts <list>', 'experts E, comma-separated', intList('--experts'), [8, 16, 32])
       .option('--top-k <list>', 'top-k, comma-separated', intList('--top-k'), [2, 4])
       .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
+      .option('--ablations <list>', 'cross the grid with these ablations (paper Table 3), comma-separated', (v: string) => v.split(',').map((x) => x.trim()))
       .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1);
   } else {
     cmd
@@ -196,7 +197,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     });
 
   addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
-    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; parallel: number }) => {
+    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number }) => {
+      const valid = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
+      for (const a of o.ablations ?? []) if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
       const passthrough: string[] = [
         ...(o.modalities ? ['--modalities', o.modalities.join(',')] : []),
         '--epochs', String(o.epochs),
@@ -223,6 +226,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         experts: o.experts,
         topK: o.topK,
         layers: o.layers,
+        ablations: o.ablations,
         parallel: o.parallel,
         trainArgs: passthrough,
         cliPath: process.argv[1],

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
-import { disposeBatch, FlexMoEModel, type FlexMoEConfig, type NamedWeight } from '@flexmoe/moe-core';
+import { disposeBatch, FlexMoEModel, registerAllGradients, type FlexMoEConfig, type NamedWeight } from '@flexmoe/moe-core';
 import { classWeights, observedCounts, prepareData, type PreparedData } from '../data/prepare-data.js';
 import { meanStd } from '../metrics/classification.js';
 import { CheckpointableAdam } from '../optim/adam.js';
@@ -246,6 +246,7 @@ function averagePerCombination(results: SeedResult[]): Record<string, Combinatio
  */
 export async function train(partial: Partial<TrainOptions> & { data: string; out: string }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  await registerAllGradients();
   const runDir = resolve(partial.out);
   const runJsonPath = join(runDir, 'run.json');
   let options = resolveTrainOptions(partial);

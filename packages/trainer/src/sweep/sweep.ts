@@ -14,6 +14,8 @@ export interface SweepOptions {
   experts: number[];
   topK: number[];
   layers: number[];
+  /** Ablations to cross with the grid (paper Table 3); default: whatever `trainArgs` says (one point each). */
+  ablations?: string[];
   /** Children running at once. */
   parallel: number;
   /** Extra `flexmoe train` flags for every point (e.g. `--epochs 5 --seeds 0,1`). */
@@ -31,6 +33,8 @@ export interface SweepRow {
   experts: number;
   topK: number;
   layers: number;
+  /** Set when the sweep crosses ablations. */
+  ablation?: string;
   status: 'ok' | 'failed' | 'skipped' | 'reused';
   reason?: string;
   accuracy?: MeanStd;
@@ -42,8 +46,8 @@ export interface SweepRow {
   seconds?: number;
 }
 
-function pointName(e: number, k: number, l: number): string {
-  return `e${e}-k${k}-l${l}`;
+function pointName(e: number, k: number, l: number, ablation?: string): string {
+  return `e${e}-k${k}-l${l}${ablation === undefined ? '' : `-${ablation}`}`;
 }
 
 function readComplete(runDir: string): RunFile | null {
@@ -74,7 +78,14 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const rows: SweepRow[] = [];
-  for (const e of options.experts) for (const k of options.topK) for (const l of options.layers) rows.push({ name: pointName(e, k, l), experts: e, topK: k, layers: l, status: 'ok' });
+  const ablations: (string | undefined)[] = options.ablations?.length ? options.ablations : [undefined];
+  for (const e of options.experts) {
+    for (const k of options.topK) {
+      for (const l of options.layers) {
+        for (const a of ablations) rows.push({ name: pointName(e, k, l, a), experts: e, topK: k, layers: l, ...(a === undefined ? {} : { ablation: a }), status: 'ok' });
+      }
+    }
+  }
   const queue: SweepRow[] = [];
   for (const row of rows) {
     if (row.topK > row.experts) {
@@ -109,6 +120,8 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
         String(row.layers),
         ...(existsSync(join(runDir, 'run.json')) ? ['--resume'] : []),
         ...options.trainArgs,
+        // A later --ablation overrides the one in trainArgs (commander keeps the last value).
+        ...(row.ablation === undefined ? [] : ['--ablation', row.ablation]),
       ];
       const logFile = createWriteStream(join(out, `${row.name}.log`));
       const t0 = performance.now();
@@ -150,12 +163,13 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
 /** A plain-text table of the grid (percentages as mean ± std). */
 export function formatSweepTable(rows: SweepRow[]): string {
   const pct = (m?: MeanStd): string => (m ? `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}` : '-');
-  const header = ['point', 'experts', 'top-k', 'layers', 'status', 'test acc %', 'macro-F1 %', 'AUC %', 'samples/s', 'params'];
+  const header = ['point', 'experts', 'top-k', 'layers', 'ablation', 'status', 'test acc %', 'macro-F1 %', 'AUC %', 'samples/s', 'params'];
   const body = rows.map((r) => [
     r.name,
     String(r.experts),
     String(r.topK),
     String(r.layers),
+    r.ablation ?? '-',
     r.status + (r.reason ? ` (${r.reason})` : ''),
     pct(r.accuracy),
     pct(r.macroF1),
