@@ -54,7 +54,7 @@ async function streamPart() {
     // keep 0: parsing + filtering only; keep 1000: 1 k of the 5 k admissions aggregated; their 1 k × 40
     // accumulators are all filled within the first 1 M rows, so the state is the same for both sizes
     for (const keep of [0, 1000]) {
-      const child = spawnSync(process.execPath, [join(here, 'stream-labevents.mjs'), file, String(keep)], { encoding: 'utf8' });
+      const child = spawnSync(process.execPath, ['--expose-gc', join(here, 'stream-labevents.mjs'), file, String(keep)], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(child.stderr);
       const r = JSON.parse(child.stdout.trim().split('\n').pop());
       results.stream.push({ rows: n, keptAdmissions: keep, gzMiB: mib(statSync(file).size), generateSeconds: genSeconds, ...r });

@@ -37,6 +37,9 @@ function checkManifestShape(m: unknown, file: string): DatasetManifest {
       || typeof x.width !== 'number' || !Array.isArray(x.featureNames)) {
       throw new Error(`${file}: modalities[${i}] needs name, letter, file, width and featureNames`);
     }
+    if (x.file !== path.basename(x.file) || x.file.startsWith('.')) {
+      throw new Error(`${file}: modalities[${i}] (${x.name}): file ${JSON.stringify(x.file)} must be a file name inside the dataset directory`);
+    }
     if (x.featureNames.length !== x.width) {
       throw new Error(`${file}: modalities[${i}] (${x.name}) has width ${x.width} but ${x.featureNames.length} feature names`);
     }

@@ -3,7 +3,19 @@ import { modalityTransformWidth } from '../transforms/modality-transform.js';
 import { combinationKey, combinationOrder } from './combinations.js';
 import type { DatasetContent, ManifestCounts } from './types.js';
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * What is wrong with a modality name, or undefined when it is fine. Any printable characters are allowed
+ * (spaces, punctuation, non-ASCII): the modality file name is made safe separately (`modalityFileNames`).
+ */
+export function modalityNameProblem(name: string): string | undefined {
+  if (name.trim() === '' || name.length > 100 || CONTROL_RE.test(name)) {
+    return `modality name ${JSON.stringify(name)}: expected 1 to 100 printable characters, not only spaces`;
+  }
+  return undefined;
+}
 
 /**
  * Lists every inconsistency of a dataset content (an empty list when it is consistent): names and
@@ -21,7 +33,8 @@ export function validateContent(c: DatasetContent, options: { fullOnlyEvaluation
   const names = new Set<string>();
   const letters = new Set<string>();
   for (const m of c.modalities) {
-    if (!NAME_RE.test(m.name)) problems.push(`modality name ${JSON.stringify(m.name)}: use letters, digits, '_', '-', '.'`);
+    const nameProblem = modalityNameProblem(m.name);
+    if (nameProblem) problems.push(nameProblem);
     if (names.has(m.name)) problems.push(`modality name ${m.name} appears twice`);
     names.add(m.name);
     if (!/^[A-Z]$/.test(m.letter)) problems.push(`modality ${m.name}: letter ${JSON.stringify(m.letter)} is not one upper-case letter`);

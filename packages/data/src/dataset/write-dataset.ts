@@ -7,9 +7,27 @@ import { TOOL_NAME, TOOL_VERSION } from './tool-version.js';
 import type { DatasetContent, DatasetManifest } from './types.js';
 import { countContent, validateContent } from './validate-content.js';
 
-/** The file name of a modality inside a dataset directory. */
+/**
+ * The file name of a modality inside a dataset directory: `modality-<name>.arrow`, with every character
+ * other than `A-Z a-z 0-9 _ . -` replaced by `_` (names may hold spaces, slashes, non-ASCII letters).
+ */
 export function modalityFileName(name: string): string {
-  return `modality-${name}.arrow`;
+  return `modality-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.arrow`;
+}
+
+/**
+ * File names of all modalities, distinct even on case-insensitive file systems: when two names map to
+ * the same safe name (`a b`, `a/b`), the later ones get their position appended (`modality-a_b-2.arrow`).
+ */
+export function modalityFileNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name, i) => {
+    const base = modalityFileName(name);
+    let file = base;
+    for (let k = i + 1; used.has(file.toLowerCase()); k += names.length) file = base.replace(/\.arrow$/, `-${k}.arrow`);
+    used.add(file.toLowerCase());
+    return file;
+  });
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -51,9 +69,10 @@ export async function writeDataset(
   const tag = randomBytes(6).toString('hex');
   const tmp = `${target}.tmp-${tag}`;
   await mkdir(tmp);
+  const files = modalityFileNames(content.modalities.map((m) => m.name));
   try {
-    for (const m of content.modalities) {
-      await writeFile(path.join(tmp, modalityFileName(m.name)), encodeModality(m.ids, m.features, m.featureNames.length));
+    for (const [i, m] of content.modalities.entries()) {
+      await writeFile(path.join(tmp, files[i]), encodeModality(m.ids, m.features, m.featureNames.length));
     }
     await writeFile(path.join(tmp, 'labels.arrow'), encodeLabels(content.labels.ids, content.labels.label));
     await writeFile(path.join(tmp, 'splits.json'), `${JSON.stringify(content.splits)}\n`);
@@ -64,10 +83,10 @@ export async function writeDataset(
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       source: content.source,
       createdAt: new Date().toISOString(),
-      modalities: content.modalities.map((m) => ({
+      modalities: content.modalities.map((m, i) => ({
         name: m.name,
         letter: m.letter,
-        file: modalityFileName(m.name),
+        file: files[i],
         width: m.featureNames.length,
         featureNames: m.featureNames,
         kind: 'tabular',

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describeSourceFile } from '../dataset/source-file.js';
+import { modalityNameProblem } from '../dataset/validate-content.js';
 import type { DatasetContent, DatasetSplits, ModalityTable, SourceFile } from '../dataset/types.js';
 import { makeSplits } from '../splits/make-splits.js';
 import { applyColumnTransforms, fitColumnTransforms, normalizeCell, parseNumeric, toRawColumns } from '../transforms/column-transform.js';
@@ -46,11 +47,31 @@ export function resolveLetters(names: string[], letters?: string): string[] {
   return out;
 }
 
+/** True when every label is a plain number (`1`, `-2`, `0.5`, `1e3`; not censored text like `<8`). */
+function allNumeric(labels: readonly string[]): boolean {
+  return labels.every((l) => !Number.isNaN(parseNumeric(l)) && !/^[<>]/.test(l));
+}
+
+/**
+ * Label texts as class names: when every label is a number, each becomes its canonical number text
+ * (`1.0` and `1` are one class `1`, as in Arrow tables where labels are numbers); text labels stay as they are.
+ */
+export function canonicalLabels(labels: readonly string[]): string[] {
+  return allNumeric(labels) ? labels.map((l) => String(Number(l))) : [...labels];
+}
+
 /** Class names from label texts: numeric order when every label is a number, else sorted text. */
 export function classNamesOf(labels: string[]): string[] {
-  const distinct = [...new Set(labels)];
-  if (distinct.every((l) => !Number.isNaN(parseNumeric(l)) && !/^[<>]/.test(l))) return distinct.sort((a, b) => Number(a) - Number(b));
+  const distinct = [...new Set(canonicalLabels(labels))];
+  if (allNumeric(distinct)) return distinct.sort((a, b) => Number(a) - Number(b));
   return distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The class index of a label text: an exact match, else (both numbers) a numerically equal class; -1 if none. */
+function classIndexOf(classes: readonly string[], label: string): number {
+  const exact = classes.indexOf(label);
+  if (exact >= 0 || !allNumeric([label])) return exact;
+  return classes.findIndex((c) => allNumeric([c]) && Number(c) === Number(label));
 }
 
 /**
@@ -67,20 +88,24 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: expected { "training": [...], "validation": [...], "testing": [...] }`);
   const splits = value as Record<string, unknown>;
   const seen = new Map<string, string>();
+  const out: Record<string, string[]> = {};
   for (const key of ['training', 'validation', 'testing']) {
     const list = splits[key];
     if (!Array.isArray(list)) throw new Error(`${file}: field '${key}' must be an array of patient ids`);
-    list.forEach((id, i) => {
-      if (typeof id !== 'string') throw new Error(`${file}: ${key}[${i}] must be a string id, found ${JSON.stringify(id)}`);
+    out[key] = list.map((value: unknown, i) => {
+      // Ids are compared as text, trimmed, like the table ids; numbers are accepted for numeric ids (`[101, 102]`).
+      const id = typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+      if (id === null || id === '') throw new Error(`${file}: ${key}[${i}]: expected a patient id (text or number), found ${JSON.stringify(value)}`);
       if (!patients.has(id)) throw new Error(`${file}: ${key}[${i}]: unknown patient id ${JSON.stringify(id)} (not in the labels with a modality)`);
       const before = seen.get(id);
       if (before !== undefined) throw new Error(`${file}: ${key}[${i}]: patient id ${JSON.stringify(id)} is already in ${before}`);
       seen.set(id, key);
+      return id;
     });
   }
   const missing = [...patients].filter((id) => !seen.has(id));
   if (missing.length > 0) throw new Error(`${file}: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
-  return { training: splits.training as string[], validation: splits.validation as string[], testing: splits.testing as string[] };
+  return { training: out.training, validation: out.validation, testing: out.testing };
 }
 
 /**
@@ -92,6 +117,10 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   const names = options.modalities.map((m) => m.name);
   const letters = resolveLetters(names, options.letters);
   if (new Set(names).size !== names.length) throw new Error(`modality names must be distinct: ${names.join(', ')}`);
+  for (const name of names) {
+    const problem = modalityNameProblem(name);
+    if (problem) throw new Error(`--modality: ${problem}`);
+  }
   const step = options.onStep ?? (() => undefined);
 
   step('reading labels');
@@ -102,20 +131,23 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   }
   const labelIds = readIds(labelsTable, labelsTable.columns[0], true);
   const labelColumn = labelsTable.columns[1];
-  const labelTexts = requireColumn(labelsTable, labelColumn).map((cell, r) => {
+  const labelTexts = canonicalLabels(requireColumn(labelsTable, labelColumn).map((cell, r) => {
     const v = normalizeCell(cell, []);
-    if (v === null) throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is empty`);
+    if (v === null) {
+      const text = cell === null || cell === undefined ? '' : String(cell).trim();
+      throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)})`}; every patient of the labels file needs a label`);
+    }
     return v;
-  });
+  }));
   const classes = options.classes ?? classNamesOf(labelTexts);
-  if (options.classes) {
-    labelTexts.forEach((l, r) => {
-      if (!classes.includes(l)) throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`);
-    });
-  }
+  const labelIndex = labelTexts.map((l, r) => {
+    const c = classIndexOf(classes, l);
+    if (c < 0) throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`);
+    return c;
+  });
   if (classes.length < 2) throw new Error(`${options.labelsFile}: column ${labelColumn}: at least 2 distinct labels are needed, found ${classes.length}`);
   const labelOf = new Map<string, number>();
-  labelIds.forEach((id, i) => labelOf.set(id, classes.indexOf(labelTexts[i])));
+  labelIds.forEach((id, i) => labelOf.set(id, labelIndex[i]));
 
   const tables = [];
   for (const m of options.modalities) {
@@ -135,7 +167,12 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   const observed = new Map<string, number>();
   tables.forEach((t) => t.ids.forEach((id) => observed.set(id, (observed.get(id) ?? 0) + 1)));
   labelIds.forEach((id, r) => {
-    if (!observed.has(id)) throw new Error(`${options.labelsFile}: row ${r + 1}: patient ${JSON.stringify(id)} has no modality (it is in none of the modality tables)`);
+    if (!observed.has(id)) {
+      throw new Error(
+        `${options.labelsFile}: row ${r + 1}, column ${labelsTable.columns[0]}: patient ${JSON.stringify(id)} has no modality ` +
+          '(it is in none of the modality tables; every labelled patient needs at least one)',
+      );
+    }
   });
   const label = Int32Array.from(labelIds.map((id) => labelOf.get(id) as number));
 
@@ -145,6 +182,14 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   } else {
     const full = Uint8Array.from(labelIds.map((id) => (observed.get(id) === tables.length ? 1 : 0)));
     splits = makeSplits({ ids: labelIds, labels: label, full, seed: options.seed ?? 0 });
+    if (splits.validation.length === 0 || splits.testing.length === 0) {
+      const nFull = full.reduce((a, b) => a + b, 0);
+      throw new Error(
+        `cannot generate splits: validation and test are drawn only from patients with every modality (${letters.join('')}), ` +
+          `15 % of all patients each; ${nFull} of ${labelIds.length} patients have every modality, which leaves ` +
+          `${splits.validation.length} for validation and ${splits.testing.length} for test. Give a splits file with --splits`,
+      );
+    }
   }
 
   const transforms: DatasetTransforms = { formatVersion: 1, modalities: {} };

@@ -54,7 +54,7 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
       for (let i = 0; i < rowCount; i++) {
         const v: unknown = col.get(i);
         if (v === null || v === undefined) cells.push(null);
-        else if (typeof v === 'bigint') cells.push(Number(v));
+        else if (typeof v === 'bigint') cells.push(String(v)); // exact: Int64 ids beyond 2^53 stay distinct
         else if (v instanceof Date) cells.push(v.toISOString());
         else if (id === Type.Date || id === Type.Timestamp) cells.push(new Date(Number(v)).toISOString());
         else cells.push(v as RawCell);
@@ -69,7 +69,8 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
       for (const row of batch.rows) cells.push(row);
     }
     if (header === null) throw new Error(`${file}: empty table (no header or no data rows)`);
-    const h: string[] = header;
+    // A byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name.
+    const h: string[] = header.map((name, c) => (c === 0 ? name.replace(/^\uFEFF/, '') : name));
     columns = h;
     rowCount = cells.length;
     h.forEach((name, c) => data.set(name, cells.map((row) => row[c])));

@@ -261,6 +261,18 @@ describe('FlexMoEModel (cpu)', () => {
     noBank.dispose();
   });
 
+  it('works with a single modality (bank never used) and with two layers', () => {
+    const model = new FlexMoEModel(defaultConfig([{ name: 'clinical', letter: 'C', width: 4 }], { patches: 2, hidden: 4, heads: 2, experts: 2, topK: 2, classes: 2, layers: 2, dropout: 0.2 }), { seed: 1 });
+    expect(model.getNamedWeights().get('bank')?.shape).toEqual([1, 1, 2, 4]);
+    const batch = buildBatch(model.table, [4], [new SeededRandom(2).normalArray(12)], [[true], [true], [true]]);
+    const { values, gradients } = model.computeGradients(batch, Int32Array.from([0, 1, 1]));
+    expect(Number.isFinite(values.loss)).toBe(true);
+    expect(Array.from((gradients.get('bank') as NamedWeight).values).every((v) => v === 0)).toBe(true);
+    expect(Array.from((gradients.get('layer1/expert_W1') as NamedWeight).values).some((v) => v !== 0)).toBe(true);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
   it('class weights follow torch CrossEntropyLoss(weight): Σ w_y·CE / Σ w_y', () => {
     const model = new FlexMoEModel(tinyConfig({ classWeights: [0.25, 0.75, 1] }), { seed: 1 });
     const logits = tf.tensor2d([[1, 0, 0], [0, 2, 0], [0, 0, 3]]);
