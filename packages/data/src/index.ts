@@ -3,7 +3,7 @@ export type * from './dataset/types.js';
 export { writeDataset, modalityFileName, modalityFileNames } from './dataset/write-dataset.js';
 export { readDataset } from './dataset/read-dataset.js';
 export { describeSourceFile } from './dataset/source-file.js';
-export { combinationKey, combinationOrder } from './dataset/combinations.js';
+export { combinationKey, combinationMasks, combinationOrder } from './dataset/combinations.js';
 export { validateContent, countContent, modalityNameProblem } from './dataset/validate-content.js';
 export { TOOL_NAME, TOOL_VERSION } from './dataset/tool-version.js';
 export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } from './splits/make-splits.js';
@@ -20,6 +20,7 @@ export { latestRowPerPatient, outerJoinPatients, type LatestRowOptions } from '.
 export * from './adni/missing-codes.js';
 export { findAdniTables, ADNI_TABLES, type AdniTableName } from './adni/adni-files.js';
 export { generateAdniRaw, type AdniSynthOptions, type AdniSynthSummary } from './synth/adni.js';
+export { generateTablesRaw, type TablesSynthOptions, type TablesSynthResult, type SynthModalitySpec } from './synth/tables.js';
 export { runDataCli, type DataCliIo } from './cli/run-data-cli.js';
 export { inspectSummary, formatInspect, type InspectSummary } from './cli/inspect.js';
 // DATA-SOURCES modules (genomic, image, MIMIC-IV, streaming CSV; each folder's index.ts is its public API).

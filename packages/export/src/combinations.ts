@@ -1,27 +1,16 @@
 /**
- * Combination indexing of SPEC §1: subsets by size (largest first), then lexicographic in positions.
+ * Combination indexing of SPEC §1 for the graph and the runtime: the enumeration itself is @flexmoe/data's
+ * (`combinationMasks`); here are the bit-code lookups the ONNX graph and the predictor need.
  * Index 0 is the full set; there are 2^M − 1 combinations.
  */
+import { combinationKey, combinationMasks } from '@flexmoe/data';
+
+/** Every non-empty combination of `modalityCount` modalities as a mask, in SPEC §1 index order. */
 export function enumerateCombinations(modalityCount: number): boolean[][] {
   if (!Number.isInteger(modalityCount) || modalityCount < 1 || modalityCount > 16) {
     throw new Error(`modality count must be an integer in 1..16, got ${modalityCount}`);
   }
-  const result: boolean[][] = [];
-  for (let size = modalityCount; size >= 1; size--) {
-    const positions = Array.from({ length: size }, (_, i) => i);
-    for (;;) {
-      const mask = new Array<boolean>(modalityCount).fill(false);
-      for (const p of positions) mask[p] = true;
-      result.push(mask);
-      // Next combination in lexicographic order of positions.
-      let i = size - 1;
-      while (i >= 0 && positions[i] === modalityCount - size + i) i--;
-      if (i < 0) break;
-      positions[i]++;
-      for (let j = i + 1; j < size; j++) positions[j] = positions[j - 1] + 1;
-    }
-  }
-  return result;
+  return combinationMasks(modalityCount);
 }
 
 /** Bit code of a mask: bit m (value 2^m) is set iff modality m is observed. */
@@ -46,7 +35,7 @@ export function combinationIndexByCode(modalityCount: number): number[] {
 
 /** Letters of a combination in modality order, e.g. `ICB`. */
 export function combinationLetters(mask: readonly boolean[], letters: readonly string[]): string {
-  return letters.filter((_, m) => mask[m]).join('');
+  return combinationKey(letters, (m) => mask[m]);
 }
 
 /** Combination index of a mask; throws for the empty set (SPEC §1: a sample with no modality). */

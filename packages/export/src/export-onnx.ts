@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { ModelProtoSchema, OperatorSetIdProtoSchema, StringStringEntryProtoSchema } from 'onnx-buf';
 import { encodeMetadata, type CalibrationReport, type CounterfactualSample, type FlexMoEModelMetadata } from './metadata.js';
 import type { ExportModelConfig, NamedWeights } from './model-types.js';
-import { buildFlexMoEGraph, modalityInputName, type GraphVariant } from './onnx/flexmoe-graph.js';
+import { buildFlexMoEGraph, modalityInputNames, type GraphVariant } from './onnx/flexmoe-graph.js';
 
 /** ONNX IR version and default-domain opset written (Gelu needs opset 20, LayerNormalization 17). */
 export const ONNX_IR_VERSION = 10;
@@ -64,12 +64,13 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
   if (classes.length !== config.classes) {
     throw new Error(`metadata.classes has ${classes.length} names, the model has ${config.classes} classes`);
   }
-  const modalities = config.modalities.map((m) => {
+  const inputs = modalityInputNames(config.modalities.map((m) => m.name));
+  const modalities = config.modalities.map((m, i) => {
     const featureNames = meta.featureNames?.[m.name] ?? Array.from({ length: m.width }, (_, i) => `${m.name}_${i}`);
     if (featureNames.length !== m.width) {
       throw new Error(`metadata.featureNames.${m.name} has ${featureNames.length} names, the modality has width ${m.width}`);
     }
-    return { name: m.name, letter: m.letter, width: m.width, input: modalityInputName(m.name), featureNames };
+    return { name: m.name, letter: m.letter, width: m.width, input: inputs[i], featureNames };
   });
   for (const s of meta.counterfactualSamples ?? []) {
     const m = config.modalities.find((x) => x.name === s.modality);

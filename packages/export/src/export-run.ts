@@ -1,7 +1,6 @@
-import { readDataset, type LoadedDataset } from '@flexmoe/data';
+import { mulberry32, readDataset, writeFileAtomic, type LoadedDataset } from '@flexmoe/data';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
 import { exportOnnx, type ExportMetadataInput, type ExportOptions } from './export-onnx.js';
 import type { CalibrationReport, CounterfactualSample } from './metadata.js';
 import type { ExportModelConfig } from './model-types.js';
@@ -9,7 +8,6 @@ import { readRun, type LoadedRun } from './run-reader.js';
 import { fitTemperature, TEMPERATURE_BOUNDS } from './runtime/calibration.js';
 import { Predictor } from './runtime/predictor.js';
 import type { SampleInputs } from './runtime/prediction-types.js';
-import { mulberry32 } from './testing/random-model.js';
 
 /** Options of {@link exportRun}. */
 export interface ExportRunOptions extends ExportOptions {

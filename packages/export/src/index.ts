@@ -2,9 +2,10 @@ export * from './combinations.js';
 export * from './model-types.js';
 export * from './metadata.js';
 export * from './export-onnx.js';
-export * from './atomic-write.js';
 export * from './onnx/flexmoe-graph.js';
-export { randomNamedWeights, weightShapes, ADNI_SIZED_CONFIG, mulberry32 } from './testing/random-model.js';
+export { randomNamedWeights, weightShapes, ADNI_SIZED_CONFIG } from './testing/random-model.js';
+/** Re-exported for the benchmarks in tools/bench/serve (seeded inputs). */
+export { mulberry32 } from '@flexmoe/data';
 export * from './runtime/session.js';
 export * from './runtime/prediction-types.js';
 export * from './runtime/record-inputs.js';

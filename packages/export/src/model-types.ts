@@ -1,26 +1,15 @@
 /**
- * The model contract of docs/architecture.md §1, as export needs it. Structurally identical to
- * `FlexMoEConfig` of @flexmoe/moe-core, declared here so export builds without TF.js.
+ * The model contract of docs/architecture.md §1, as export needs it: @flexmoe/moe-core's `FlexMoEConfig`
+ * and `NamedWeight`, imported as types only, so export runs without TF.js. Training-only fields are optional
+ * (a run's model.json may omit them).
  */
-export interface ExportModelConfig {
-  modalities: { name: string; letter: string; width: number }[];
-  patches: number;
-  hidden: number;
-  heads: number;
-  experts: number;
-  topK: number;
-  layers: number;
-  classes: number;
-  dropout?: number;
-  routerLossWeight?: number;
-  ablation?: 'none' | 'no-es' | 'no-es-eg' | 'no-bank';
-}
+import type { FlexMoEConfig, NamedWeight } from '@flexmoe/moe-core';
 
-/** One named weight tensor: row-major float32 values and its shape. */
-export interface NamedWeight {
-  values: Float32Array;
-  shape: number[];
-}
+export type { NamedWeight };
+
+/** `FlexMoEConfig` with the fields inference does not need made optional. */
+export type ExportModelConfig = Pick<FlexMoEConfig, 'modalities' | 'patches' | 'hidden' | 'heads' | 'experts' | 'topK' | 'layers' | 'classes'> &
+  Partial<Pick<FlexMoEConfig, 'dropout' | 'routerLossWeight' | 'ablation'>>;
 
 /** Weights by architecture.md name (`encoder0/patch_kernel`, `layer0/ln1_gamma`, `bank`, …). */
 export type NamedWeights = Map<string, NamedWeight>;

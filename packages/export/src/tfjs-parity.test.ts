@@ -1,17 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel, type FlexMoEConfig } from '@flexmoe/moe-core';
 import { enumerateCombinations } from './combinations.js';
 import { exportOnnx } from './export-onnx.js';
 import type { GraphVariant } from './onnx/flexmoe-graph.js';
 import { Predictor } from './runtime/predictor.js';
-import { mulberry32, randomNamedWeights } from './testing/random-model.js';
-import { readDataset } from '@flexmoe/data';
+import { randomNamedWeights } from './testing/random-model.js';
+import { mulberry32, readDataset } from '@flexmoe/data';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { datasetInputs } from './export-run.js';
 import { FIXTURE_CONFIG, writeFixtureRun } from './testing/fixture-run.js';
+import { tfjsDatasetProbabilities, useTfjsCpuBackend } from './testing/tfjs-cpu.js';
 
 /**
  * ONNX vs the TF.js FlexMoEModel (cpu backend, inference mode) on inputs covering every one of the
@@ -36,8 +35,12 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   const predictor = await Predictor.load(bytes, { intraOpThreads: 1 });
   const samples = observed.map((mask, b) => config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)));
   const out = await predictor.run(samples);
+  // The predictor reports each sample's combination letters in modality order.
+  const letters = config.modalities.map((m) => m.letter);
+  const outcomes = await predictor.predictInputs(samples.filter((_, b) => b % perCombination === 0));
   await predictor.close();
   expect(out.combination).toEqual(masks.flatMap((_, c) => Array.from({ length: perCombination }, () => c)));
+  expect(outcomes.map((o) => (o.ok ? o.prediction.combination.letters : o.error))).toEqual(masks.map((mask) => letters.filter((_, m) => mask[m]).join('')));
   let maxDiff = 0;
   for (let i = 0; i < tfProbs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(tfProbs[i] - out.probabilities[i]));
   return { maxDiff, batch: B };
@@ -50,18 +53,7 @@ const modalities = [
 ];
 
 describe('ONNX export vs the TF.js FlexMoEModel', () => {
-  const warn = console.warn;
-  beforeAll(async () => {
-    // tfjs-backend-cpu advertises tfjs-node once per process; keep test output clean.
-    console.warn = (...args: unknown[]) => {
-      if (!String(args[0]).includes('tfjs-node')) warn(...args);
-    };
-    await tf.setBackend('cpu');
-    await tf.ready();
-  });
-  afterAll(() => {
-    console.warn = warn;
-  });
+  useTfjsCpuBackend();
 
   test.each([
     ['sparse', { moe: 'sparse' } as Partial<GraphVariant>],
@@ -70,6 +62,31 @@ describe('ONNX export vs the TF.js FlexMoEModel', () => {
     const config = defaultConfig(modalities, { patches: 4, hidden: 8, heads: 2, experts: 8, topK: 2, layers: 2, classes: 3, dropout: 0.5 });
     const { maxDiff, batch } = await compare(config, variant, 1);
     expect(batch).toBe(21);
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  // Any modality count and class count; names that collide once made input-safe ('lab results' and
+  // 'lab/results' → x_lab_results), non-ASCII names and a single-feature modality narrower than P.
+  const general = [
+    { name: 'lab results', letter: 'L', width: 7 },
+    { name: 'lab/results', letter: 'R', width: 1 },
+    { name: 'genómica', letter: 'G', width: 5 },
+    { name: 'q', letter: 'Q', width: 3 },
+    { name: 'x.y-z', letter: 'X', width: 2 },
+    { name: 'Ωmega', letter: 'O', width: 9 },
+  ];
+  test.each([
+    [1, 2],
+    [1, 5],
+    [2, 2],
+    [2, 4],
+    [5, 4],
+    [6, 2],
+  ])('%i modalities, %i classes, every combination: probabilities within 1e-4', async (M, classes) => {
+    const experts = Math.max(4, 2 ** M - 1);
+    const config = defaultConfig(general.slice(0, M), { patches: 4, hidden: 8, heads: 2, experts, topK: 2, layers: 1, classes, dropout: 0.5 });
+    const { maxDiff, batch } = await compare(config, {}, 10 * M + classes);
+    expect(batch).toBe((2 ** M - 1) * 3);
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
@@ -91,14 +108,7 @@ describe('ONNX export vs the TF.js FlexMoEModel', () => {
       const M = config.modalities.length;
       const observed = rows.map((i) => dataset.modalities.map((m) => m.observed[i] === 1));
       expect(new Set(observed.map((o) => o.join())).size).toBe(3);
-      const dense = dataset.modalities.map((m) => {
-        const out = new Float32Array(rows.length * m.width);
-        rows.forEach((i, r) => out.set(m.features.subarray(i * m.width, (i + 1) * m.width), r * m.width));
-        return out;
-      });
-      const batch = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
-      const tfProbs = model.predict(batch).probabilities;
-      disposeBatch(batch);
+      const tfProbs = tfjsDatasetProbabilities(model, dataset, rows);
       const predictor = await Predictor.load(exportOnnx(model), { intraOpThreads: 1 });
       const out = await predictor.run(datasetInputs(dataset, rows));
       await predictor.close();

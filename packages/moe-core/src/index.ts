@@ -10,6 +10,7 @@ export { cvSquared, cvSquaredOf, cvSquaredRows, CV2_EPS } from './router/cv-squa
 export { routerLogits, selectTopK, topKGates, gatherTopKGates, NOISE_EPS, type RoutingChoice, type RouterLogits } from './router/noisy-top-k.js';
 export { estimateLoad, normalCdf } from './router/load-estimator.js';
 export { routerLosses, type Ablation, type RouterLossTerms, type TokenGroups } from './router/router-losses.js';
+export { fusedRouter, type FusedRouterInfo, type FusedRouterResult } from './router/fused-router.js';
 export { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './moe/experts.js';
 export { runSMoE, resolveDispatch, SMoEWeights, type SMoEResult, type SMoEOptions, type RouterWeights } from './moe/sparse-moe.js';
 export { defaultConfig, validateConfig, modalityOrder, type FlexMoEConfig, type ModalitySpec } from './model/config.js';

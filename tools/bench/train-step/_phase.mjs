@@ -11,6 +11,7 @@ const batch=buildBatch(model.table, modalities.map(m=>m.width), modalities.map(m
 const labels=Int32Array.from({length:B},(_,i)=>i%3);
 const opt = process.argv[2]==='typed' ? new TypedAdam({learningRate:1e-4}) : tf.train.adam(1e-4);
 const orig=opt.applyGradients.bind(opt);
+const origCG = model.constructor.prototype; 
 opt.applyGradients=(g)=>{ const t=performance.now(); orig(g); globalThis.__T['adam']=(globalThis.__T['adam']??0)+performance.now()-t; };
 for(let i=0;i<2;i++) model.trainStep(batch,labels,opt);
 const best={}; const tot=[];

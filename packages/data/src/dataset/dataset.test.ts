@@ -6,7 +6,8 @@ import { readDataset } from './read-dataset.js';
 import { describeSourceFile } from './source-file.js';
 import { TOOL_VERSION } from './tool-version.js';
 import type { DatasetContent } from './types.js';
-import { writeDataset } from './write-dataset.js';
+import { validateContent } from './validate-content.js';
+import { modalityFileNames, writeDataset } from './write-dataset.js';
 
 function content(): DatasetContent {
   return {
@@ -41,6 +42,28 @@ describe('dataset directory', () => {
   it('orders combinations as SPEC §1', () => {
     expect(combinationOrder(['I', 'G', 'C', 'B'])).toEqual(['IGCB', 'IGC', 'IGB', 'ICB', 'GCB', 'IG', 'IC', 'IB', 'GC', 'GB', 'CB', 'I', 'G', 'C', 'B']);
     expect(combinationOrder(['L', 'N', 'C'])).toEqual(['LNC', 'LN', 'LC', 'NC', 'L', 'N', 'C']);
+  });
+
+  it('makes modality file names safe and distinct, even ignoring case; accepts any printable modality name', () => {
+    expect(modalityFileNames(['image', 'labs (2020)', 'a/b', 'a b', 'A_B', '..'])).toEqual([
+      'modality-image.arrow', 'modality-labs__2020_.arrow', 'modality-a_b.arrow', 'modality-a_b-4.arrow', 'modality-A_B-5.arrow', 'modality-...arrow',
+    ]);
+    const c = content();
+    c.modalities[0].name = 'labs (2020) / Ωmega';
+    c.transforms.modalities = { [c.modalities[0].name]: c.transforms.modalities.alpha, beta: c.transforms.modalities.beta };
+    expect(validateContent(c)).toEqual([]);
+    c.modalities[1].name = 'be\nta';
+    expect(validateContent(c).join('\n')).toMatch(/modality name "be\\nta": expected 1 to 100 printable characters/);
+  });
+
+  it('refuses a manifest whose modality file points outside the dataset directory', async () => {
+    const dir = path.join(root, 'ds');
+    await writeDataset(dir, content());
+    const manifestFile = path.join(dir, 'manifest.json');
+    const m = JSON.parse(await readFile(manifestFile, 'utf8'));
+    m.modalities[1].file = '../modality-beta.arrow';
+    await writeFile(manifestFile, JSON.stringify(m));
+    await expect(readDataset(dir)).rejects.toThrow(/modalities\[1\] \(beta\): file "\.\.\/modality-beta\.arrow" must be a file name inside the dataset directory/);
   });
 
   it('round-trips: dense arrays aligned with ids, observed masks, split indices, counts', async () => {

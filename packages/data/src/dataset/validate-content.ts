@@ -3,7 +3,6 @@ import { modalityTransformWidth } from '../transforms/modality-transform.js';
 import { combinationKey, combinationOrder } from './combinations.js';
 import type { DatasetContent, ManifestCounts } from './types.js';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
 /**

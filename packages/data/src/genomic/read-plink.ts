@@ -29,35 +29,37 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
+/**
+ * The non-blank lines of a whitespace-separated PLINK text file (`.fam`, `.bim`), each split into fields.
+ * @throws naming the file and line of a line with fewer than 6 fields
+ */
+function sixFieldLines(text: string, path: string, fieldNames: string): { line: number; f: string[] }[] {
+  const out: { line: number; f: string[] }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const f = line.split(/\s+/);
+    if (f.length < 6) throw new Error(`${path}: line ${i + 1} has ${f.length} fields, expected 6 (${fieldNames})`);
+    out.push({ line: i + 1, f });
+  });
+  return out;
+}
+
 /** Parses a `.fam` file (6 whitespace-separated fields per line). */
 export function parseFam(text: string, path: string): PlinkSample[] {
-  const out: PlinkSample[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const f = line.split(/\s+/);
-    if (f.length < 6) throw new Error(`${path}: line ${i + 1} has ${f.length} fields, expected 6 (fid iid father mother sex phenotype)`);
+  return sixFieldLines(text, path, 'fid iid father mother sex phenotype').map(({ f }) => {
     const sex = Number(f[4]);
-    out.push({ fid: f[0], iid: f[1], father: f[2], mother: f[3], sex: Number.isInteger(sex) ? sex : 0, phenotype: f[5] });
-  }
-  return out;
+    return { fid: f[0], iid: f[1], father: f[2], mother: f[3], sex: Number.isInteger(sex) ? sex : 0, phenotype: f[5] };
+  });
 }
 
 /** Parses a `.bim` file (6 whitespace-separated fields per line). */
 export function parseBim(text: string, path: string): PlinkVariant[] {
-  const out: PlinkVariant[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const f = line.split(/\s+/);
-    if (f.length < 6) throw new Error(`${path}: line ${i + 1} has ${f.length} fields, expected 6 (chr id cm bp a1 a2)`);
+  return sixFieldLines(text, path, 'chr id cm bp a1 a2').map(({ line, f }) => {
     const bp = Number(f[3]);
-    if (!Number.isFinite(bp)) throw new Error(`${path}: line ${i + 1}: position '${f[3]}' is not a number`);
-    out.push({ chr: f[0], id: f[1], cm: Number(f[2]) || 0, bp, a1: f[4].toUpperCase(), a2: f[5].toUpperCase() });
-  }
-  return out;
+    if (!Number.isFinite(bp)) throw new Error(`${path}: line ${line}: position '${f[3]}' is not a number`);
+    return { chr: f[0], id: f[1], cm: Number(f[2]) || 0, bp, a1: f[4].toUpperCase(), a2: f[5].toUpperCase() };
+  });
 }
 
 /**

@@ -80,14 +80,14 @@ describe('CSV streaming reader', () => {
       expect(out.slice(1)).toEqual(want);
     }
     await writeFile(path, 'a,b,c\n1,2,3\n4,5\n');
-    await expect(readCsvBatches(path, { columns: ['b'] }).next()).rejects.toThrow(/proj\.csv: record 2 has 2 fields, expected 3/);
+    await expect(readCsvBatches(path, { columns: ['b'] }).next()).rejects.toThrow(/proj\.csv: row 2: has 2 fields, expected 3/);
     // a long file: the mismatch is found by the projecting fast path
     await writeFile(path, 'a,b,c\n' + '1,2,3\n'.repeat(50000) + '1,2\n');
     await expect(
       (async () => {
         for await (const b of readCsvBatches(path, { columns: ['c'] })) expect(b.rows[0]).toEqual(['3']);
       })(),
-    ).rejects.toThrow(/proj\.csv: record 50001 has 2 fields, expected 3/);
+    ).rejects.toThrow(/proj\.csv: row 50001: has 2 fields, expected 3/);
     await expect(readCsvBatches(path, { columns: ['zz'] }).next()).rejects.toThrow(/missing required column 'zz'/);
   });
 
@@ -116,7 +116,7 @@ describe('CSV streaming reader', () => {
   it('reports a wrong field count with the record number, a missing column and a missing file', async () => {
     const path = join(dir, 'bad.csv');
     await writeFile(path, 'a,b\n1,2\n3\n');
-    await expect(collect(path)).rejects.toThrow(/bad\.csv: record 2 has 1 fields, expected 2/);
+    await expect(collect(path)).rejects.toThrow(/bad\.csv: row 2: has 1 fields, expected 2/);
     const gen = readCsvBatches(path, { requiredColumns: ['zz'] });
     await expect(gen.next()).rejects.toThrow(/bad\.csv: missing required column 'zz'/);
     await expect(collect(join(dir, 'nope.csv'))).rejects.toThrow(/nope\.csv: file not found/);

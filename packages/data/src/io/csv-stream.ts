@@ -281,7 +281,7 @@ export async function* readCsvBatches(path: string, options: CsvStreamOptions = 
       if (!projected) {
         if (full.length !== fileHeader.length) {
           if (full.length === 1 && full[0] === '') continue; // blank line
-          throw new Error(`${path}: record ${record + 1} has ${full.length} fields, expected ${fileHeader.length}`);
+          throw new Error(`${path}: row ${record + 1}: has ${full.length} fields, expected ${fileHeader.length} (as many as the header)`);
         }
         if (projectNow) fields = projectNow.map((i) => full[i]);
       }
@@ -304,7 +304,7 @@ export async function* readCsvBatches(path: string, options: CsvStreamOptions = 
       step();
     } catch (err) {
       if (err instanceof CsvFieldCountError) {
-        throw new Error(`${path}: record ${record + parsed.length + 1} has ${err.count} fields, expected ${fileHeader.length}`);
+        throw new Error(`${path}: row ${record + parsed.length + 1}: has ${err.count} fields, expected ${fileHeader.length} (as many as the header)`);
       }
       throw new Error(`${path}: ${(err as Error).message}`);
     }

@@ -96,10 +96,16 @@ export function canonicalVital(itemid: string, value: number): { name: string; v
 export type RowProgress = (rows: number) => void;
 
 /**
- * Streams `labevents` rows of the selected admissions into `into`. Returns the number of rows read.
- * @param keep selected `hadm_id`s (as the strings in the file)
+ * Streams event rows (`hadm_id, itemid, charttime, valuenum`) of the selected admissions into `into`;
+ * `entry` names and converts a row's value (null: skip the row). Returns the number of rows read.
  */
-export async function aggregateLabEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
+async function aggregateEvents(
+  path: string,
+  keep: ReadonlySet<string>,
+  into: AdmissionAggregates,
+  entry: (itemid: string, value: number) => { key: string; value: number } | null,
+  onProgress?: RowProgress,
+): Promise<number> {
   const cols = ['hadm_id', 'itemid', 'charttime', 'valuenum'] as const;
   let n = 0;
   for await (const b of readCsvBatches(path, { requiredColumns: cols, columns: cols })) {
@@ -109,11 +115,11 @@ export async function aggregateLabEvents(path: string, keep: ReadonlySet<string>
       if (!keep.has(hadm)) continue;
       const raw = r[c.valuenum];
       if (raw === '') continue;
-      const v = Number(raw);
-      if (!Number.isFinite(v)) continue;
+      const e = entry(r[c.itemid], Number(raw));
+      if (!e) continue;
       let byItem = into.get(hadm);
       if (!byItem) into.set(hadm, (byItem = new Map()));
-      accumulate(byItem, `lab:${r[c.itemid]}`, v, timeKey(r[c.charttime]));
+      accumulate(byItem, e.key, e.value, timeKey(r[c.charttime]));
     }
     n += b.rows.length;
     onProgress?.(n);
@@ -121,25 +127,24 @@ export async function aggregateLabEvents(path: string, keep: ReadonlySet<string>
   return n;
 }
 
+/**
+ * Streams `labevents` rows of the selected admissions into `into`. Returns the number of rows read.
+ * @param keep selected `hadm_id`s (as the strings in the file)
+ */
+export function aggregateLabEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
+  return aggregateEvents(path, keep, into, (itemid, v) => (Number.isFinite(v) ? { key: `lab:${itemid}`, value: v } : null), onProgress);
+}
+
 /** Streams `chartevents` vital-sign rows of the selected admissions into `into`. */
-export async function aggregateVitalEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
-  const cols = ['hadm_id', 'itemid', 'charttime', 'valuenum'] as const;
-  let n = 0;
-  for await (const b of readCsvBatches(path, { requiredColumns: cols, columns: cols })) {
-    const c = columnIndices(path, b.header, cols);
-    for (const r of b.rows) {
-      const hadm = r[c.hadm_id];
-      if (!keep.has(hadm)) continue;
-      const raw = r[c.valuenum];
-      if (raw === '') continue;
-      const vital = canonicalVital(r[c.itemid], Number(raw));
-      if (!vital) continue;
-      let byItem = into.get(hadm);
-      if (!byItem) into.set(hadm, (byItem = new Map()));
-      accumulate(byItem, `vital:${vital.name}`, vital.value, timeKey(r[c.charttime]));
-    }
-    n += b.rows.length;
-    onProgress?.(n);
-  }
-  return n;
+export function aggregateVitalEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
+  return aggregateEvents(
+    path,
+    keep,
+    into,
+    (itemid, v) => {
+      const vital = canonicalVital(itemid, v);
+      return vital ? { key: `vital:${vital.name}`, value: vital.value } : null;
+    },
+    onProgress,
+  );
 }

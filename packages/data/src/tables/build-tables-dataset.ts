@@ -115,8 +115,8 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
  */
 export async function buildTablesDataset(options: TablesDatasetOptions): Promise<DatasetContent & { splitsGiven: boolean }> {
   const names = options.modalities.map((m) => m.name);
+  if (new Set(names).size !== names.length) throw new Error(`--modality: modality names must be distinct, got ${names.join(', ')}`);
   const letters = resolveLetters(names, options.letters);
-  if (new Set(names).size !== names.length) throw new Error(`modality names must be distinct: ${names.join(', ')}`);
   for (const name of names) {
     const problem = modalityNameProblem(name);
     if (problem) throw new Error(`--modality: ${problem}`);
@@ -133,11 +133,14 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   const labelColumn = labelsTable.columns[1];
   const labelTexts = canonicalLabels(requireColumn(labelsTable, labelColumn).map((cell, r) => {
     const v = normalizeCell(cell, []);
-    if (v === null) {
-      const text = cell === null || cell === undefined ? '' : String(cell).trim();
-      throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)})`}; every patient of the labels file needs a label`);
-    }
-    return v;
+    if (v !== null) return v;
+    const text = cell === null || cell === undefined ? '' : String(cell).trim();
+    // `NA`, `None`, … mean a missing label, unless --classes names them as a class.
+    if (text !== '' && options.classes?.includes(text)) return text;
+    throw new Error(
+      `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)}; if it is a class, list it with --classes)`}; ` +
+        'every patient of the labels file needs a label',
+    );
   }));
   const classes = options.classes ?? classNamesOf(labelTexts);
   const labelIndex = labelTexts.map((l, r) => {
@@ -153,7 +156,9 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   for (const m of options.modalities) {
     step(`reading ${m.name}`);
     const t = await readTable(m.file);
-    if (t.columns.length < 2) throw new Error(`${m.file}: expected an id column and at least one feature column`);
+    if (t.columns.length < 2) {
+      throw new Error(`${m.file}: expected an id column and at least one feature column, found ${t.columns.length} column (${t.columns[0]}); tables are comma-separated`);
+    }
     const idColumn = t.columns[0];
     const ids = readIds(t, idColumn, true);
     ids.forEach((id, r) => {

@@ -69,18 +69,20 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
       for (const row of batch.rows) cells.push(row);
     }
     if (header === null) throw new Error(`${file}: empty table (no header or no data rows)`);
-    // A byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name.
-    const h: string[] = header.map((name, c) => (c === 0 ? name.replace(/^\uFEFF/, '') : name));
+    const h: string[] = header;
     columns = h;
     rowCount = cells.length;
     h.forEach((name, c) => data.set(name, cells.map((row) => row[c])));
   }
-  if (options.upperCaseColumns) {
-    const upper = new Map<string, RawCell[]>();
-    columns = columns.map((c) => c.toUpperCase());
-    [...data.values()].forEach((v, i) => upper.set(columns[i], v));
+  // Column names are trimmed (`age ` is `age`), and upper-cased when asked (ADNI).
+  const renamed = columns.map((c) => (options.upperCaseColumns ? c.trim().toUpperCase() : c.trim()));
+  if (renamed.some((c, i) => c !== columns[i])) {
+    const cells = columns.map((c) => data.get(c) as RawCell[]);
+    columns = renamed;
     data.clear();
-    for (const [k, v] of upper) data.set(k, v);
+    columns.forEach((c, i) => {
+      if (!data.has(c)) data.set(c, cells[i]);
+    });
   }
   const seen = new Set<string>();
   for (const c of columns) {

@@ -147,7 +147,7 @@ describe('tables: bad input gets an error naming file, row and column; exit ≠ 
   it('patients with no modality, and modality rows without a label', async () => {
     const f = await fixture();
     // p38 and p39 are in the labels but in no modality table given here (only lab).
-    await expectFailure(['tables', '--modality', `lab=${f.lab}`, '--labels', f.labels], /labels\.csv: row 39: patient "p38" has no modality/);
+    await expectFailure(['tables', '--modality', `lab=${f.lab}`, '--labels', f.labels], /labels\.csv: row 39, column pid: patient "p38" has no modality/);
     const extra = await file('extra.csv', 'pid,age\np0,1\nzz,2\n');
     await expectFailure(['tables', '--modality', `lab=${extra}`, '--labels', f.labels], /extra\.csv: row 2, column pid: patient id "zz" is not in the labels file/);
   });

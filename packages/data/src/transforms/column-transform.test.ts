@@ -26,6 +26,11 @@ describe('parsing', () => {
     expect(parseDate('9/7/2010')).toBe(Date.UTC(2010, 8, 7) / 1000);
     expect(parseDate('02/30/2010')).toBeNaN();
     expect(parseDate('05/--/2001')).toBeNaN();
+    expect(parseDate('2012/05/01')).toBe(Date.UTC(2012, 4, 1) / 1000);
+    expect(parseDate('2012-05/01')).toBeNaN();
+    expect(parseDate('2012-05-01T10:20:30.000Z')).toBe(Date.UTC(2012, 4, 1, 10, 20, 30) / 1000);
+    expect(parseDate('2012-05-01 10:20:30+02:00')).toBe(Date.UTC(2012, 4, 1, 8, 20, 30) / 1000);
+    expect(parseDate('2012-05-01T10:20-0130')).toBe(Date.UTC(2012, 4, 1, 11, 50) / 1000);
   });
 });
 

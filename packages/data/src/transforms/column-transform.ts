@@ -86,7 +86,7 @@ interface ArqueroLike {
 
 const MISSING_TOKENS = new Set(['', 'na', 'nan', 'null', 'none', 'n/a']);
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const ISO_DATE_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?$/;
+const ISO_DATE_RE = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const US_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
 /** Converts an arquero table (or passes through a {@link RawColumns}) to plain columns. */
@@ -109,12 +109,17 @@ export function parseNumeric(text: string): number {
   return NUMBER_RE.test(s) ? Number(s) : Number.NaN;
 }
 
-/** Parses `YYYY-MM-DD[ HH:MM[:SS[.f]]]` or `M/D/YYYY` to epoch seconds (UTC). NaN when not a date. */
+/**
+ * Parses `YYYY-MM-DD[ HH:MM[:SS[.f]]][Z|±HH:MM]` (also with `/`: `YYYY/MM/DD`) or `M/D/YYYY` to epoch
+ * seconds; UTC unless an offset is given. NaN when not a date.
+ */
 export function parseDate(text: string): number {
   let m = ISO_DATE_RE.exec(text);
   if (m) {
-    const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
-    return validDate(y, mo, d) ? Date.UTC(y, mo - 1, d, h, mi, s) / 1000 : Number.NaN;
+    const [y, mo, d, h, mi, s] = [m[1], m[3], m[4], m[5] ?? '0', m[6] ?? '0', m[7] ?? '0'].map(Number);
+    const zone = m[8] && m[8] !== 'Z' ? /^([+-])(\d{2}):?(\d{2})$/.exec(m[8]) : null;
+    const offset = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 3600 + Number(zone[3]) * 60) : 0;
+    return validDate(y, mo, d) ? Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - offset : Number.NaN;
   }
   m = US_DATE_RE.exec(text);
   if (m) {
@@ -359,7 +364,8 @@ export function applyColumnTransforms(
 
 /**
  * Applies fitted columns to one raw record part `{ "<raw column>": value, ... }`. Column names are
- * matched case-insensitively; absent columns are missing (imputed); unknown keys are ignored.
+ * matched case-insensitively and without surrounding spaces; absent columns are missing (imputed);
+ * unknown keys are ignored.
  */
 export function applyColumnTransformsToRecord(columns: readonly ColumnTransform[], raw: unknown, where: string): Float32Array {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -368,7 +374,7 @@ export function applyColumnTransformsToRecord(columns: readonly ColumnTransform[
   const byUpper = new Map<string, RawCell>();
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (v !== null && typeof v === 'object') throw new Error(`${where}, column ${k}: expected a number, text or null`);
-    byUpper.set(k.toUpperCase(), v as RawCell);
+    byUpper.set(k.trim().toUpperCase(), v as RawCell);
   }
   const out = new Float32Array(columnsWidth(columns));
   let offset = 0;

@@ -20,6 +20,21 @@ export function modalityInputName(name: string): string {
   return `x_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
+/**
+ * Input names of all modalities, in order: {@link modalityInputName}, made distinct when two names differ
+ * only in characters that become `_` (`a b`, `a/b`): the later ones get `_<position>` appended.
+ */
+export function modalityInputNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name, i) => {
+    const base = modalityInputName(name);
+    let input = base;
+    for (let k = i + 1; used.has(input); k += names.length) input = `${base}_${k}`;
+    used.add(input);
+    return input;
+  });
+}
+
 /** Graph input and output names. */
 export const GRAPH_NAMES = {
   observed: 'observed',
@@ -66,7 +81,8 @@ export function buildFlexMoEGraph(
   const weight = weightReader(weights);
 
   // ---- inputs
-  const xInputs = modalities.map((m) => g.input(modalityInputName(m.name), 'float', ['batch', m.width]));
+  const inputNames = modalityInputNames(modalities.map((m) => m.name));
+  const xInputs = modalities.map((m, i) => g.input(inputNames[i], 'float', ['batch', m.width]));
   const observed = g.input(GRAPH_NAMES.observed, 'bool', ['batch', M]);
 
   const linear = (x: string, kernel: string, bias: string, prefix: string): string =>

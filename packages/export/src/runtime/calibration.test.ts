@@ -1,5 +1,5 @@
 import { expectedCalibrationError, fitTemperature, meanNll } from './calibration.js';
-import { mulberry32 } from '../testing/random-model.js';
+import { mulberry32 } from '@flexmoe/data';
 
 describe('temperature scaling', () => {
   test('ECE by hand: two bins', () => {

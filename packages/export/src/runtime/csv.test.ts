@@ -11,6 +11,6 @@ describe('parseCsv', () => {
   });
 
   test('an unterminated quote names the file and line', () => {
-    expect(() => parseCsv('a,b\n1,"open\n2,3', 'in.csv')).toThrow(/in\.csv: line 2: unterminated quoted field/);
+    expect(() => parseCsv('a,b\n1,"open\n2,3', 'in.csv')).toThrow(/in\.csv: record 2: unterminated quoted field/);
   });
 });

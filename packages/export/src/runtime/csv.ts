@@ -1,45 +1,18 @@
+import { CsvParser } from '@flexmoe/data';
+
 /**
- * Minimal RFC 4180 CSV parser (quoted fields, doubled quotes, CRLF/LF). Returns rows of cells.
- * @throws naming the line of an unterminated quoted field
+ * Parses a whole CSV text with @flexmoe/data's RFC 4180 parser (quoted fields, doubled quotes, quoted
+ * newlines, CRLF/LF). Returns rows of cells; blank lines are dropped.
+ * @throws naming the file and the record (header = record 1) of an unterminated quoted field
  */
 export function parseCsv(text: string, file: string): string[][] {
+  const parser = new CsvParser();
   const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let inQuotes = false;
-  let line = 1;
-  let quoteLine = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else inQuotes = false;
-      } else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell === '') {
-      inQuotes = true;
-      quoteLine = line;
-    } else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      line++;
-    } else cell += ch;
-  }
-  if (inQuotes) throw new Error(`${file}: line ${quoteLine}: unterminated quoted field`);
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
+  try {
+    parser.push(text, rows);
+    parser.end(rows);
+  } catch (e) {
+    throw new Error(`${file}: record ${rows.length + 1}: ${(e as Error).message}`);
   }
   return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }

@@ -1,6 +1,5 @@
-import { loadTransforms } from '@flexmoe/data';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-write.js';
+import { loadTransforms, writeFileAtomic } from '@flexmoe/data';
 import type { ModalityMetadata } from '../metadata.js';
 import { parseCsv } from './csv.js';
 import type { PredictionOutcome } from './prediction-types.js';

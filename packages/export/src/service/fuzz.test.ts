@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Predictor } from '../runtime/predictor.js';
-import { mulberry32 } from '../testing/random-model.js';
+import { mulberry32 } from '@flexmoe/data';
 import { goldenPredictor } from '../testing/golden-service.js';
 import { buildServer } from './server.js';
 

@@ -1,25 +1,17 @@
-import { writeDataset, type DatasetContent } from '@flexmoe/data';
+import { mulberry32, writeDataset, type DatasetContent } from '@flexmoe/data';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportModelConfig } from '../model-types.js';
-import { mulberry32, randomNamedWeights } from './random-model.js';
+import type { ExportModelConfig, NamedWeights } from '../model-types.js';
+import { ADNI_SIZED_CONFIG, randomNamedWeights } from './random-model.js';
 
-/** Tiny two-modality config used by the run/dataset fixtures. */
+/** Tiny two-modality config used by the run/dataset fixtures (1 layer, dropout 0, λ 0.01, no ablation). */
 export const FIXTURE_CONFIG: ExportModelConfig = {
+  ...ADNI_SIZED_CONFIG,
   modalities: [
     { name: 'clinical', letter: 'C', width: 5 },
     { name: 'biospecimen', letter: 'B', width: 3 },
   ],
-  patches: 2,
-  hidden: 8,
-  heads: 2,
-  experts: 4,
-  topK: 2,
-  layers: 1,
-  classes: 2,
-  dropout: 0,
-  routerLossWeight: 0.01,
-  ablation: 'none',
+  patches: 2, hidden: 8, heads: 2, experts: 4, topK: 2, classes: 2,
 };
 
 /** Raw numerical columns of the fixture: [name, min, max] per modality; output = MinMax to [-1, 1]. */
@@ -30,6 +22,37 @@ export const FIXTURE_COLUMNS: Record<string, [string, number, number][]> = {
 
 /** A patient id pattern that is easy to scan an exported file for. */
 export const fixturePatientId = (i: number): string => `PTID-${String(9000 + i)}-XQ`;
+
+/**
+ * Writes a run directory as the trainer does (docs/architecture.md §3): `run.json` naming the dataset, and
+ * `best/model.json` + `best/weights.bin` holding `weights`.
+ */
+export async function writeRunDir(
+  runDir: string,
+  config: ExportModelConfig,
+  weights: NamedWeights,
+  options: { classes: string[]; datasetDir: string; extra?: Record<string, unknown> },
+): Promise<void> {
+  const best = path.join(runDir, 'best');
+  await mkdir(best, { recursive: true });
+  let offset = 0;
+  const index = [...weights].map(([name, w]) => {
+    const entry = { name, shape: w.shape, offset, length: w.values.length };
+    offset += w.values.length;
+    return entry;
+  });
+  const all = new Float32Array(offset);
+  index.forEach((e) => all.set((weights.get(e.name) as { values: Float32Array }).values, e.offset));
+  await writeFile(path.join(best, 'weights.bin'), new Uint8Array(all.buffer));
+  await writeFile(
+    path.join(best, 'model.json'),
+    JSON.stringify({ config, classes: options.classes, modalities: config.modalities, datasetManifestSha256: 'abc', epoch: 3, weights: index }),
+  );
+  await writeFile(
+    path.join(runDir, 'run.json'),
+    JSON.stringify({ config, dataset: { path: path.relative(runDir, options.datasetDir), manifestSha256: 'abc' }, bestSeed: 0, ...options.extra }),
+  );
+}
 
 /**
  * Writes a dataset (40 patients; validation/testing full-modality) and a run directory with random weights.
@@ -70,25 +93,6 @@ export async function writeFixtureRun(root: string, config: ExportModelConfig = 
   const datasetDir = path.join(root, 'dataset');
   await writeDataset(datasetDir, content, { splitsGiven: true });
   const runDir = path.join(root, 'run');
-  const best = path.join(runDir, 'best');
-  await mkdir(best, { recursive: true });
-  const weights = randomNamedWeights(config, 3);
-  let offset = 0;
-  const index = [...weights].map(([name, w]) => {
-    const entry = { name, shape: w.shape, offset, length: w.values.length };
-    offset += w.values.length;
-    return entry;
-  });
-  const all = new Float32Array(offset);
-  index.forEach((e) => all.set((weights.get(e.name) as { values: Float32Array }).values, e.offset));
-  await writeFile(path.join(best, 'weights.bin'), new Uint8Array(all.buffer));
-  await writeFile(
-    path.join(best, 'model.json'),
-    JSON.stringify({ config, classes: content.classes, modalities: config.modalities, datasetManifestSha256: 'abc', epoch: 3, weights: index }),
-  );
-  await writeFile(
-    path.join(runDir, 'run.json'),
-    JSON.stringify({ config, dataset: { path: path.relative(runDir, datasetDir), manifestSha256: 'abc' }, bestSeed: 0, lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } }),
-  );
+  await writeRunDir(runDir, config, randomNamedWeights(config, 3), { classes: content.classes, datasetDir, extra: { lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } } });
   return { runDir, datasetDir, content };
 }

@@ -1,16 +1,5 @@
+import { mulberry32 } from '@flexmoe/data';
 import type { ExportModelConfig, NamedWeights } from '../model-types.js';
-
-/** Deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Shapes of every named weight of a config (architecture.md §1, tabular encoders). */
 export function weightShapes(config: ExportModelConfig): Map<string, number[]> {

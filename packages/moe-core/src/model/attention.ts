@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { copyColumns, softmaxBackwardRows, softmaxRows, transposeInto, writeColumns } from '../ops/array-kernels.js';
 import { customOp } from '../ops/custom-op.js';
+import { peekData } from '../ops/peek-data.js';
 
 /** Shape of one attention call: `batch` sequences of `tokens` tokens, `heads` heads over width `hidden`. */
 export interface AttentionShape {
@@ -7,13 +9,6 @@ export interface AttentionShape {
   tokens: number;
   heads: number;
   hidden: number;
-}
-
-/** `src [rows, cols]` (a row-major block) transposed into a new array `[cols, rows]`. */
-function transposed(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-  return out;
 }
 
 /**
@@ -31,8 +26,13 @@ export function attentionCore(q: tf.Tensor2D, kv: tf.Tensor2D, shape: AttentionS
   const d = H / h;
   const scale = 1 / Math.sqrt(d);
   const pieces = B * h;
+  const transposed = (src: Float32Array, rows: number, cols: number): Float32Array => {
+    const out = new Float32Array(rows * cols);
+    transposeInto(src, 0, rows, cols, out);
+    return out;
+  };
   const op = customOp<tf.Tensor2D>(([qIn, kvIn]) => {
-    const qd = qIn.dataSync() as Float32Array;
+    const qd = qIn.dataSync() as Float32Array; // kept across tf calls: a copy
     const kvd = kvIn.dataSync() as Float32Array;
     const Q: Float32Array[] = [];
     const K: Float32Array[] = [];
@@ -42,38 +42,22 @@ export function attentionCore(q: tf.Tensor2D, kv: tf.Tensor2D, shape: AttentionS
     const ctx = new Float32Array(B * N * H);
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < h; i++) {
+        const piece = b * h + i;
         const qb = new Float32Array(N * d);
         const kb = new Float32Array(N * d);
         const vb = new Float32Array(N * d);
-        for (let n = 0; n < N; n++) {
-          const row = b * N + n;
-          qb.set(qd.subarray(row * H + i * d, row * H + i * d + d), n * d);
-          kb.set(kvd.subarray(row * 2 * H + i * d, row * 2 * H + i * d + d), n * d);
-          vb.set(kvd.subarray(row * 2 * H + H + i * d, row * 2 * H + H + i * d + d), n * d);
-        }
+        copyColumns(qd, b * N, N, H, i * d, d, qb);
+        copyColumns(kvd, b * N, N, 2 * H, i * d, d, kb);
+        copyColumns(kvd, b * N, N, 2 * H, H + i * d, d, vb);
         const s = tf.matMul(tf.tensor2d(qb, [N, d]), tf.tensor2d(transposed(kb, N, d), [d, N]));
-        const sd = s.dataSync() as Float32Array;
         const p = new Float32Array(N * N);
-        for (let r = 0; r < N; r++) {
-          let mx = -Infinity;
-          for (let c = 0; c < N; c++) mx = Math.max(mx, sd[r * N + c] * scale);
-          let sum = 0;
-          for (let c = 0; c < N; c++) {
-            const e = Math.exp(sd[r * N + c] * scale - mx);
-            p[r * N + c] = e;
-            sum += e;
-          }
-          for (let c = 0; c < N; c++) p[r * N + c] /= sum;
-        }
-        const piece = b * h + i;
+        softmaxRows(peekData(s), N, N, scale, p);
         let pd = p;
         if (probDropMask) {
-          pd = new Float32Array(N * N);
-          const off = piece * N * N;
-          for (let j = 0; j < N * N; j++) pd[j] = p[j] * probDropMask[off + j];
+          pd = probDropMask.slice(piece * N * N, (piece + 1) * N * N);
+          for (let j = 0; j < N * N; j++) pd[j] *= p[j];
         }
-        const c = tf.matMul(tf.tensor2d(pd, [N, N]), tf.tensor2d(vb, [N, d])).dataSync() as Float32Array;
-        for (let n = 0; n < N; n++) ctx.set(c.subarray(n * d, n * d + d), (b * N + n) * H + i * d);
+        writeColumns(peekData(tf.matMul(tf.tensor2d(pd, [N, N]), tf.tensor2d(vb, [N, d]))), b * N, N, H, i * d, d, ctx);
         Q.push(qb);
         K.push(kb);
         VT.push(transposed(vb, N, d));
@@ -84,37 +68,25 @@ export function attentionCore(q: tf.Tensor2D, kv: tf.Tensor2D, shape: AttentionS
     return {
       value: tf.tensor2d(ctx, [B * N, H]),
       gradFunc: (dy) => {
-        const dyd = dy.dataSync() as Float32Array;
+        const dyd = dy.dataSync() as Float32Array; // kept across tf calls: a copy
         const dq = new Float32Array(B * N * H);
         const dkv = new Float32Array(B * N * 2 * H);
+        const dc = new Float32Array(N * d);
+        const ds = new Float32Array(N * N);
         for (let piece = 0; piece < pieces; piece++) {
           const b = Math.floor(piece / h);
           const i = piece % h;
-          const dc = new Float32Array(N * d);
-          for (let n = 0; n < N; n++) dc.set(dyd.subarray((b * N + n) * H + i * d, (b * N + n) * H + i * d + d), n * d);
+          copyColumns(dyd, b * N, N, H, i * d, d, dc);
           const dcT = tf.tensor2d(dc, [N, d]);
-          const dpd = tf.matMul(dcT, tf.tensor2d(VT[piece], [d, N])).dataSync() as Float32Array;
-          const dv = tf.matMul(tf.tensor2d(transposed(PD[piece], N, N), [N, N]), dcT).dataSync() as Float32Array;
-          const p = P[piece];
-          const ds = new Float32Array(N * N);
-          const off = piece * N * N;
-          for (let r = 0; r < N; r++) {
-            let dot = 0;
-            for (let c = 0; c < N; c++) {
-              const g = probDropMask ? dpd[r * N + c] * probDropMask[off + r * N + c] : dpd[r * N + c];
-              ds[r * N + c] = g;
-              dot += g * p[r * N + c];
-            }
-            for (let c = 0; c < N; c++) ds[r * N + c] = p[r * N + c] * (ds[r * N + c] - dot) * scale;
-          }
-          const dqb = tf.matMul(tf.tensor2d(ds, [N, N]), tf.tensor2d(K[piece], [N, d])).dataSync() as Float32Array;
-          const dkb = tf.matMul(tf.tensor2d(transposed(ds, N, N), [N, N]), tf.tensor2d(Q[piece], [N, d])).dataSync() as Float32Array;
-          for (let n = 0; n < N; n++) {
-            const row = b * N + n;
-            dq.set(dqb.subarray(n * d, n * d + d), row * H + i * d);
-            dkv.set(dkb.subarray(n * d, n * d + d), row * 2 * H + i * d);
-            dkv.set(dv.subarray(n * d, n * d + d), row * 2 * H + H + i * d);
-          }
+          // Each heap view is consumed before the next tf call (see peekData).
+          const dpd = tf.matMul(dcT, tf.tensor2d(VT[piece], [d, N]));
+          softmaxBackwardRows(peekData(dpd), P[piece], probDropMask, piece * N * N, N, N, scale, ds);
+          const dv = tf.matMul(tf.tensor2d(transposed(PD[piece], N, N), [N, N]), dcT);
+          writeColumns(peekData(dv), b * N, N, 2 * H, H + i * d, d, dkv);
+          const dqb = tf.matMul(tf.tensor2d(ds, [N, N]), tf.tensor2d(K[piece], [N, d]));
+          writeColumns(peekData(dqb), b * N, N, H, i * d, d, dq);
+          const dkb = tf.matMul(tf.tensor2d(transposed(ds, N, N), [N, N]), tf.tensor2d(Q[piece], [N, d]));
+          writeColumns(peekData(dkb), b * N, N, 2 * H, i * d, d, dkv);
         }
         return [tf.tensor2d(dq, [B * N, H]), tf.tensor2d(dkv, [B * N, 2 * H])];
       },

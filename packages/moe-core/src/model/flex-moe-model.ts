@@ -214,7 +214,7 @@ export class FlexMoEModel {
         trace,
       });
       layerOutputs.push(out);
-      routerLoss = tf.add(routerLoss, tf.sum(out.smoe.losses.total));
+      routerLoss = tf.add(routerLoss, tf.sum(out.smoe.total));
       x = out.x;
     }
     const pooled = tf.reshape(tf.mean(tf.reshape(x, [B * M, P, H]), 1), [B, M * H]) as tf.Tensor2D;

@@ -147,15 +147,17 @@ export class FusionLayer {
       dispatch: ctx.dispatch,
     });
     if (trace) {
-      trace(name('clean_logits'), smoe.clean);
-      trace(name('noisy_logits'), smoe.noisy);
+      const E = this.experts;
+      const { info } = smoe;
+      trace(name('clean_logits'), tf.tensor2d(info.clean, [rows, E]));
+      trace(name('noisy_logits'), tf.tensor2d(info.noisy, [rows, E]));
       trace(name('gates'), smoe.gates);
-      trace(name('load'), smoe.load);
+      trace(name('load'), tf.tensor2d(info.load, [rows, E]));
       trace(name('smoe_output'), smoe.output);
-      trace(name('g_balance'), smoe.losses.gBalance);
-      trace(name('s_ce'), smoe.losses.sCE);
-      trace(name('s_balance'), smoe.losses.sBalance);
-      trace(name('router_loss'), smoe.losses.total);
+      trace(name('g_balance'), tf.tensor1d(Float32Array.from(info.gBalance)));
+      trace(name('s_ce'), tf.tensor1d(Float32Array.from(info.sCE)));
+      trace(name('s_balance'), tf.tensor1d(Float32Array.from(info.sBalance)));
+      trace(name('router_loss'), smoe.total);
     }
     const out = tf.add(x1, applyDropout(smoe.output, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
     trace?.(name('after_smoe'), out);

@@ -1,8 +1,53 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
+import { peekData } from '../ops/peek-data.js';
 
 /** LayerNorm epsilon (SPEC / golden README). */
 export const LN_EPS = 1e-5;
+
+/** Forward LayerNorm loops: writes `xhat`, `rstd` (per row) and `out`. */
+export function layerNormRows(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, H: number, xhat: Float32Array, rstd: Float32Array, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * H;
+    let mean = 0;
+    for (let c = 0; c < H; c++) mean += x[o + c];
+    mean /= H;
+    let v = 0;
+    for (let c = 0; c < H; c++) {
+      const dlt = x[o + c] - mean;
+      v += dlt * dlt;
+    }
+    const s = 1 / Math.sqrt(v / H + LN_EPS);
+    rstd[r] = s;
+    for (let c = 0; c < H; c++) {
+      const xh = (x[o + c] - mean) * s;
+      xhat[o + c] = xh;
+      out[o + c] = xh * gamma[c] + beta[c];
+    }
+  }
+}
+
+/** Backward LayerNorm loops: `dx`, and `dGamma`/`dBeta` accumulated. */
+export function layerNormRowsBackward(dy: Float32Array, gamma: Float32Array, xhat: Float32Array, rstd: Float32Array, rows: number, H: number, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * H;
+    let meanG = 0;
+    let meanGX = 0;
+    for (let c = 0; c < H; c++) {
+      const d = dy[o + c];
+      const gv = d * gamma[c];
+      const xh = xhat[o + c];
+      meanG += gv;
+      meanGX += gv * xh;
+      dGamma[c] += d * xh;
+      dBeta[c] += d;
+    }
+    meanG /= H;
+    meanGX /= H;
+    const s = rstd[r];
+    for (let c = 0; c < H; c++) dx[o + c] = (dy[o + c] * gamma[c] - meanG - xhat[o + c] * meanGX) * s;
+  }
+}
 
 /**
  * LayerNorm over the last axis of `x [rows, H]` with the biased variance:
@@ -12,50 +57,19 @@ export const LN_EPS = 1e-5;
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor2D {
   const [rows, H] = x.shape;
   const op = customOp<tf.Tensor2D>(([xIn, gIn, bIn]) => {
-    const xd = xIn.dataSync() as Float32Array;
     const g = gIn.dataSync() as Float32Array;
-    const be = bIn.dataSync() as Float32Array;
     const xhat = new Float32Array(rows * H);
     const rstd = new Float32Array(rows);
     const out = new Float32Array(rows * H);
-    for (let r = 0; r < rows; r++) {
-      const o = r * H;
-      let mean = 0;
-      for (let c = 0; c < H; c++) mean += xd[o + c];
-      mean /= H;
-      let v = 0;
-      for (let c = 0; c < H; c++) v += (xd[o + c] - mean) ** 2;
-      const s = 1 / Math.sqrt(v / H + LN_EPS);
-      rstd[r] = s;
-      for (let c = 0; c < H; c++) {
-        const xh = (xd[o + c] - mean) * s;
-        xhat[o + c] = xh;
-        out[o + c] = xh * g[c] + be[c];
-      }
-    }
+    const be = bIn.dataSync() as Float32Array;
+    layerNormRows(peekData(xIn), g, be, rows, H, xhat, rstd, out);
     return {
       value: tf.tensor2d(out, [rows, H]),
       gradFunc: (dy) => {
-        const dyd = dy.dataSync() as Float32Array;
         const dx = new Float32Array(rows * H);
         const dg = new Float32Array(H);
         const db = new Float32Array(H);
-        for (let r = 0; r < rows; r++) {
-          const o = r * H;
-          let meanG = 0;
-          let meanGX = 0;
-          for (let c = 0; c < H; c++) {
-            const gv = dyd[o + c] * g[c];
-            meanG += gv;
-            meanGX += gv * xhat[o + c];
-            dg[c] += dyd[o + c] * xhat[o + c];
-            db[c] += dyd[o + c];
-          }
-          meanG /= H;
-          meanGX /= H;
-          const s = rstd[r];
-          for (let c = 0; c < H; c++) dx[o + c] = (dyd[o + c] * g[c] - meanG - xhat[o + c] * meanGX) * s;
-        }
+        layerNormRowsBackward(peekData(dy), g, xhat, rstd, rows, H, dx, dg, db);
         return [tf.tensor2d(dx, [rows, H]), tf.tensor1d(dg), tf.tensor1d(db)];
       },
     };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
+import { peekData } from '../ops/peek-data.js';
 import type { RandomSource } from '../random/random-source.js';
 
 /**
@@ -8,6 +9,11 @@ import type { RandomSource } from '../random/random-source.js';
  */
 export function createBank(random: RandomSource, rows: number, M: number, P: number, H: number): tf.Variable {
   return tf.variable(random.normal([rows, M, P, H]));
+}
+
+/** `dst[dstOffset + i] += src[srcOffset + i]` for i < n (top-level so V8 optimises it). */
+function addInto(dst: Float32Array, dstOffset: number, src: Float32Array, srcOffset: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dstOffset + i] += src[srcOffset + i];
 }
 
 /**
@@ -36,9 +42,10 @@ export function assembleBlocks(
   const inputs: tf.Tensor[] = [...present.map((m) => encoded[m] as tf.Tensor2D), bank, posEmbed];
   const op = customOp<tf.Tensor2D>((tensors) => {
     const encData: (Float32Array | null)[] = new Array(M).fill(null);
-    present.forEach((m, i) => (encData[m] = tensors[i].dataSync() as Float32Array));
-    const bankData = tensors[present.length].dataSync() as Float32Array;
-    const pos = tensors[present.length + 1].dataSync() as Float32Array;
+    // Heap views (peekData): no tf call happens until `out` is complete.
+    present.forEach((m, i) => (encData[m] = peekData(tensors[i])));
+    const bankData = peekData(tensors[present.length]);
+    const pos = peekData(tensors[present.length + 1]);
     const out = new Float32Array(B * M * width);
     for (let b = 0; b < B; b++) {
       for (let m = 0; m < M; m++) {
@@ -51,14 +58,13 @@ export function assembleBlocks(
           const src = (bankRow[b] * M + m) * width;
           out.set(bankData.subarray(src, src + width), dst);
         }
-        const po = m * width;
-        for (let c = 0; c < width; c++) out[dst + c] += pos[po + c];
+        addInto(out, dst, pos, m * width, width);
       }
     }
     return {
       value: tf.tensor2d(out, [B * M, width]),
       gradFunc: (dy) => {
-        const g = dy.dataSync() as Float32Array;
+        const g = peekData(dy);
         const dEnc = present.map((m) => new Float32Array((encoded[m] as tf.Tensor2D).shape[0] * width));
         const dBank = new Float32Array(bankRows * M * width);
         const dPos = new Float32Array(M * width);
@@ -66,12 +72,12 @@ export function assembleBlocks(
           for (let m = 0; m < M; m++) {
             const r = observedRow[b * M + m];
             const src = (b * M + m) * width;
-            for (let c = 0; c < width; c++) dPos[m * width + c] += g[src + c];
+            addInto(dPos, m * width, g, src, width);
             if (r >= 0) {
               dEnc[present.indexOf(m)].set(g.subarray(src, src + width), r * width);
             } else {
               const dst = (bankRow[b] * M + m) * width;
-              for (let c = 0; c < width; c++) dBank[dst + c] += g[src + c];
+              addInto(dBank, dst, g, src, width);
             }
           }
         }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addColumnSums, addRowBias, combineGated, combineGatedBackward, gatherRows, mulAndColumnSums, scatterAddRows, transposeInto } from '../ops/array-kernels.js';
 import { customOp } from '../ops/custom-op.js';
 import { denseBias } from '../ops/fast-matmul.js';
-import { gelu, geluForwardInPlace } from '../ops/gelu.js';
+import { gelu, geluForward } from '../ops/gelu.js';
+import { peekData } from '../ops/peek-data.js';
 import type { RoutingChoice } from '../router/noisy-top-k.js';
 
 /** Stacked expert weights (`[in, out]` per expert): `W1 [E,H,2H]`, `b1 [E,2H]`, `W2 [E,2H,H]`, `b2 [E,H]`. */
@@ -34,14 +36,6 @@ export function denseExperts(x: tf.Tensor2D, g: tf.Tensor2D, w: ExpertWeights): 
   return out as tf.Tensor2D;
 }
 
-/** `src` block `[rows, cols]` starting at `offset`, transposed into `dst` (`[cols, rows]`) at `dstOffset`. */
-function transposeInto(src: Float32Array, offset: number, rows: number, cols: number, dst: Float32Array, dstOffset = 0): void {
-  for (let r = 0; r < rows; r++) {
-    const o = offset + r * cols;
-    for (let c = 0; c < cols; c++) dst[dstOffset + c * rows + r] = src[o + c];
-  }
-}
-
 /**
  * Sparse dispatch: only the selected (token, expert) pairs are evaluated. The `rows·k` selections are
  * grouped by expert in plain JS, each expert runs once on its rows with plain 2-D matmuls, and the
@@ -70,10 +64,13 @@ export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingCho
     }
   }
   const active: number[] = [];
-  for (let e = 0; e < E; e++) if (counts[e] > 0) active.push(e);
+  let maxCount = 0;
+  for (let e = 0; e < E; e++) {
+    if (counts[e] > 0) active.push(e);
+    maxCount = Math.max(maxCount, counts[e]);
+  }
 
   const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
-    const xd = xIn.dataSync() as Float32Array;
     const gd = gIn.dataSync() as Float32Array;
     const w1d = w1In.dataSync() as Float32Array;
     const b1d = b1In.dataSync() as Float32Array;
@@ -83,52 +80,24 @@ export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingCho
     const xs = new Float32Array(R * k * H);
     const hs = new Float32Array(R * k * H2); // GELU outputs, expert-sorted rows
     const ds = new Float32Array(R * k * H2); // GELU derivatives
-    for (let pos = 0; pos < R * k; pos++) {
-      const t = pairToken[pos];
-      xs.set(xd.subarray(t * H, t * H + H), pos * H);
-    }
+    gatherRows(peekData(xIn), pairToken, H, xs);
     for (const e of active) {
       const n = counts[e];
       const o = offsets[e];
       const a = tf.matMul(tf.tensor2d(xs.subarray(o * H, (o + n) * H), [n, H]), tf.tensor2d(w1d.subarray(e * H * H2, (e + 1) * H * H2), [H, H2]));
-      const hh = a.dataSync() as Float32Array;
-      geluForwardInPlace(hh, b1d, e * H2, H2, ds.subarray(o * H2, (o + n) * H2));
-      hs.set(hh, o * H2);
-      const y = tf.matMul(tf.tensor2d(hh, [n, H2]), tf.tensor2d(w2d.subarray(e * H2 * H, (e + 1) * H2 * H), [H2, H])).dataSync() as Float32Array;
-      for (let i = 0, c = 0; i < n * H; i++) {
-        ys[o * H + i] = y[i] + b2d[e * H + c];
-        if (++c === H) c = 0;
-      }
+      const hh = hs.subarray(o * H2, (o + n) * H2);
+      geluForward(peekData(a), b1d, e * H2, H2, hh, ds.subarray(o * H2, (o + n) * H2));
+      const y = tf.matMul(tf.tensor2d(hh, [n, H2]), tf.tensor2d(w2d.subarray(e * H2 * H, (e + 1) * H2 * H), [H2, H]));
+      addRowBias(peekData(y), b2d, e * H, n, H, ys, o * H);
     }
     const out = new Float32Array(R * H);
-    for (let t = 0; t < R; t++) {
-      const dst = t * H;
-      for (let j = 0; j < k; j++) {
-        const gate = gd[t * E + choice.topkIndices[t * k + j]];
-        const src = pairPos[t * k + j] * H;
-        for (let c = 0; c < H; c++) out[dst + c] += gate * ys[src + c];
-      }
-    }
+    combineGated(out, ys, gd, choice.topkIndices, pairPos, R, k, E, H);
     return {
       value: tf.tensor2d(out, [R, H]),
       gradFunc: (dy) => {
-        const dyd = dy.dataSync() as Float32Array;
         const dg = new Float32Array(R * E);
         const dys = new Float32Array(R * k * H);
-        for (let t = 0; t < R; t++) {
-          const src = t * H;
-          for (let j = 0; j < k; j++) {
-            const e = choice.topkIndices[t * k + j];
-            const gate = gd[t * E + e];
-            const pos = pairPos[t * k + j] * H;
-            let dot = 0;
-            for (let c = 0; c < H; c++) {
-              dot += dyd[src + c] * ys[pos + c];
-              dys[pos + c] = gate * dyd[src + c];
-            }
-            dg[t * E + e] = dot;
-          }
-        }
+        combineGatedBackward(peekData(dy), ys, gd, choice.topkIndices, pairPos, R, k, E, H, dg, dys);
         const dW1 = new Float32Array(E * H * H2);
         const dB1 = new Float32Array(E * H2);
         const dW2 = new Float32Array(E * H2 * H);
@@ -136,36 +105,25 @@ export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingCho
         const dx = new Float32Array(R * H);
         const w1T = new Float32Array(H2 * H);
         const w2T = new Float32Array(H * H2);
-        const rowsT = new Float32Array(Math.max(...Array.from(counts)) * H2);
+        const rowsT = new Float32Array(maxCount * H2);
+        const daBuf = new Float32Array(maxCount * H2);
         for (const e of active) {
           const n = counts[e];
           const o = offsets[e];
-          const dye = dys.subarray(o * H, (o + n) * H);
-          for (let i = 0, c = 0; i < n * H; i++) {
-            dB2[e * H + c] += dye[i];
-            if (++c === H) c = 0;
-          }
-          const dyeT = tf.tensor2d(dye, [n, H]);
+          addColumnSums(dys, o * H, n, H, dB2, e * H);
+          const dyeT = tf.tensor2d(dys.subarray(o * H, (o + n) * H), [n, H]);
           transposeInto(hs, o * H2, n, H2, rowsT);
-          dW2.set(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H2), [H2, n]), dyeT).dataSync() as Float32Array, e * H2 * H);
+          dW2.set(peekData(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H2), [H2, n]), dyeT)), e * H2 * H);
           transposeInto(w2d, e * H2 * H, H2, H, w2T);
-          const da = tf.matMul(dyeT, tf.tensor2d(w2T, [H, H2])).dataSync() as Float32Array;
-          const der = ds.subarray(o * H2, (o + n) * H2);
-          for (let i = 0, c = 0; i < n * H2; i++) {
-            da[i] *= der[i];
-            dB1[e * H2 + c] += da[i];
-            if (++c === H2) c = 0;
-          }
+          // Copied out: the heap view is invalidated by the next allocation, and daT must not alias it.
+          const da = daBuf.subarray(0, n * H2);
+          da.set(peekData(tf.matMul(dyeT, tf.tensor2d(w2T, [H, H2]))));
+          mulAndColumnSums(da, ds, o * H2, n, H2, dB1, e * H2);
           const daT = tf.tensor2d(da, [n, H2]);
           transposeInto(xs, o * H, n, H, rowsT);
-          dW1.set(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H), [H, n]), daT).dataSync() as Float32Array, e * H * H2);
+          dW1.set(peekData(tf.matMul(tf.tensor2d(rowsT.subarray(0, n * H), [H, n]), daT)), e * H * H2);
           transposeInto(w1d, e * H * H2, H, H2, w1T);
-          const dxe = tf.matMul(daT, tf.tensor2d(w1T, [H2, H])).dataSync() as Float32Array;
-          for (let i = 0; i < n; i++) {
-            const t = pairToken[o + i];
-            const dst = t * H;
-            for (let c = 0; c < H; c++) dx[dst + c] += dxe[i * H + c];
-          }
+          scatterAddRows(dx, peekData(tf.matMul(daT, tf.tensor2d(w1T, [H2, H]))), pairToken, o, n, H);
         }
         return [
           tf.tensor2d(dx, [R, H]),

@@ -1,23 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { uniformInit } from '../model/patch-embedding.js';
 import type { RandomSource } from '../random/random-source.js';
-import { estimateLoad } from '../router/load-estimator.js';
-import { routerLogits, selectTopK, topKGates, type RoutingChoice } from '../router/noisy-top-k.js';
-import { routerLosses, type Ablation, type RouterLossTerms, type TokenGroups } from '../router/router-losses.js';
+import { dense } from '../ops/fast-matmul.js';
+import { fusedRouter, type FusedRouterInfo } from '../router/fused-router.js';
+import type { RoutingChoice } from '../router/noisy-top-k.js';
+import type { Ablation, TokenGroups } from '../router/router-losses.js';
 import { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './experts.js';
 
 /** Everything one SMoE evaluation produced (tensors live in the caller's scope). */
 export interface SMoEResult {
   /** `[rows, H]`, Σ_j gate_j · expert_j(x) (no residual). */
   output: tf.Tensor2D;
-  clean: tf.Tensor2D;
-  noisy: tf.Tensor2D;
   /** Dense gates `[rows, E]`. */
   gates: tf.Tensor2D;
-  /** Load `[rows, E]`. */
-  load: tf.Tensor2D;
+  /** Router loss of every call `[calls]` (G-balance + S-CE + S-balance). */
+  total: tf.Tensor1D;
   choice: RoutingChoice;
-  losses: RouterLossTerms;
+  /** Plain-number intermediates: clean/noisy logits, gates, load, per-call loss terms. */
+  info: FusedRouterInfo;
 }
 
 /** Options of one SMoE evaluation. */
@@ -47,15 +47,12 @@ export function resolveDispatch(dispatch: Dispatch, k: number, experts: number):
  */
 export function runSMoE(x: tf.Tensor2D, router: RouterWeights, experts: ExpertWeights, k: number, opts: SMoEOptions): SMoEResult {
   const E = router.wg.shape[1];
-  const rows = x.shape[0];
-  const { clean, sigma, noisy } = routerLogits(x, router.wg, router.wn, opts.noise);
-  const choice = selectTopK(noisy.dataSync() as Float32Array, rows, E, k);
-  const gates = topKGates(noisy, choice);
-  const load = estimateLoad(clean, noisy, sigma, choice);
-  const losses = routerLosses(gates, load, noisy, choice, opts.groups, opts.ablation);
+  const clean = dense(x, router.wg);
+  const pre = opts.noise ? dense(x, router.wn) : null;
+  const { gates, total, choice, info } = fusedRouter(clean, pre, opts.noise, k, opts.groups, opts.ablation);
   const output =
     resolveDispatch(opts.dispatch, k, E) === 'sparse' ? sparseExperts(x, gates, choice, experts) : denseExperts(x, gates, experts);
-  return { output, clean, noisy, gates, load, choice, losses };
+  return { output, gates, total, choice, info };
 }
 
 /** Trainable weights of one SMoE layer (router + stacked experts), initialised as the reference (SPEC §5). */

@@ -61,12 +61,12 @@ function tables(): [Float64Array, Float64Array] {
 }
 
 /**
- * In place: `values[i] = gelu(values[i] + bias[i mod width])`; writes `gelu'` of the same argument into
- * `derivative`. Plain JS on typed arrays (used inside the sparse expert op).
+ * `out[i] = gelu(values[i] + bias[biasOffset + i mod width])` for i < out.length, and `gelu'` of the same
+ * argument into `derivative`. Plain JS on typed arrays (used inside the sparse expert op); `out` may be `values`.
  */
-export function geluForwardInPlace(values: Float32Array, bias: Float32Array, biasOffset: number, width: number, derivative: Float32Array): void {
+export function geluForward(values: Float32Array, bias: Float32Array, biasOffset: number, width: number, out: Float32Array, derivative: Float32Array): void {
   const [cdf, pdf] = tables();
-  const n = values.length;
+  const n = out.length;
   for (let i = 0, c = 0; i < n; i++) {
     const x = values[i] + bias[biasOffset + c];
     if (++c === width) c = 0;
@@ -85,7 +85,22 @@ export function geluForwardInPlace(values: Float32Array, bias: Float32Array, bia
       phi = cdf[j] + f * (cdf[j + 1] - cdf[j]);
       dens = pdf[j] + f * (pdf[j + 1] - pdf[j]);
     }
-    values[i] = x * phi;
+    out[i] = x * phi;
     derivative[i] = phi + x * dens;
   }
+}
+
+/** Φ(z) from the table (float64, error ≈ 1e-8; exact 0/1 beyond ±10). */
+export function normalCdfValue(z: number): number {
+  if (z <= -TABLE_RANGE) return 0;
+  if (z >= TABLE_RANGE) return 1;
+  const [cdf] = tables();
+  const pos = (z + TABLE_RANGE) * TABLE_STEPS;
+  const j = pos | 0;
+  return cdf[j] + (pos - j) * (cdf[j + 1] - cdf[j]);
+}
+
+/** φ(z) = exp(−z²/2)/√(2π). */
+export function normalPdfValue(z: number): number {
+  return INV_SQRT_2PI * Math.exp(-0.5 * z * z);
 }

@@ -1,4 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { peekData } from '../ops/peek-data.js';
+
+/** One Adam update: `out = w − step·m/(√v + ε)` with m, v updated in place (top-level so V8 optimises it). */
+function adamUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  b1: number,
+  b2: number,
+  eps: number,
+  stepSize: number,
+): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + c1 * gi;
+    const vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi) + eps);
+  }
+}
 
 /** Adam hyper-parameters (defaults of torch.optim.Adam / tf.train.adam). */
 export interface TypedAdamOptions {
@@ -55,25 +81,14 @@ export class TypedAdam extends tf.Optimizer {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
       if (variable === undefined) throw new Error(`TypedAdam: no registered variable named '${name}'`);
-      const w = (variable.dataSync() as Float32Array).slice();
-      const g = grad.dataSync() as Float32Array;
       let state = this.moments.get(name);
       if (state === undefined) {
-        state = { m: new Float32Array(w.length), v: new Float32Array(w.length) };
+        state = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
         this.moments.set(name, state);
       }
-      const { m, v } = state;
-      const c1 = 1 - b1;
-      const c2 = 1 - b2;
-      const n = w.length;
-      for (let i = 0; i < n; i++) {
-        const gi = g[i];
-        const mi = b1 * m[i] + c1 * gi;
-        const vi = b2 * v[i] + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] -= (stepSize * mi) / (Math.sqrt(vi) + eps);
-      }
+      const w = new Float32Array(variable.size);
+      // Zero-copy reads (peekData): nothing allocates on the tf side until the loop is done.
+      adamUpdate(peekData(variable), peekData(grad), state.m, state.v, w, b1, b2, eps, stepSize);
       tf.tidy(() => variable.assign(tf.tensor(w, variable.shape, 'float32')));
     }
     this.incrementIterations();

@@ -111,7 +111,7 @@ function rocSection(a: RunAnalysis): string {
   const chart = lineChart(
     'ROC curves (one-vs-rest)',
     a.roc.map((r) => ({ label: `${r.className} (AUC ${fmt(r.auc, 3)})`, points: r.points.map((p) => ({ x: p.fpr, y: p.tpr })) })),
-    { xLabel: 'false positive rate', yLabel: 'true positive rate', yMin: 0, yMax: 1, diagonal: true, width: 380, height: 320 },
+    { xLabel: 'false positive rate', yLabel: 'true positive rate', yMin: 0, yMax: 1, diagonal: true, legendBottomRight: true, width: 380, height: 320 },
   );
   return `<section id="roc"><h2>ROC curves</h2><div class="row">${chart}</div></section>`;
 }

@@ -22,7 +22,7 @@ export interface Series {
 export function lineChart(
   title: string,
   series: Series[],
-  opts: { xLabel: string; yLabel: string; yMin?: number; yMax?: number; width?: number; height?: number; diagonal?: boolean; integerX?: boolean },
+  opts: { xLabel: string; yLabel: string; yMin?: number; yMax?: number; width?: number; height?: number; diagonal?: boolean; integerX?: boolean; legendBottomRight?: boolean },
 ): string {
   const width = opts.width ?? 420;
   const height = opts.height ?? 260;
@@ -72,8 +72,11 @@ export function lineChart(
     const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"/>`);
     if (pts.length === 1) parts.push(`<circle cx="${sx(pts[0].x)}" cy="${sy(pts[0].y)}" r="3" fill="${color}"/>`);
-    parts.push(`<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${color}"/>`);
-    parts.push(`<text x="${m.l + 22}" y="${m.t + 11 + i * 14}" class="lg">${esc(s.label)}</text>`);
+    // ROC curves hug the top-left corner, so their legend goes bottom-right.
+    const lx = opts.legendBottomRight ? width - m.r - 8 - 6.2 * Math.max(...series.map((x) => x.label.length)) - 14 : m.l + 8;
+    const ly = opts.legendBottomRight ? height - m.b - 8 - (series.length - i) * 14 : m.t + 6 + i * 14;
+    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="3" fill="${color}"/>`);
+    parts.push(`<text x="${lx + 14}" y="${ly + 5}" class="lg">${esc(s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
