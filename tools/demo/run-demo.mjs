@@ -32,7 +32,7 @@ const steps = [
   ['report', ['report', '--run', paths.run, '--out', paths.report]],
   ['ONNX export', ['export', '--run', paths.run, '--out', paths.onnx, '--calibrate']],
   ['predictions', ['predict', '--model', paths.onnx, '--data', paths.dataset,
-    '--input', path.join(paths.raw, 'records.jsonl'), '--out', paths.predictions]],
+    '--input', path.join(paths.raw, 'records.jsonl'), '--out', paths.predictions, '--counterfactuals']],
 ];
 for (const [title, args] of steps) {
   console.log(`\n=== ${title}: flexmoe ${args.join(' ')}`);
@@ -45,9 +45,16 @@ for (const [title, args] of steps) {
 console.log('\n=== predictions for patients with different missing modalities');
 for (const line of readFileSync(paths.predictions, 'utf8').split('\n').filter(Boolean)) {
   const p = JSON.parse(line);
-  if (p.error) { console.log(`  error: ${p.error}`); continue; }
-  const probs = Object.entries(p.probabilities ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
-  console.log(`  ${String(p.combination ?? '').padEnd(5)} → ${p.predictedClass ?? p.prediction ?? '?'} (${probs})`);
+  if (p.error) { console.log(`  record ${p.line}: error: ${p.error}`); continue; }
+  const probs = Object.entries(p.probabilities).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
+  let advice = '';
+  const effects = [...(p.missingModalityEffects ?? [])].sort((a, b) => b.maxAbsShift - a.maxAbsShift);
+  if (effects.length > 0) {
+    const e = effects[0];
+    advice = `; most informative missing test: ${e.modality} (expected shift up to ${(100 * e.maxAbsShift).toFixed(1)} points, ` +
+      `changes the prediction in ${(100 * e.predictedClassChangeProbability).toFixed(0)} % of draws)`;
+  }
+  console.log(`  record ${p.line}: has ${p.combination.letters.padEnd(4)} → ${p.predictedClass} (${probs})${advice}`);
 }
 console.log('\nOutputs:');
 for (const [name, p] of Object.entries(paths)) console.log(`  ${name.padEnd(12)} ${path.relative(process.cwd(), p) || '.'}`);

@@ -12,6 +12,7 @@ export { estimateLoad, normalCdf } from './router/load-estimator.js';
 export { routerLosses, type Ablation, type RouterLossTerms, type TokenGroups } from './router/router-losses.js';
 export { fusedRouter, type FusedRouterInfo, type FusedRouterResult } from './router/fused-router.js';
 export { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './moe/experts.js';
+export { WorkBuffers } from './ops/work-buffers.js';
 export { runSMoE, resolveDispatch, SMoEWeights, type SMoEResult, type SMoEOptions, type RouterWeights } from './moe/sparse-moe.js';
 export { defaultConfig, validateConfig, modalityOrder, type FlexMoEConfig, type ModalitySpec } from './model/config.js';
 export { PatchEmbedding, uniformInit, type ModalityEncoder } from './model/patch-embedding.js';

@@ -36,7 +36,7 @@ describe.each(BACKENDS)('attentionCore on %s', (backend) => {
         const [dq, dkv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor2D, b as tf.Tensor2D), w)))([q, kv]);
         return [Float32Array.from(out), Float32Array.from(dq.dataSync()), Float32Array.from(dkv.dataSync())];
       });
-    const ours = run((a, b) => attentionCore(a, b, { batch: B, tokens: N, heads: h, hidden: H }, mask));
+    const ours = run((a, b) => attentionCore(tf.concat([a, b], 1) as tf.Tensor2D, { batch: B, tokens: N, heads: h, hidden: H }, mask));
     const ref = run((a, b) => reference(a, b, B, N, h, H, mask));
     expectClose(ours[0], Array.from(ref[0]), 'output', 1e-5, 1e-4);
     expectClose(ours[1], Array.from(ref[1]), 'dq', 1e-5, 1e-4);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { copyColumns, softmaxBackwardRows, softmaxRows, transposeInto, writeColumns } from '../ops/array-kernels.js';
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
+import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 
 /** Shape of one attention call: `batch` sequences of `tokens` tokens, `heads` heads over width `hidden`. */
 export interface AttentionShape {
@@ -12,85 +13,89 @@ export interface AttentionShape {
 }
 
 /**
- * Scaled dot-product attention core for `q [B·N, H]` and `kv [B·N, 2H]` (k = columns 0..H-1, v = H..2H-1;
- * head i uses columns i·d … i·d+d-1 of each, d = H/heads). Returns the head outputs concatenated in head
+ * Scaled dot-product attention core for `qkv [B·N, 3H]` = `[q | k | v]` (the q projection and the kv
+ * projection of the golden layout side by side; head i uses columns i·d … i·d+d-1 of each, d = H/heads). Returns the head outputs concatenated in head
  * order, `[B·N, H]` (before the output projection).
  *
  * Per (sample, head) the products are plain 2-D matMuls on blocks cut and transposed in JS; the softmax and
  * its backward run in JS. On wasm this beats batched matmuls (~10× slower per FLOP) and tf.split/Slice
  * (slow strided copies) by a wide margin (docs/benchmarks.md).
- * `probDropMask` (`[B·heads·N·N]`, already scaled by 1/(1-p)) is the attention-probability dropout.
+ * `probDropMask` (`[B·heads·N·N]`, already scaled by 1/(1-p)) is the attention-probability dropout;
+ * `buffers` (one per layer) keeps what the backward needs between the two passes.
  */
-export function attentionCore(q: tf.Tensor2D, kv: tf.Tensor2D, shape: AttentionShape, probDropMask: Float32Array | null): tf.Tensor2D {
+export function attentionCore(
+  qkv: tf.Tensor2D,
+  shape: AttentionShape,
+  probDropMask: Float32Array | null,
+  buffers: WorkBuffers = new WorkBuffers(),
+): tf.Tensor2D {
   const { batch: B, tokens: N, heads: h, hidden: H } = shape;
   const d = H / h;
   const scale = 1 / Math.sqrt(d);
   const pieces = B * h;
-  const transposed = (src: Float32Array, rows: number, cols: number): Float32Array => {
-    const out = new Float32Array(rows * cols);
-    transposeInto(src, 0, rows, cols, out);
-    return out;
-  };
-  const op = customOp<tf.Tensor2D>(([qIn, kvIn]) => {
-    const qd = qIn.dataSync() as Float32Array; // kept across tf calls: a copy
-    const kvd = kvIn.dataSync() as Float32Array;
-    const Q: Float32Array[] = [];
-    const K: Float32Array[] = [];
-    const VT: Float32Array[] = [];
-    const P: Float32Array[] = [];
-    const PD: Float32Array[] = [];
-    const ctx = new Float32Array(B * N * H);
+  const W = 3 * H;
+  const NN = N * N;
+  const Nd = N * d;
+  const op = customOp<tf.Tensor2D>(([qkvIn]) => {
+    // Per-piece blocks kept for the backward live in this layer's work buffers (less garbage per step).
+    const qkvd = buffers.get('qkv', B * N * W);
+    qkvd.set(peekData(qkvIn));
+    const Q = buffers.get('q', pieces * Nd);
+    const K = buffers.get('k', pieces * Nd);
+    const VT = buffers.get('vT', pieces * Nd);
+    const P = buffers.get('p', pieces * NN);
+    const PD = probDropMask ? buffers.get('pd', pieces * NN) : P;
+    const kT = buffers.get('kT', Nd);
+    const vb = buffers.get('v', Nd);
+    const ctx = buffers.output('ctx', B * N * H, true);
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < h; i++) {
         const piece = b * h + i;
-        const qb = new Float32Array(N * d);
-        const kb = new Float32Array(N * d);
-        const vb = new Float32Array(N * d);
-        copyColumns(qd, b * N, N, H, i * d, d, qb);
-        copyColumns(kvd, b * N, N, 2 * H, i * d, d, kb);
-        copyColumns(kvd, b * N, N, 2 * H, H + i * d, d, vb);
-        const s = tf.matMul(tf.tensor2d(qb, [N, d]), tf.tensor2d(transposed(kb, N, d), [d, N]));
-        const p = new Float32Array(N * N);
+        const qb = Q.subarray(piece * Nd, (piece + 1) * Nd);
+        const kb = K.subarray(piece * Nd, (piece + 1) * Nd);
+        copyColumns(qkvd, b * N, N, W, i * d, d, qb);
+        copyColumns(qkvd, b * N, N, W, H + i * d, d, kb);
+        copyColumns(qkvd, b * N, N, W, 2 * H + i * d, d, vb);
+        transposeInto(kb, 0, N, d, kT);
+        transposeInto(vb, 0, N, d, VT, piece * Nd);
+        const s = tf.matMul(tf.tensor2d(qb, [N, d]), tf.tensor2d(kT, [d, N]));
+        const p = P.subarray(piece * NN, (piece + 1) * NN);
         softmaxRows(peekData(s), N, N, scale, p);
-        let pd = p;
-        if (probDropMask) {
-          pd = probDropMask.slice(piece * N * N, (piece + 1) * N * N);
-          for (let j = 0; j < N * N; j++) pd[j] *= p[j];
-        }
+        const pd = PD.subarray(piece * NN, (piece + 1) * NN);
+        if (probDropMask) for (let j = 0; j < NN; j++) pd[j] = p[j] * probDropMask[piece * NN + j];
         writeColumns(peekData(tf.matMul(tf.tensor2d(pd, [N, N]), tf.tensor2d(vb, [N, d]))), b * N, N, H, i * d, d, ctx);
-        Q.push(qb);
-        K.push(kb);
-        VT.push(transposed(vb, N, d));
-        P.push(p);
-        PD.push(pd);
       }
     }
     return {
       value: tf.tensor2d(ctx, [B * N, H]),
       gradFunc: (dy) => {
-        const dyd = dy.dataSync() as Float32Array; // kept across tf calls: a copy
-        const dq = new Float32Array(B * N * H);
-        const dkv = new Float32Array(B * N * 2 * H);
-        const dc = new Float32Array(N * d);
-        const ds = new Float32Array(N * N);
+        const work = sharedBackwardBuffers;
+        const dyd = work.get('attn_dy', B * N * H); // kept across tf calls: a copy
+        dyd.set(peekData(dy));
+        const dqkv = work.output('dqkv', B * N * W, true);
+        const dc = work.get('attn_dc', Nd);
+        const ds = work.get('attn_ds', NN);
+        const tNN = work.get('attn_tNN', NN);
         for (let piece = 0; piece < pieces; piece++) {
           const b = Math.floor(piece / h);
           const i = piece % h;
           copyColumns(dyd, b * N, N, H, i * d, d, dc);
           const dcT = tf.tensor2d(dc, [N, d]);
           // Each heap view is consumed before the next tf call (see peekData).
-          const dpd = tf.matMul(dcT, tf.tensor2d(VT[piece], [d, N]));
-          softmaxBackwardRows(peekData(dpd), P[piece], probDropMask, piece * N * N, N, N, scale, ds);
-          const dv = tf.matMul(tf.tensor2d(transposed(PD[piece], N, N), [N, N]), dcT);
-          writeColumns(peekData(dv), b * N, N, 2 * H, H + i * d, d, dkv);
-          const dqb = tf.matMul(tf.tensor2d(ds, [N, N]), tf.tensor2d(K[piece], [N, d]));
-          writeColumns(peekData(dqb), b * N, N, H, i * d, d, dq);
-          const dkb = tf.matMul(tf.tensor2d(transposed(ds, N, N), [N, N]), tf.tensor2d(Q[piece], [N, d]));
-          writeColumns(peekData(dkb), b * N, N, 2 * H, i * d, d, dkv);
+          const dpd = tf.matMul(dcT, tf.tensor2d(VT.subarray(piece * Nd, (piece + 1) * Nd), [d, N]));
+          softmaxBackwardRows(peekData(dpd), P.subarray(piece * NN, (piece + 1) * NN), probDropMask, piece * NN, N, N, scale, ds);
+          transposeInto(PD, piece * NN, N, N, tNN);
+          const dv = tf.matMul(tf.tensor2d(tNN, [N, N]), dcT);
+          writeColumns(peekData(dv), b * N, N, W, 2 * H + i * d, d, dqkv);
+          const dqb = tf.matMul(tf.tensor2d(ds, [N, N]), tf.tensor2d(K.subarray(piece * Nd, (piece + 1) * Nd), [N, d]));
+          writeColumns(peekData(dqb), b * N, N, W, i * d, d, dqkv);
+          transposeInto(ds, 0, N, N, tNN);
+          const dkb = tf.matMul(tf.tensor2d(tNN, [N, N]), tf.tensor2d(Q.subarray(piece * Nd, (piece + 1) * Nd), [N, d]));
+          writeColumns(peekData(dkb), b * N, N, W, H + i * d, d, dqkv);
         }
-        return [tf.tensor2d(dq, [B * N, H]), tf.tensor2d(dkv, [B * N, 2 * H])];
+        return [tf.tensor2d(dqkv, [B * N, W])];
       },
     };
   });
-  return op(q, kv);
+  return op(qkv);
 }

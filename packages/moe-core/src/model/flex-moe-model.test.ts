@@ -84,6 +84,59 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
     }
   });
 
+  it('is deterministic per seed, and resumes identically from saved weights and random state', () => {
+    const run = (steps: number, resumeAt?: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> }) => {
+      const random = new SeededRandom(77);
+      const model = new FlexMoEModel(tinyConfig({ dropout: 0.5 }), { random });
+      const opt = new TypedAdam({ learningRate: 1e-2 });
+      if (resumeAt) {
+        model.setNamedWeights(resumeAt.weights);
+        random.setState(resumeAt.random);
+        opt.setState(resumeAt.opt, model.variables());
+      }
+      const { batch, labels } = randomBatch(model, MIXED);
+      const losses: number[] = [];
+      let snapshot: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> } | undefined;
+      for (let i = 0; i < steps; i++) {
+        if (i === 2 && !resumeAt) snapshot = { weights: model.getNamedWeights(), random: random.getState(), opt: opt.getState(model.variables()) };
+        losses.push(model.trainStep(batch, labels, opt).loss);
+      }
+      const final = model.getNamedWeights();
+      disposeBatch(batch);
+      model.dispose();
+      return { losses, final, snapshot };
+    };
+    const a = run(4);
+    const b = run(4);
+    expect(b.losses).toEqual(a.losses);
+    const resumed = run(2, a.snapshot);
+    expect(resumed.losses).toEqual(a.losses.slice(2));
+    for (const [name, w] of a.final) expect([name, Array.from(w.values)]).toEqual([name, Array.from((resumed.final.get(name) as NamedWeight).values)]);
+  });
+
+  it('reused work buffers carry no state between steps (gradients equal a fresh model on the same batch)', () => {
+    const config = tinyConfig({ dropout: 0.3 });
+    const noise = fixedNoise(3, 6 * 3, 8, 5);
+    const used = new FlexMoEModel(config, { seed: 6 });
+    const other = randomBatch(used, [[1, 1, 1], [0, 1, 0], [1, 0, 1], [1, 1, 1], [1, 1, 1], [0, 0, 1]], 9);
+    used.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8, 99));
+    used.computeGradients(other.batch, other.labels); // fills the buffers with another batch's data
+    disposeBatch(other.batch);
+    const fresh = new FlexMoEModel(config, { seed: 6 });
+    fresh.setNamedWeights(used.getNamedWeights());
+    fresh.random.setState(used.random.getState());
+    const { batch, labels } = randomBatch(used, MIXED);
+    used.noise = new FixedNoiseSource(noise);
+    fresh.noise = new FixedNoiseSource(noise);
+    const a = used.computeGradients(batch, labels);
+    const b = fresh.computeGradients(batch, labels);
+    expect(a.values).toEqual(b.values);
+    for (const [name, g] of a.gradients) expect([name, Array.from(g.values)]).toEqual([name, Array.from((b.gradients.get(name) as NamedWeight).values)]);
+    disposeBatch(batch);
+    used.dispose();
+    fresh.dispose();
+  });
+
   it('batches of only full samples and of no full sample give finite losses and gradients', () => {
     const model = new FlexMoEModel(tinyConfig({ dropout: 0.5 }), { seed: 2 });
     for (const observed of [[[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[1, 0, 0], [0, 1, 1], [0, 0, 1]], [[0, 1, 0]]]) {
@@ -175,36 +228,6 @@ describe('FlexMoEModel (cpu)', () => {
     expect(entries.some(([c, m, p, h]) => Math.abs(analytic.values[((c * M + m) * P + p) * H + h]) > 1e-3)).toBe(true);
     disposeBatch(batch);
     model.dispose();
-  });
-
-  it('is deterministic per seed, and resumes identically from saved weights and random state', () => {
-    const run = (steps: number, resumeAt?: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> }) => {
-      const random = new SeededRandom(77);
-      const model = new FlexMoEModel(tinyConfig({ dropout: 0.5 }), { random });
-      const opt = new TypedAdam({ learningRate: 1e-2 });
-      if (resumeAt) {
-        model.setNamedWeights(resumeAt.weights);
-        random.setState(resumeAt.random);
-        opt.setState(resumeAt.opt, model.variables());
-      }
-      const { batch, labels } = randomBatch(model, MIXED);
-      const losses: number[] = [];
-      let snapshot: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> } | undefined;
-      for (let i = 0; i < steps; i++) {
-        if (i === 2 && !resumeAt) snapshot = { weights: model.getNamedWeights(), random: random.getState(), opt: opt.getState(model.variables()) };
-        losses.push(model.trainStep(batch, labels, opt).loss);
-      }
-      const final = model.getNamedWeights();
-      disposeBatch(batch);
-      model.dispose();
-      return { losses, final, snapshot };
-    };
-    const a = run(4);
-    const b = run(4);
-    expect(b.losses).toEqual(a.losses);
-    const resumed = run(2, a.snapshot);
-    expect(resumed.losses).toEqual(a.losses.slice(2));
-    for (const [name, w] of a.final) expect([name, Array.from(w.values)]).toEqual([name, Array.from((resumed.final.get(name) as NamedWeight).values)]);
   });
 
   it('predict returns probabilities and per-combination routing counts', () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CombinationTable } from '../combination/combination-table.js';
 import { denseBias } from '../ops/fast-matmul.js';
+import { WorkBuffers } from '../ops/work-buffers.js';
 import { assertGradientsRegistered, registerAllGradients } from '../ops/register-gradients.js';
 import { RandomNoiseSource, SeededRandom, type NoiseSource, type RandomSource } from '../random/random-source.js';
 import type { FlexMoEBatch } from './batch.js';
@@ -76,6 +77,7 @@ export class FlexMoEModel {
   random: RandomSource;
   noise: NoiseSource;
   private disposed = false;
+  private readonly buffers = new WorkBuffers();
 
   constructor(config: FlexMoEConfig, options: FlexMoEModelOptions = {}) {
     validateConfig(config);
@@ -190,7 +192,7 @@ export class FlexMoEModel {
       return tf.reshape(y, [x.shape[0], P * H]) as tf.Tensor2D;
     });
     const bankRow = this.config.ablation === 'no-bank' ? new Int32Array(B) : Int32Array.from(batch.combination);
-    const blocks = assembleBlocks(encoded, this.bank, this.posEmbed, observedRow, bankRow);
+    const blocks = assembleBlocks(encoded, this.bank, this.posEmbed, observedRow, bankRow, this.buffers);
     let x = tf.reshape(blocks, [B * N, H]) as tf.Tensor2D;
     if (trace) {
       trace('blocks', tf.sub(tf.reshape(blocks, [B, N, H]), this.posEmbed));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SMoEWeights, runSMoE, type SMoEResult } from '../moe/sparse-moe.js';
 import type { Dispatch } from '../moe/experts.js';
 import { dense } from '../ops/fast-matmul.js';
+import { WorkBuffers } from '../ops/work-buffers.js';
 import type { NoiseSource, RandomSource } from '../random/random-source.js';
 import type { Ablation } from '../router/router-losses.js';
 import { attentionCore } from './attention.js';
@@ -53,6 +54,10 @@ export class FusionLayer {
   readonly ln2Gamma: tf.Variable;
   readonly ln2Beta: tf.Variable;
   readonly smoe: SMoEWeights;
+  /** Attention work buffers of this layer (reused across steps). */
+  readonly buffers = new WorkBuffers();
+  private readonly ln1Buffers = new WorkBuffers();
+  private readonly ln2Buffers = new WorkBuffers();
 
   constructor(
     readonly index: number,
@@ -104,19 +109,19 @@ export class FusionLayer {
     const trace = ctx.trace;
     const name = (s: string) => `layer${this.index}/${s}`;
 
-    const h = layerNorm(x, this.ln1Gamma as tf.Tensor1D, this.ln1Beta as tf.Tensor1D);
+    const h = layerNorm(x, this.ln1Gamma as tf.Tensor1D, this.ln1Beta as tf.Tensor1D, this.ln1Buffers);
     trace?.(name('ln1'), h);
-    const q = dense(h, this.qKernel as tf.Tensor2D);
-    const kv = dense(h, this.kvKernel as tf.Tensor2D);
+    // q and kv projections as one matmul: [h·Wq | h·Wkv].
+    const qkv = dense(h, tf.concat([this.qKernel, this.kvKernel], 1) as tf.Tensor2D);
     const probMask = dropoutMask(ctx.random, B * this.heads * N * N, rate, training);
-    const ctxOut = attentionCore(q, kv, { batch: B, tokens: N, heads: this.heads, hidden: H }, probMask);
+    const ctxOut = attentionCore(qkv, { batch: B, tokens: N, heads: this.heads, hidden: H }, probMask, this.buffers);
     let a = dense(ctxOut, this.outKernel as tf.Tensor2D, this.outBias as tf.Tensor1D);
     a = applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training));
     trace?.(name('attn'), a);
     const x1 = tf.add(x, applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
     trace?.(name('after_attention'), x1);
 
-    const h2 = layerNorm(x1, this.ln2Gamma as tf.Tensor1D, this.ln2Beta as tf.Tensor1D);
+    const h2 = layerNorm(x1, this.ln2Gamma as tf.Tensor1D, this.ln2Beta as tf.Tensor1D, this.ln2Buffers);
     trace?.(name('smoe_input'), h2);
     const tokenCall = new Int32Array(rows);
     const tokenCombination = new Int32Array(rows);
@@ -145,6 +150,7 @@ export class FusionLayer {
       groups: { calls: M, tokenCall, tokenCombination },
       ablation: ctx.ablation,
       dispatch: ctx.dispatch,
+      scratch: this.smoe.scratch,
     });
     if (trace) {
       const E = this.experts;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
+import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 
 /** LayerNorm epsilon (SPEC / golden README). */
 export const LN_EPS = 1e-5;
@@ -52,21 +53,22 @@ export function layerNormRowsBackward(dy: Float32Array, gamma: Float32Array, xha
 /**
  * LayerNorm over the last axis of `x [rows, H]` with the biased variance:
  * `(x − μ) / sqrt(var + 1e-5) · γ + β`. Computed in plain JS (one read, one tensor): on wasm the reductions
- * of a tf.moments-based version cost more than the whole arithmetic here.
+ * of a tf.moments-based version cost more than the whole arithmetic here. `buffers` (one per call site)
+ * keeps the normalised values for the backward.
  */
-export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor2D {
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, buffers: WorkBuffers = new WorkBuffers()): tf.Tensor2D {
   const [rows, H] = x.shape;
   const op = customOp<tf.Tensor2D>(([xIn, gIn, bIn]) => {
     const g = gIn.dataSync() as Float32Array;
-    const xhat = new Float32Array(rows * H);
-    const rstd = new Float32Array(rows);
-    const out = new Float32Array(rows * H);
+    const xhat = buffers.get('xhat', rows * H);
+    const rstd = buffers.get('rstd', rows);
+    const out = buffers.output('out', rows * H, true);
     const be = bIn.dataSync() as Float32Array;
     layerNormRows(peekData(xIn), g, be, rows, H, xhat, rstd, out);
     return {
       value: tf.tensor2d(out, [rows, H]),
       gradFunc: (dy) => {
-        const dx = new Float32Array(rows * H);
+        const dx = sharedBackwardBuffers.output('ln_dx', rows * H, true);
         const dg = new Float32Array(H);
         const db = new Float32Array(H);
         layerNormRowsBackward(peekData(dy), g, xhat, rstd, rows, H, dx, dg, db);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
+import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 import type { RandomSource } from '../random/random-source.js';
 
 /**
@@ -33,6 +34,7 @@ export function assembleBlocks(
   posEmbed: tf.Tensor,
   observedRow: Int32Array,
   bankRow: Int32Array,
+  buffers: WorkBuffers = new WorkBuffers(),
 ): tf.Tensor2D {
   const M = encoded.length;
   const B = bankRow.length;
@@ -46,7 +48,7 @@ export function assembleBlocks(
     present.forEach((m, i) => (encData[m] = peekData(tensors[i])));
     const bankData = peekData(tensors[present.length]);
     const pos = peekData(tensors[present.length + 1]);
-    const out = new Float32Array(B * M * width);
+    const out = buffers.output('blocks', B * M * width, true);
     for (let b = 0; b < B; b++) {
       for (let m = 0; m < M; m++) {
         const r = observedRow[b * M + m];
@@ -66,8 +68,8 @@ export function assembleBlocks(
       gradFunc: (dy) => {
         const g = peekData(dy);
         const dEnc = present.map((m) => new Float32Array((encoded[m] as tf.Tensor2D).shape[0] * width));
-        const dBank = new Float32Array(bankRows * M * width);
-        const dPos = new Float32Array(M * width);
+        const dBank = sharedBackwardBuffers.output('dBank', bankRows * M * width);
+        const dPos = sharedBackwardBuffers.output('dPos', M * width);
         for (let b = 0; b < B; b++) {
           for (let m = 0; m < M; m++) {
             const r = observedRow[b * M + m];

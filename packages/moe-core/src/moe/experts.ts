@@ -4,6 +4,7 @@ import { customOp } from '../ops/custom-op.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import { gelu, geluForward } from '../ops/gelu.js';
 import { peekData } from '../ops/peek-data.js';
+import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 import type { RoutingChoice } from '../router/noisy-top-k.js';
 
 /** Stacked expert weights (`[in, out]` per expert): `W1 [E,H,2H]`, `b1 [E,2H]`, `W2 [E,2H,H]`, `b2 [E,H]`. */
@@ -46,7 +47,13 @@ export function denseExperts(x: tf.Tensor2D, g: tf.Tensor2D, w: ExpertWeights): 
  * and axis-0 sums are far slower than the copies (and tf.gather's gradient needs UnsortedSegmentSum, which
  * wasm lacks). tf does the matmuls and the erf of the exact GELU.
  */
-export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingChoice, w: ExpertWeights): tf.Tensor2D {
+export function sparseExperts(
+  x: tf.Tensor2D,
+  g: tf.Tensor2D,
+  choice: RoutingChoice,
+  w: ExpertWeights,
+  scratch: WorkBuffers = new WorkBuffers(),
+): tf.Tensor2D {
   const [E, H, H2] = w.w1.shape;
   const { rows: R, k } = choice;
   const counts = new Int32Array(E);
@@ -72,14 +79,17 @@ export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingCho
 
   const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
     const gd = gIn.dataSync() as Float32Array;
-    const w1d = w1In.dataSync() as Float32Array;
+    // Weights are used across many tf calls: copied out of the (possibly heap-view) data into work buffers.
+    const w1d = scratch.get('w1', E * H * H2);
+    w1d.set(peekData(w1In));
+    const w2d = scratch.get('w2', E * H2 * H);
+    w2d.set(peekData(w2In));
     const b1d = b1In.dataSync() as Float32Array;
-    const w2d = w2In.dataSync() as Float32Array;
     const b2d = b2In.dataSync() as Float32Array;
-    const ys = new Float32Array(R * k * H);
-    const xs = new Float32Array(R * k * H);
-    const hs = new Float32Array(R * k * H2); // GELU outputs, expert-sorted rows
-    const ds = new Float32Array(R * k * H2); // GELU derivatives
+    const ys = scratch.get('ys', R * k * H);
+    const xs = scratch.get('xs', R * k * H);
+    const hs = scratch.get('hs', R * k * H2); // GELU outputs, expert-sorted rows
+    const ds = scratch.get('ds', R * k * H2); // GELU derivatives
     gatherRows(peekData(xIn), pairToken, H, xs);
     for (const e of active) {
       const n = counts[e];
@@ -90,23 +100,29 @@ export function sparseExperts(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingCho
       const y = tf.matMul(tf.tensor2d(hh, [n, H2]), tf.tensor2d(w2d.subarray(e * H2 * H, (e + 1) * H2 * H), [H2, H]));
       addRowBias(peekData(y), b2d, e * H, n, H, ys, o * H);
     }
-    const out = new Float32Array(R * H);
+    const out = scratch.output('out', R * H);
     combineGated(out, ys, gd, choice.topkIndices, pairPos, R, k, E, H);
     return {
       value: tf.tensor2d(out, [R, H]),
       gradFunc: (dy) => {
-        const dg = new Float32Array(R * E);
-        const dys = new Float32Array(R * k * H);
+        const dg = sharedBackwardBuffers.output('dg', R * E);
+        const dys = sharedBackwardBuffers.get('dys', R * k * H);
         combineGatedBackward(peekData(dy), ys, gd, choice.topkIndices, pairPos, R, k, E, H, dg, dys);
-        const dW1 = new Float32Array(E * H * H2);
-        const dB1 = new Float32Array(E * H2);
-        const dW2 = new Float32Array(E * H2 * H);
-        const dB2 = new Float32Array(E * H);
-        const dx = new Float32Array(R * H);
-        const w1T = new Float32Array(H2 * H);
-        const w2T = new Float32Array(H * H2);
-        const rowsT = new Float32Array(maxCount * H2);
-        const daBuf = new Float32Array(maxCount * H2);
+        // dW1/dW2: every active expert's block is overwritten below; the others are zeroed here.
+        const dW1 = sharedBackwardBuffers.output('dW1', E * H * H2, true);
+        const dB1 = sharedBackwardBuffers.output('dB1', E * H2);
+        const dW2 = sharedBackwardBuffers.output('dW2', E * H2 * H, true);
+        for (let e = 0; e < E; e++) {
+          if (counts[e] > 0) continue;
+          dW1.fill(0, e * H * H2, (e + 1) * H * H2);
+          dW2.fill(0, e * H2 * H, (e + 1) * H2 * H);
+        }
+        const dB2 = sharedBackwardBuffers.output('dB2', E * H);
+        const dx = sharedBackwardBuffers.output('dx', R * H);
+        const w1T = sharedBackwardBuffers.get('w1T', H2 * H);
+        const w2T = sharedBackwardBuffers.get('w2T', H * H2);
+        const rowsT = sharedBackwardBuffers.get('rowsT', maxCount * H2);
+        const daBuf = sharedBackwardBuffers.get('da', maxCount * H2);
         for (const e of active) {
           const n = counts[e];
           const o = offsets[e];

@@ -5,6 +5,7 @@ import { dense } from '../ops/fast-matmul.js';
 import { fusedRouter, type FusedRouterInfo } from '../router/fused-router.js';
 import type { RoutingChoice } from '../router/noisy-top-k.js';
 import type { Ablation, TokenGroups } from '../router/router-losses.js';
+import { WorkBuffers } from '../ops/work-buffers.js';
 import { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './experts.js';
 
 /** Everything one SMoE evaluation produced (tensors live in the caller's scope). */
@@ -27,6 +28,8 @@ export interface SMoEOptions {
   groups: TokenGroups;
   ablation: Ablation;
   dispatch: Dispatch;
+  /** Work buffers reused across calls (one per layer); fresh ones when absent. */
+  scratch?: WorkBuffers;
 }
 
 /** Weights of the router (`Wg`, `Wn [H, E]`). */
@@ -47,11 +50,11 @@ export function resolveDispatch(dispatch: Dispatch, k: number, experts: number):
  */
 export function runSMoE(x: tf.Tensor2D, router: RouterWeights, experts: ExpertWeights, k: number, opts: SMoEOptions): SMoEResult {
   const E = router.wg.shape[1];
-  const clean = dense(x, router.wg);
-  const pre = opts.noise ? dense(x, router.wn) : null;
-  const { gates, total, choice, info } = fusedRouter(clean, pre, opts.noise, k, opts.groups, opts.ablation);
+  // One matmul for both router kernels in training: [x·Wg | x·Wn].
+  const logits = opts.noise ? dense(x, tf.concat([router.wg, router.wn], 1) as tf.Tensor2D) : dense(x, router.wg);
+  const { gates, total, choice, info } = fusedRouter(logits, opts.noise, k, opts.groups, opts.ablation);
   const output =
-    resolveDispatch(opts.dispatch, k, E) === 'sparse' ? sparseExperts(x, gates, choice, experts) : denseExperts(x, gates, experts);
+    resolveDispatch(opts.dispatch, k, E) === 'sparse' ? sparseExperts(x, gates, choice, experts, opts.scratch) : denseExperts(x, gates, experts);
   return { output, gates, total, choice, info };
 }
 
@@ -63,6 +66,8 @@ export class SMoEWeights {
   readonly b1: tf.Variable;
   readonly w2: tf.Variable;
   readonly b2: tf.Variable;
+  /** Reused work buffers of this layer's sparse expert op. */
+  readonly scratch = new WorkBuffers();
 
   constructor(hidden: number, experts: number, random: RandomSource) {
     const routerBound = 1 / Math.sqrt(experts);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { peekData } from '../ops/peek-data.js';
+import { WorkBuffers } from '../ops/work-buffers.js';
 
 /** One Adam update: `out = w − step·m/(√v + ε)` with m, v updated in place (top-level so V8 optimises it). */
 function adamUpdate(
@@ -59,6 +60,7 @@ export class TypedAdam extends tf.Optimizer {
   readonly epsilon: number;
   step = 0;
   private moments = new Map<string, { m: Float32Array; v: Float32Array }>();
+  private readonly buffers = new WorkBuffers();
 
   constructor(options: TypedAdamOptions) {
     super();
@@ -86,7 +88,7 @@ export class TypedAdam extends tf.Optimizer {
         state = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
         this.moments.set(name, state);
       }
-      const w = new Float32Array(variable.size);
+      const w = this.buffers.output('w', variable.size, true);
       // Zero-copy reads (peekData): nothing allocates on the tf side until the loop is done.
       adamUpdate(peekData(variable), peekData(grad), state.m, state.v, w, b1, b2, eps, stepSize);
       tf.tidy(() => variable.assign(tf.tensor(w, variable.shape, 'float32')));

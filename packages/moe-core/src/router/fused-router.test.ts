@@ -18,7 +18,7 @@ interface RouterGolden {
 const golden = readGolden<RouterGolden>('router.json');
 
 function fused(x: tf.Tensor2D, wg: tf.Tensor2D, wn: tf.Tensor2D, noise: Float32Array | null, k: number, groups: TokenGroups, ablation: Ablation) {
-  return fusedRouter(dense(x, wg), noise ? dense(x, wn) : null, noise, k, groups, ablation);
+  return fusedRouter(noise ? dense(x, tf.concat([wg, wn], 1) as tf.Tensor2D) : dense(x, wg), noise, k, groups, ablation);
 }
 
 function viaOps(x: tf.Tensor2D, wg: tf.Tensor2D, wn: tf.Tensor2D, noise: Float32Array | null, k: number, groups: TokenGroups, ablation: Ablation) {

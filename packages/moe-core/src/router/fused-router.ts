@@ -55,19 +55,24 @@ function cv2WithGrad(v: Float64Array, grad: Float64Array | null, scale: number):
  * `routerLosses`, kept as the readable reference and tested against it), but ~2 small kernels instead of
  * ~200 per step. Piecewise-constant choices are held fixed, as in the golden README.
  *
+ * @param logits training: `[rows, 2E]` = `[x·Wg | x·Wn]` (one matmul with the concatenated kernels);
+ *   inference: `[rows, E]` = `x·Wg`
  * @param noise `[rows·E]` standard normals (training) or null (inference: noisy = clean, hard load)
  */
 export function fusedRouter(
-  clean: tf.Tensor2D,
-  pre: tf.Tensor2D | null,
+  logits: tf.Tensor2D,
   noise: Float32Array | null,
   k: number,
   groups: TokenGroups,
   ablation: Ablation,
 ): FusedRouterResult {
-  const [R, E] = clean.shape;
+  const training = noise !== null;
+  const R = logits.shape[0];
+  const E = training ? logits.shape[1] / 2 : logits.shape[1];
+  if (!Number.isInteger(E) || (training && noise.length !== R * E)) {
+    throw new Error(`fusedRouter: logits [${logits.shape.join(', ')}] and ${noise ? noise.length : 0} noise values do not fit`);
+  }
   const C = groups.calls;
-  const training = noise !== null && pre !== null;
   if (groups.tokenCall.length !== R || groups.tokenCombination.length !== R) {
     throw new Error(`fusedRouter: token groups cover ${groups.tokenCall.length} rows, the router saw ${R}`);
   }
@@ -94,8 +99,14 @@ export function fusedRouter(
   let info: FusedRouterInfo | null = null;
 
   const op = customOp<tf.Tensor1D>((inputs) => {
-    const cleanD = Float32Array.from(peekData(inputs[0]));
-    const preD = training ? Float32Array.from(peekData(inputs[1])) : null;
+    const both = peekData(inputs[0]);
+    const cleanD = new Float32Array(R * E);
+    const preD = training ? new Float32Array(R * E) : null;
+    const width = training ? 2 * E : E;
+    for (let t = 0; t < R; t++) {
+      cleanD.set(both.subarray(t * width, t * width + E), t * E);
+      if (preD) preD.set(both.subarray(t * width + E, t * width + 2 * E), t * E);
+    }
     const sigma = new Float32Array(training ? R * E : 0);
     const noisy = new Float32Array(R * E);
     for (let i = 0; i < R * E; i++) {
@@ -271,23 +282,23 @@ export function fusedRouter(
           }
         }
         // noisy = clean + noise·σ; σ = softplus(pre) + eps.
-        const dPre = new Float32Array(training ? R * E : 0);
-        const dCleanOut = new Float32Array(R * E);
-        for (let i = 0; i < R * E; i++) {
-          dCleanOut[i] = dClean[i] + dNoisy[i];
-          if (training) {
-            const ds = dSigma[i] + dNoisy[i] * (noise as Float32Array)[i];
-            const z = (preD as Float32Array)[i];
-            dPre[i] = ds / (1 + Math.exp(-z));
+        // Gradient w.r.t. [clean | pre], row by row.
+        const dLogits = new Float32Array(R * width);
+        for (let t = 0; t < R; t++) {
+          for (let e = 0; e < E; e++) {
+            const i = t * E + e;
+            dLogits[t * width + e] = dClean[i] + dNoisy[i];
+            if (training) {
+              const ds = dSigma[i] + dNoisy[i] * (noise as Float32Array)[i];
+              dLogits[t * width + E + e] = ds / (1 + Math.exp(-(preD as Float32Array)[i]));
+            }
           }
         }
-        const grads: tf.Tensor[] = [tf.tensor2d(dCleanOut, [R, E])];
-        if (training) grads.push(tf.tensor2d(dPre, [R, E]));
-        return grads;
+        return [tf.tensor2d(dLogits, [R, width])];
       },
     };
   });
-  const packed = training ? op(clean, pre as tf.Tensor2D) : op(clean);
+  const packed = op(logits);
   const gates = tf.reshape(tf.slice(packed, [0], [R * E]), [R, E]) as tf.Tensor2D;
   const total = tf.slice(packed, [R * E], [C]) as tf.Tensor1D;
   return { gates, total, choice: choice as unknown as RoutingChoice, info: info as unknown as FusedRouterInfo };
