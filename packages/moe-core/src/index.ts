@@ -13,6 +13,7 @@ export { routerLosses, type Ablation, type RouterLossTerms, type TokenGroups } f
 export { fusedRouter, type FusedRouterInfo, type FusedRouterResult } from './router/fused-router.js';
 export { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './moe/experts.js';
 export { WorkBuffers } from './ops/work-buffers.js';
+export { peekData } from './ops/peek-data.js';
 export { runSMoE, resolveDispatch, SMoEWeights, type SMoEResult, type SMoEOptions, type RouterWeights } from './moe/sparse-moe.js';
 export { defaultConfig, validateConfig, modalityOrder, type FlexMoEConfig, type ModalitySpec } from './model/config.js';
 export { PatchEmbedding, uniformInit, type ModalityEncoder } from './model/patch-embedding.js';

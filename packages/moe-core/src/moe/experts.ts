@@ -43,9 +43,10 @@ export function denseExperts(x: tf.Tensor2D, g: tf.Tensor2D, w: ExpertWeights): 
  * gate-weighted outputs are added back per token. Cost scales with k, not E.
  *
  * One custom op with a hand-written backward. All data movement (row gathers, per-expert weight blocks,
- * transposes, scatter-adds, bias sums) is done on typed arrays in JS: on wasm, tf.gather / Slice / SplitV
- * and axis-0 sums are far slower than the copies (and tf.gather's gradient needs UnsortedSegmentSum, which
- * wasm lacks). tf does the matmuls and the erf of the exact GELU.
+ * transposes, scatter-adds, bias sums) and the exact GELU (tabulated Φ/φ, see ops/gelu.ts) run on typed
+ * arrays in JS: on wasm, tf.gather / Slice / SplitV and axis-0 sums are far slower than the copies (and
+ * tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks). TF.js does only the plain 2-D matmuls.
+ * `scratch` (one per layer) keeps the forward's work arrays for the backward and reuses them across steps.
  */
 export function sparseExperts(
   x: tf.Tensor2D,
