@@ -14,6 +14,7 @@ export { fusedRouter, type FusedRouterInfo, type FusedRouterResult } from './rou
 export { denseExperts, sparseExperts, type Dispatch, type ExpertWeights } from './moe/experts.js';
 export { WorkBuffers } from './ops/work-buffers.js';
 export { peekData } from './ops/peek-data.js';
+export { WasmHeap, HeapRegions } from './ops/wasm-heap.js';
 export { runSMoE, resolveDispatch, SMoEWeights, type SMoEResult, type SMoEOptions, type RouterWeights } from './moe/sparse-moe.js';
 export { defaultConfig, validateConfig, modalityOrder, type FlexMoEConfig, type ModalitySpec } from './model/config.js';
 export { PatchEmbedding, uniformInit, type ModalityEncoder } from './model/patch-embedding.js';
@@ -40,7 +41,7 @@ export {
   bankCosineSimilarity,
   type RoutingStats,
 } from './model/routing-stats.js';
-export { dropoutMask, applyDropout } from './model/dropout.js';
+export { dropoutMask, applyDropout, dropout } from './model/dropout.js';
 export { matMul2d, denseBias, dense } from './ops/fast-matmul.js';
 export { gelu, geluDerivative } from './ops/gelu.js';
 export { registerAllGradients, gradientsRegistered } from './ops/register-gradients.js';

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, TypedAdam, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -18,6 +18,8 @@ const steps = Number(opt('steps', '5'));
 const warmup = Number(opt('warmup', '2'));
 const profile = args.includes('--profile');
 const optimizers = opt('optimizer', 'adam').split(','); // adam = tf.train.adam, typed = TypedAdam
+// --no-heap: disable the direct wasm-heap paths of the custom ops (ops/wasm-heap.ts), for A/B comparisons.
+if (args.includes('--no-heap')) WasmHeap.enabled = false;
 
 const modalities = [
   { name: 'image', letter: 'I', width: 500 },

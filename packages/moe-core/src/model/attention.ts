@@ -3,6 +3,7 @@ import { copyColumns, softmaxBackwardRows, softmaxRows, transposeInto, writeColu
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
+import { WasmHeap } from '../ops/wasm-heap.js';
 
 /** Shape of one attention call: `batch` sequences of `tokens` tokens, `heads` heads over width `hidden`. */
 export interface AttentionShape {
@@ -36,6 +37,8 @@ export function attentionCore(
   const W = 3 * H;
   const NN = N * N;
   const Nd = N * d;
+  const heap = WasmHeap.current();
+  if (heap) return attentionCoreWasm(heap, qkv, shape, probDropMask, buffers);
   const op = customOp<tf.Tensor2D>(([qkvIn]) => {
     // Per-piece blocks kept for the backward live in this layer's work buffers (less garbage per step).
     const qkvd = buffers.get('qkv', B * N * W);
@@ -98,4 +101,104 @@ export function attentionCore(
     };
   });
   return op(qkv);
+}
+
+/**
+ * {@link attentionCore} on the wasm backend with every per-piece block in reused heap regions
+ * (ops/wasm-heap.ts): no tensor per matmul, no copies in or out, the input gradient written in place.
+ * Same arithmetic and XNNPACK calls as the generic path: identical results.
+ */
+function attentionCoreWasm(heap: WasmHeap, qkv: tf.Tensor2D, shape: AttentionShape, probDropMask: Float32Array | null, buffers: WorkBuffers): tf.Tensor2D {
+  const { batch: B, tokens: N, heads: h, hidden: H } = shape;
+  const d = H / h;
+  const scale = 1 / Math.sqrt(d);
+  const pieces = B * h;
+  const W = 3 * H;
+  const NN = N * N;
+  const Nd = N * d;
+  const regions = buffers.heap;
+  const op = customOp<tf.Tensor2D>(([qkvIn]) => {
+    const qO = regions.get(heap, 'q', pieces * Nd);
+    const kO = regions.get(heap, 'k', pieces * Nd);
+    const vO = regions.get(heap, 'v', pieces * Nd);
+    const vtO = regions.get(heap, 'vT', pieces * Nd);
+    const pO = regions.get(heap, 'p', pieces * NN);
+    const pdO = probDropMask ? regions.get(heap, 'pd', pieces * NN) : pO;
+    const ktO = regions.get(heap, 'kT', Nd);
+    const sO = regions.get(heap, 's', NN);
+    const cO = regions.get(heap, 'c', Nd);
+    const ctx = buffers.output('ctx', B * N * H, true);
+    let mem = heap.heap();
+    const src = heap.offsetOf(qkvIn);
+    const qkvd = mem.subarray(src, src + B * N * W);
+    for (let piece = 0; piece < pieces; piece++) {
+      const b = Math.floor(piece / h);
+      const i = piece % h;
+      const o = piece * Nd;
+      copyColumns(qkvd, b * N, N, W, i * d, d, mem.subarray(qO + o, qO + o + Nd));
+      copyColumns(qkvd, b * N, N, W, H + i * d, d, mem.subarray(kO + o, kO + o + Nd));
+      copyColumns(qkvd, b * N, N, W, 2 * H + i * d, d, mem.subarray(vO + o, vO + o + Nd));
+      heap.transpose(vO + o, N, d, vtO + o);
+    }
+    for (let piece = 0; piece < pieces; piece++) {
+      const b = Math.floor(piece / h);
+      const i = piece % h;
+      mem = heap.heap();
+      heap.transpose(kO + piece * Nd, N, d, ktO);
+      heap.matmul(qO + piece * Nd, N, d, ktO, N, sO);
+      mem = heap.heap();
+      const pp = pO + piece * NN;
+      softmaxRows(mem.subarray(sO, sO + NN), N, N, scale, mem.subarray(pp, pp + NN));
+      if (probDropMask) applyMaskInto(mem, pp, probDropMask, piece * NN, NN, pdO + piece * NN);
+      heap.matmul(pdO + piece * NN, N, N, vO + piece * Nd, d, cO);
+      mem = heap.heap();
+      writeColumns(mem.subarray(cO, cO + Nd), b * N, N, H, i * d, d, ctx);
+    }
+    return {
+      value: tf.tensor2d(ctx, [B * N, H]),
+      gradFunc: (dy) => {
+        const work = sharedBackwardBuffers.heap;
+        const dcO = work.get(heap, 'attn_dc', pieces * Nd);
+        const dpdO = work.get(heap, 'attn_dpd', NN);
+        const dsO = work.get(heap, 'attn_ds', NN);
+        const tO = work.get(heap, 'attn_tNN', NN);
+        const outO = work.get(heap, 'attn_out', Nd);
+        const dqkv = heap.allocTensor([B * N, W]); // every element is written below
+        mem = heap.heap();
+        const dyO = heap.offsetOf(dy);
+        const dyd = mem.subarray(dyO, dyO + B * N * H);
+        for (let piece = 0; piece < pieces; piece++) {
+          const b = Math.floor(piece / h);
+          const i = piece % h;
+          copyColumns(dyd, b * N, N, H, i * d, d, mem.subarray(dcO + piece * Nd, dcO + (piece + 1) * Nd));
+        }
+        for (let piece = 0; piece < pieces; piece++) {
+          const b = Math.floor(piece / h);
+          const i = piece % h;
+          const dc = dcO + piece * Nd;
+          heap.matmul(dc, N, d, vtO + piece * Nd, N, dpdO);
+          mem = heap.heap();
+          softmaxBackwardRows(mem.subarray(dpdO, dpdO + NN), mem.subarray(pO + piece * NN, pO + (piece + 1) * NN), probDropMask, piece * NN, N, N, scale, mem.subarray(dsO, dsO + NN));
+          heap.transpose(pdO + piece * NN, N, N, tO);
+          heap.matmul(tO, N, N, dc, d, outO);
+          mem = heap.heap();
+          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, 2 * H + i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+          heap.matmul(dsO, N, N, kO + piece * Nd, d, outO);
+          mem = heap.heap();
+          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+          heap.transpose(dsO, N, N, tO);
+          heap.matmul(tO, N, N, qO + piece * Nd, d, outO);
+          mem = heap.heap();
+          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, H + i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+        }
+        return [dqkv.tensor];
+      },
+    };
+  });
+  return op(qkv);
+}
+
+/** `mem[dst + j] = mem[src + j] · mask[maskOffset + j]` for j < n (attention-probability dropout). */
+function applyMaskInto(mem: Float32Array, src: number, mask: Float32Array, maskOffset: number, n: number, dst: number): void {
+  for (let j = 0; j < n; j++) mem[dst + j] = mem[src + j] * mask[maskOffset + j];
 }

@@ -6,7 +6,7 @@ import { WorkBuffers } from '../ops/work-buffers.js';
 import type { NoiseSource, RandomSource } from '../random/random-source.js';
 import type { Ablation } from '../router/router-losses.js';
 import { attentionCore } from './attention.js';
-import { applyDropout, dropoutMask } from './dropout.js';
+import { dropout, dropoutMask } from './dropout.js';
 import { layerNorm } from './layer-norm.js';
 import { uniformInit } from './patch-embedding.js';
 
@@ -116,9 +116,9 @@ export class FusionLayer {
     const probMask = dropoutMask(ctx.random, B * this.heads * N * N, rate, training);
     const ctxOut = attentionCore(qkv, { batch: B, tokens: N, heads: this.heads, hidden: H }, probMask, this.buffers);
     let a = dense(ctxOut, this.outKernel as tf.Tensor2D, this.outBias as tf.Tensor1D);
-    a = applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training));
+    a = dropout(a, ctx.random, rate, training);
     trace?.(name('attn'), a);
-    const x1 = tf.add(x, applyDropout(a, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
+    const x1 = tf.add(x, dropout(a, ctx.random, rate, training)) as tf.Tensor2D;
     trace?.(name('after_attention'), x1);
 
     const h2 = layerNorm(x1, this.ln2Gamma as tf.Tensor1D, this.ln2Beta as tf.Tensor1D, this.ln2Buffers);
@@ -165,12 +165,13 @@ export class FusionLayer {
       trace(name('s_balance'), tf.tensor1d(Float32Array.from(info.sBalance)));
       trace(name('router_loss'), smoe.total);
     }
-    const out = tf.add(x1, applyDropout(smoe.output, dropoutMask(ctx.random, rows * H, rate, training))) as tf.Tensor2D;
+    const out = tf.add(x1, dropout(smoe.output, ctx.random, rate, training)) as tf.Tensor2D;
     trace?.(name('after_smoe'), out);
     return { x: out, smoe, tokenCall, tokenCombination };
   }
 
   dispose(): void {
     for (const v of this.namedWeights().values()) v.dispose();
+    for (const b of [this.buffers, this.ln1Buffers, this.ln2Buffers, this.smoe.scratch]) b.release();
   }
 }

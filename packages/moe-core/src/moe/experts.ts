@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addColumnSums, addRowBias, combineGated, combineGatedBackward, gatherRows, mulAndColumnSums, scatterAddRows, transposeInto } from '../ops/array-kernels.js';
 import { customOp } from '../ops/custom-op.js';
 import { denseBias } from '../ops/fast-matmul.js';
-import { gelu, geluForward } from '../ops/gelu.js';
+import { gelu, geluForward, geluForwardHeap } from '../ops/gelu.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
+import { WasmHeap } from '../ops/wasm-heap.js';
+import { mulColSumsKernel } from '../ops/wasm-simd.js';
 import type { RoutingChoice } from '../router/noisy-top-k.js';
 
 /** Stacked expert weights (`[in, out]` per expert): `W1 [E,H,2H]`, `b1 [E,2H]`, `W2 [E,2H,H]`, `b2 [E,H]`. */
@@ -78,6 +80,9 @@ export function sparseExperts(
     maxCount = Math.max(maxCount, counts[e]);
   }
 
+  const heap = WasmHeap.current();
+  if (heap) return sparseExpertsWasm(heap, x, g, choice, w, scratch, { counts, offsets, pairToken, pairPos, active, maxCount });
+
   const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
     const gd = gIn.dataSync() as Float32Array;
     // Weights are used across many tf calls: copied out of the (possibly heap-view) data into work buffers.
@@ -150,6 +155,117 @@ export function sparseExperts(
           tf.tensor3d(dW2, [E, H2, H]),
           tf.tensor2d(dB2, [E, H]),
         ];
+      },
+    };
+  });
+  return op(x, g, w.w1, w.b1, w.w2, w.b2);
+}
+
+/** Grouping of the (token, expert) pairs by expert (see {@link sparseExperts}). */
+interface PairGrouping {
+  counts: Int32Array;
+  offsets: Int32Array;
+  pairToken: Int32Array;
+  pairPos: Int32Array;
+  active: number[];
+  maxCount: number;
+}
+
+/**
+ * {@link sparseExperts} on the wasm backend with the operands in reused heap regions (ops/wasm-heap.ts): the
+ * weight operands are read in place from the stacked weight tensors (no per-step copy), the weight gradients
+ * are written by the matmuls straight into the gradient tensors' memory, and no tensor is created per matmul.
+ * Same arithmetic, same XNNPACK calls, same summation order as the generic path: identical results.
+ */
+function sparseExpertsWasm(heap: WasmHeap, x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingChoice, w: ExpertWeights, scratch: WorkBuffers, pg: PairGrouping): tf.Tensor2D {
+  const [E, H, H2] = w.w1.shape;
+  const { rows: R, k } = choice;
+  const { counts, offsets, pairToken, pairPos, active, maxCount } = pg;
+  const regions = scratch.heap;
+  const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
+    const gd = gIn.dataSync() as Float32Array;
+    const b2d = b2In.dataSync() as Float32Array;
+    const ys = scratch.get('ys', R * k * H);
+    // Heap regions (float indexes): expert-sorted inputs, GELU outputs and derivatives (kept for the
+    // backward), products.
+    const xsOff = regions.get(heap, 'xs', R * k * H);
+    const hsOff = regions.get(heap, 'hs', R * k * H2);
+    const dsOff = regions.get(heap, 'ds', R * k * H2);
+    const aOff = regions.get(heap, 'a', maxCount * H2);
+    const yOff = regions.get(heap, 'y', maxCount * H);
+    let mem = heap.heap();
+    gatherRows(mem.subarray(heap.offsetOf(xIn), heap.offsetOf(xIn) + R * H), pairToken, H, mem.subarray(xsOff, xsOff + R * k * H));
+    const w1Off = heap.offsetOf(w1In);
+    const w2Off = heap.offsetOf(w2In);
+    const b1Off = heap.offsetOf(b1In);
+    for (const e of active) {
+      const n = counts[e];
+      const o = offsets[e];
+      heap.matmul(xsOff + o * H, n, H, w1Off + e * H * H2, H2, aOff);
+      if (!geluForwardHeap(heap, aOff, b1Off + e * H2, H2, n * H2, hsOff + o * H2, dsOff + o * H2)) {
+        mem = heap.heap();
+        geluForward(mem.subarray(aOff, aOff + n * H2), mem.subarray(b1Off, b1Off + E * H2), e * H2, H2, mem.subarray(hsOff + o * H2, hsOff + (o + n) * H2), mem.subarray(dsOff + o * H2, dsOff + (o + n) * H2));
+      }
+      heap.matmul(hsOff + o * H2, n, H2, w2Off + e * H2 * H, H, yOff);
+      mem = heap.heap();
+      addRowBias(mem.subarray(yOff, yOff + n * H), b2d, e * H, n, H, ys, o * H);
+    }
+    const out = scratch.output('out', R * H);
+    combineGated(out, ys, gd, choice.topkIndices, pairPos, R, k, E, H);
+    return {
+      value: tf.tensor2d(out, [R, H]),
+      gradFunc: (dy) => {
+        const bwd = sharedBackwardBuffers;
+        const dg = bwd.output('dg', R * E);
+        const dysOff = bwd.heap.get(heap, 'dys', R * k * H);
+        const tOff = bwd.heap.get(heap, 'rowsT', maxCount * H2);
+        const wTOff = bwd.heap.get(heap, 'wT', H * H2);
+        const daOff = bwd.heap.get(heap, 'da', maxCount * H2);
+        const dxeOff = bwd.heap.get(heap, 'dxe', maxCount * H);
+        const dB1 = heap.allocTensor([E, H2]); // column sums accumulated in place (zeroed below)
+        const dB2 = bwd.output('dB2', E * H);
+        const dx = bwd.output('dx', R * H);
+        // Gradient tensors of the stacked kernels, written in place by the matmuls below.
+        const dW1 = heap.allocTensor([E, H, H2]);
+        const dW2 = heap.allocTensor([E, H2, H]);
+        const mulColSums = mulColSumsKernel(heap);
+        mem = heap.heap();
+        mem.fill(0, dB1.offset, dB1.offset + E * H2);
+        for (let e = 0; e < E; e++) {
+          if (counts[e] > 0) continue;
+          mem.fill(0, dW1.offset + e * H * H2, dW1.offset + (e + 1) * H * H2);
+          mem.fill(0, dW2.offset + e * H2 * H, dW2.offset + (e + 1) * H2 * H);
+        }
+        const dys = mem.subarray(dysOff, dysOff + R * k * H);
+        combineGatedBackward(mem.subarray(heap.offsetOf(dy), heap.offsetOf(dy) + R * H), ys, gd, choice.topkIndices, pairPos, R, k, E, H, dg, dys);
+        const w1Off = heap.offsetOf(w1In);
+        const w2Off = heap.offsetOf(w2In);
+        for (const e of active) {
+          const n = counts[e];
+          const o = offsets[e];
+          mem = heap.heap();
+          addColumnSums(mem, dysOff + o * H, n, H, dB2, e * H);
+          // dW2[e] = hsᵀ · dy
+          heap.transpose(hsOff + o * H2, n, H2, tOff);
+          heap.matmul(tOff, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H);
+          // da = dy · W2[e]ᵀ, then ⊙ gelu' (and the b1 gradient)
+          mem = heap.heap();
+          heap.transpose(w2Off + e * H2 * H, H2, H, wTOff);
+          heap.matmul(dysOff + o * H, n, H, wTOff, H2, daOff);
+          mem = heap.heap();
+          if (mulColSums) mulColSums(daOff * 4, (dsOff + o * H2) * 4, n, H2, (dB1.offset + e * H2) * 4);
+          else mulAndColumnSums(mem.subarray(daOff, daOff + n * H2), mem, dsOff + o * H2, n, H2, mem, dB1.offset + e * H2);
+          // dW1[e] = xsᵀ · da
+          heap.transpose(xsOff + o * H, n, H, tOff);
+          heap.matmul(tOff, H, n, daOff, H2, dW1.offset + e * H * H2);
+          // dx[tokens] += da · W1[e]ᵀ
+          mem = heap.heap();
+          heap.transpose(w1Off + e * H * H2, H, H2, wTOff);
+          heap.matmul(daOff, n, H2, wTOff, H, dxeOff);
+          mem = heap.heap();
+          scatterAddRows(dx, mem.subarray(dxeOff, dxeOff + n * H), pairToken, o, n, H);
+        }
+        return [tf.tensor2d(dx, [R, H]), tf.tensor2d(dg, [R, E]), dW1.tensor, dB1.tensor, dW2.tensor, tf.tensor2d(dB2, [E, H])];
       },
     };
   });

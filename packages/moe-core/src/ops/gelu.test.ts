@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { erf64, gelu, geluDerivative, geluForward } from './gelu.js';
+import { erf64, gelu, geluDerivative, geluForward, geluForwardHeap } from './gelu.js';
+import { WasmHeap } from './wasm-heap.js';
+import { SeededRandom } from '../random/random-source.js';
+import { useBackend } from '../testing/golden.js';
 
 describe('GELU', () => {
   beforeAll(async () => {
@@ -45,5 +48,33 @@ describe('GELU', () => {
       expect(Math.abs(g[i] - f(x))).toBeLessThan(1e-6);
       expect(Math.abs(d[i] - (f(x + 1e-5) - f(x - 1e-5)) / 2e-5)).toBeLessThan(1e-4);
     });
+  });
+});
+
+describe('geluForwardHeap (wasm kernel)', () => {
+  it('is bit-identical to geluForward, edge cases included', async () => {
+    await useBackend('wasm');
+    const heap = WasmHeap.current() as WasmHeap;
+    expect(heap).not.toBeNull();
+    const rows = 37;
+    const width = 24;
+    const n = rows * width;
+    const random = new SeededRandom(9);
+    const values = random.normalArray(n).map((v, i) => (i % 7 === 0 ? v * 8 : v));
+    const edges = [-10, 10, -10.000001, 9.9999995, -9.9999995, 10.5, -30, 30, 0, -0, NaN, 1e-30, 3.0517578125e-5, Infinity, -Infinity];
+    edges.forEach((v, i) => (values[i * 3] = v));
+    const bias = random.normalArray(3 * width).map((v) => v * 0.1);
+    bias[width + 1] = 0;
+    const out = new Float32Array(n);
+    const der = new Float32Array(n);
+    geluForward(values, bias, width, width, out, der);
+    const vOff = heap.offsetOf(tf.tensor1d(values)); // kept alive by the engine until the end of the test
+    const bOff = heap.offsetOf(tf.tensor1d(bias));
+    const o = heap.allocTensor([n]);
+    const d = heap.allocTensor([n]);
+    expect(geluForwardHeap(heap, vOff, bOff + width, width, n, o.offset, d.offset)).toBe(true);
+    const mem = heap.heap();
+    expect(Array.from(mem.subarray(o.offset, o.offset + n))).toEqual(Array.from(out));
+    expect(Array.from(mem.subarray(d.offset, d.offset + n))).toEqual(Array.from(der));
   });
 });

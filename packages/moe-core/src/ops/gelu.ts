@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmHeap } from './wasm-heap.js';
+import { geluKernel } from './wasm-simd.js';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -88,6 +90,32 @@ export function geluForward(values: Float32Array, bias: Float32Array, biasOffset
     out[i] = x * phi;
     derivative[i] = phi + x * dens;
   }
+}
+
+const heapTables = new WeakMap<object, { cdf: number; pdf: number }>();
+
+/**
+ * {@link geluForward} on the wasm heap (float indexes: `values`, `bias` at its offset, `out`, `derivative`, `n`
+ * values of rows of `width`), by the wasm kernel of ops/wasm-simd.ts (bit-identical, tables copied to the heap
+ * once per module). Returns false when the kernel is unavailable (the caller then uses {@link geluForward}).
+ */
+export function geluForwardHeap(heap: WasmHeap, values: number, bias: number, width: number, n: number, out: number, derivative: number): boolean {
+  const kernel = geluKernel(heap, TABLE_RANGE, TABLE_STEPS);
+  if (!kernel) return false;
+  let t = heapTables.get(heap.module);
+  if (!t) {
+    const [cdf, pdf] = tables();
+    const cdfPtr = heap.module._malloc(TABLE_SIZE * 8);
+    const pdfPtr = heap.module._malloc(TABLE_SIZE * 8);
+    if (!cdfPtr || !pdfPtr || cdfPtr % 8 !== 0 || pdfPtr % 8 !== 0) return false;
+    const buffer = heap.heap().buffer;
+    new Float64Array(buffer, cdfPtr, TABLE_SIZE).set(cdf);
+    new Float64Array(buffer, pdfPtr, TABLE_SIZE).set(pdf);
+    t = { cdf: cdfPtr, pdf: pdfPtr };
+    heapTables.set(heap.module, t);
+  }
+  kernel(values * 4, bias * 4, out * 4, derivative * 4, n, width, t.cdf, t.pdf);
+  return true;
 }
 
 /** Φ(z) from the table (float64, error ≈ 1e-8; exact 0/1 beyond ±10). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { HeapRegions } from './wasm-heap.js';
 
 /**
  * Named typed-array work buffers reused across training steps, to keep garbage (and GC time, ~10-20 % of a
@@ -7,6 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export class WorkBuffers {
   private readonly buffers = new Map<string, Float32Array>();
+  /** Regions of the wasm heap used by the same op (see ops/wasm-heap.ts); freed by {@link WorkBuffers.release}. */
+  readonly heap = new HeapRegions();
+
+  /** Drops the buffers and frees the heap regions. */
+  release(): void {
+    this.buffers.clear();
+    this.heap.release();
+  }
 
   /** A buffer of `size` values (contents unspecified), reused across calls under `name`. */
   get(name: string, size: number): Float32Array {

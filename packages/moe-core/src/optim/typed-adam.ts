@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { peekData } from '../ops/peek-data.js';
 import { WorkBuffers } from '../ops/work-buffers.js';
+import { HeapRegions, WasmHeap } from '../ops/wasm-heap.js';
+import { adamKernel } from '../ops/wasm-simd.js';
 
 /** One Adam update: `out = w − step·m/(√v + ε)` with m, v updated in place (top-level so V8 optimises it). */
 function adamUpdate(
@@ -61,6 +63,9 @@ export class TypedAdam extends tf.Optimizer {
   step = 0;
   private moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   private readonly buffers = new WorkBuffers();
+  /** Heap copies of the moments (wasm), and which wasm module holds the current moments of each variable. */
+  private readonly heapMoments = new HeapRegions();
+  private readonly onHeap = new Map<string, object>();
 
   constructor(options: TypedAdamOptions) {
     super();
@@ -88,6 +93,12 @@ export class TypedAdam extends tf.Optimizer {
         state = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
         this.moments.set(name, state);
       }
+      const heap = WasmHeap.current();
+      if (heap && variable.dtype === 'float32' && grad.dtype === 'float32') {
+        this.applyOnHeap(heap, name, variable, grad, state, stepSize);
+        continue;
+      }
+      this.syncFromHeap(name, state);
       const w = this.buffers.output('w', variable.size, true);
       // Zero-copy reads (peekData): nothing allocates on the tf side until the loop is done.
       adamUpdate(peekData(variable), peekData(grad), state.m, state.v, w, b1, b2, eps, stepSize);
@@ -97,12 +108,77 @@ export class TypedAdam extends tf.Optimizer {
   }
 
   /**
+   * wasm: the new value is written straight into a fresh tensor's heap memory (no JS buffer, no copy), by the
+   * float64x2 SIMD kernel of ops/wasm-simd.ts (bit-identical to {@link adamUpdate}) with the moments kept on
+   * the heap, or by {@link adamUpdate} on heap views when that kernel is unavailable. The variable still gets a
+   * new tensor (assign), never an in-place write: BatchMatMul caches packed weights by tensor id, so mutating a
+   * tensor's memory in place could leave a stale packed copy.
+   */
+  private applyOnHeap(heap: WasmHeap, name: string, variable: tf.Variable, grad: tf.Tensor, state: { m: Float32Array; v: Float32Array }, stepSize: number): void {
+    const n = variable.size;
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const kernel = adamKernel(heap);
+    const next = heap.allocTensor(variable.shape);
+    if (!kernel) {
+      this.syncFromHeap(name, state);
+      const mem = heap.heap();
+      const wOff = heap.offsetOf(variable);
+      const gOff = heap.offsetOf(grad);
+      adamUpdate(mem.subarray(wOff, wOff + n), mem.subarray(gOff, gOff + n), state.m, state.v, mem.subarray(next.offset, next.offset + n), b1, b2, eps, stepSize);
+    } else {
+      // Moments live on the heap from the first wasm step on (copied back by getState / a non-wasm step).
+      const mOff = this.heapMoments.get(heap, `m/${name}`, n);
+      const vOff = this.heapMoments.get(heap, `v/${name}`, n);
+      if (this.onHeap.get(name) !== heap.module) {
+        const mem = heap.heap();
+        mem.set(state.m, mOff);
+        mem.set(state.v, vOff);
+        this.onHeap.set(name, heap.module);
+      }
+      const wOff = heap.offsetOf(variable);
+      const gOff = heap.offsetOf(grad);
+      const pairs = n >>> 1;
+      kernel(wOff * 4, gOff * 4, mOff * 4, vOff * 4, next.offset * 4, pairs, b1, 1 - b1, b2, 1 - b2, eps, stepSize);
+      if (n & 1) {
+        const mem = heap.heap();
+        const i = n - 1;
+        adamUpdate(mem.subarray(wOff + i, wOff + n), mem.subarray(gOff + i, gOff + n), mem.subarray(mOff + i, mOff + n), mem.subarray(vOff + i, vOff + n), mem.subarray(next.offset + i, next.offset + n), b1, b2, eps, stepSize);
+      }
+    }
+    variable.assign(next.tensor);
+    next.tensor.dispose();
+  }
+
+  /** Copies heap-resident moments of `name` back into its JS arrays (and marks them JS-resident). */
+  private syncFromHeap(name: string, state: { m: Float32Array; v: Float32Array }): void {
+    const module = this.onHeap.get(name);
+    if (!module) return;
+    const mem = (module as { HEAPF32: Float32Array }).HEAPF32;
+    const heap = WasmHeap.current();
+    if (heap && heap.module === module) {
+      const n = state.m.length;
+      const mOff = this.heapMoments.get(heap, `m/${name}`, n);
+      const vOff = this.heapMoments.get(heap, `v/${name}`, n);
+      state.m.set(mem.subarray(mOff, mOff + n));
+      state.v.set(mem.subarray(vOff, vOff + n));
+    } else {
+      const off = this.heapMoments.peek(`m/${name}`, module);
+      const offV = this.heapMoments.peek(`v/${name}`, module);
+      if (off === null || offV === null) throw new Error(`TypedAdam: lost the moments of '${name}'`);
+      state.m.set(mem.subarray(off, off + state.m.length));
+      state.v.set(mem.subarray(offV, offV + state.v.length));
+    }
+    this.onHeap.delete(name);
+  }
+
+  /**
    * A copy of the state (for checkpoints). With `names` (e.g. `model.variables()`: stable name → variable)
    * the moments are keyed by those stable names instead of the process-specific tf.Variable names.
    */
   getState(names?: Map<string, tf.Variable>): TypedAdamState {
     const byVar = new Map<string, string>();
     if (names) for (const [stable, v] of names) byVar.set(v.name, stable);
+    for (const [k, s] of this.moments) this.syncFromHeap(k, s);
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const [k, s] of this.moments) moments.set(names ? (byVar.get(k) ?? k) : k, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
     return { step: this.step, moments };
@@ -113,6 +189,7 @@ export class TypedAdam extends tf.Optimizer {
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`TypedAdam.setState: step must be an integer >= 0, got ${state.step}`);
     this.step = state.step;
     this.moments = new Map();
+    this.onHeap.clear(); // the heap copies are stale now: the new JS state is uploaded on the next wasm step
     for (const [k, s] of state.moments) {
       if (s.m.length !== s.v.length) throw new Error(`TypedAdam.setState: moments of '${k}' differ in length`);
       let key = k;
@@ -124,6 +201,13 @@ export class TypedAdam extends tf.Optimizer {
       }
       this.moments.set(key, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
     }
+  }
+
+  /** Frees the heap copies of the moments (wasm); the optimizer must not be used afterwards. */
+  override dispose(): void {
+    this.heapMoments.release();
+    this.onHeap.clear();
+    super.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { FixedNoiseSource, RandomNoiseSource, SeededRandom } from './random-source.js';
+import { FixedNoiseSource, RandomNoiseSource, SeededRandom, uniformThreshold } from './random-source.js';
 
 describe('SeededRandom', () => {
   it('is deterministic per seed and differs between seeds', () => {
@@ -14,6 +14,24 @@ describe('SeededRandom', () => {
     const bulk = a.uniformArray(1000);
     for (let i = 0; i < 1000; i++) expect(bulk[i]).toBe(Math.fround(b.nextFloat()));
     expect(a.getState()).toEqual(b.getState());
+  });
+
+  it('dropoutMaskArray equals thresholding uniformArray (same draws, same state after)', () => {
+    for (const rate of [0.5, 0.1, 0.3, 1e-9, 0.999999]) {
+      const a = new SeededRandom(5);
+      const b = new SeededRandom(5);
+      const keep = 1 / (1 - rate);
+      const mask = a.dropoutMaskArray(20000, rate, keep);
+      const ref = Float32Array.from(b.uniformArray(20000), (u) => (u >= rate ? keep : 0));
+      expect(Array.from(mask)).toEqual(Array.from(ref));
+      expect(a.getState()).toEqual(b.getState());
+    }
+    // Threshold exactness at float32 rounding boundaries.
+    for (const rate of [0.5, 0.1, 0.3, 0.7, 1e-9]) {
+      const t = uniformThreshold(rate);
+      expect(Math.fround(t / 4294967296) >= rate).toBe(true);
+      expect(t === 0 || Math.fround((t - 1) / 4294967296) < rate).toBe(true);
+    }
   });
 
   it('getState/setState resumes the exact stream (including a cached Box-Muller value)', () => {

@@ -13,6 +13,11 @@ export interface RandomSource {
   normalArray(size: number): Float32Array;
   /** Uniform [0, 1) samples as a plain array (no tensor). */
   uniformArray(size: number): Float32Array;
+  /**
+   * Optional fast path: an inverted-dropout mask drawn from the same stream as `uniformArray(size)`, i.e. exactly
+   * `uniformArray(size).map((u) => (u >= rate ? keep : 0))` (same draws, same state afterwards).
+   */
+  dropoutMaskArray?(size: number, rate: number, keep: number, out?: Float32Array): Float32Array;
   /** The generator state, enough to continue the exact same stream after `setState`. */
   getState(): number[];
   setState(state: number[]): void;
@@ -123,6 +128,36 @@ export class SeededRandom implements RandomSource {
     return out;
   }
 
+  dropoutMaskArray(size: number, rate: number, keep: number, into?: Float32Array): Float32Array {
+    // uniformArray stores result/2^32 as float32 and the mask compares that with `rate`; float32 rounding is
+    // monotonic, so the comparison is `result >= threshold` for the smallest such 32-bit integer (exact).
+    const threshold = uniformThreshold(rate);
+    if (into && into.length < size) throw new Error(`SeededRandom.dropoutMaskArray: output has ${into.length} < ${size} entries`);
+    const out = into ?? new Float32Array(size);
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < size; i++) {
+      const m5 = Math.imul(s1, 5);
+      const r7 = (m5 << 7) | (m5 >>> 25);
+      const result = Math.imul(r7, 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = result >= threshold ? keep : 0;
+    }
+    this.s0 = s0 >>> 0;
+    this.s1 = s1 >>> 0;
+    this.s2 = s2 >>> 0;
+    this.s3 = s3 >>> 0;
+    return out;
+  }
+
   normal(shape: number[]): tf.Tensor {
     return tf.tensor(this.normalArray(sizeOf(shape)), shape, 'float32');
   }
@@ -144,6 +179,18 @@ export class SeededRandom implements RandomSource {
     this.hasSpare = state[4] === 1;
     this.spare = new Float64Array(new Uint32Array([state[5], state[6]]).buffer)[0];
   }
+}
+
+/** Smallest integer r in [0, 2^32] with `Math.fround(r / 2^32) >= rate` (2^32 when there is none). */
+export function uniformThreshold(rate: number): number {
+  let lo = 0;
+  let hi = 4294967296;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (Math.fround(mid / 4294967296) >= rate) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../testing/golden.js';
+import { buildBatch, disposeBatch } from '../model/batch.js';
+import { defaultConfig } from '../model/config.js';
+import { FlexMoEModel } from '../model/flex-moe-model.js';
+import { TypedAdam } from '../optim/typed-adam.js';
+import { SeededRandom } from '../random/random-source.js';
+import { WasmHeap } from './wasm-heap.js';
+import { transposeKernel } from './wasm-simd.js';
+
+const MODALITIES = [
+  { name: 'a', letter: 'A', width: 13 },
+  { name: 'b', letter: 'B', width: 7 },
+  { name: 'c', letter: 'C', width: 30 },
+];
+
+describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(() => {
+    WasmHeap.enabled = true;
+  });
+
+  it('WasmHeap.matmul and transpose agree exactly with tf.matMul / a plain transpose', () => {
+    const heap = WasmHeap.current() as WasmHeap;
+    expect(heap).not.toBeNull();
+    expect(transposeKernel(heap)).not.toBeNull();
+    const random = new SeededRandom(1);
+    const [M, K, N] = [37, 19, 23];
+    const a = tf.tensor2d(random.normalArray(M * K), [M, K]);
+    const b = tf.tensor2d(random.normalArray(K * N), [K, N]);
+    const ref = tf.matMul(a, b);
+    const out = heap.allocTensor([M, N]);
+    heap.matmul(heap.offsetOf(a), M, K, heap.offsetOf(b), N, out.offset);
+    expect(Array.from(out.tensor.dataSync())).toEqual(Array.from(ref.dataSync()));
+    const t = heap.allocTensor([K, M]);
+    heap.transpose(heap.offsetOf(a), M, K, t.offset);
+    expect(Array.from(t.tensor.dataSync())).toEqual(Array.from(tf.transpose(a).dataSync()));
+    tf.dispose([a, b, ref, out.tensor, t.tensor]);
+  });
+
+  it('training with and without them gives bit-identical losses, gradients and weights', () => {
+    const run = (heapOn: boolean) => {
+      WasmHeap.enabled = heapOn;
+      const config = defaultConfig(MODALITIES, { patches: 4, hidden: 16, heads: 2, experts: 8, topK: 3, classes: 3, dropout: 0.3, layers: 2, dispatch: 'sparse' });
+      const model = new FlexMoEModel(config, { seed: 3 });
+      const random = new SeededRandom(8);
+      const B = 6;
+      const observed = Array.from({ length: B }, (_, b) => MODALITIES.map((_, m) => b % 2 === 0 || (b + m) % 3 !== 0));
+      const dense = MODALITIES.map((m) => random.normalArray(B * m.width));
+      const batch = buildBatch(model.table, MODALITIES.map((m) => m.width), dense, observed);
+      const labels = Int32Array.from({ length: B }, (_, b) => b % 3);
+      const grads = model.computeGradients(batch, labels);
+      const opt = new TypedAdam({ learningRate: 1e-2 });
+      const losses = [0, 1, 2].map(() => model.trainStep(batch, labels, opt));
+      const weights = model.getNamedWeights();
+      const before = tf.memory().numTensors;
+      model.trainStep(batch, labels, opt);
+      const leaked = tf.memory().numTensors - before;
+      disposeBatch(batch);
+      opt.dispose();
+      model.dispose();
+      return { grads, losses, weights, leaked };
+    };
+    const generic = run(false);
+    const heap = run(true);
+    expect(heap.leaked).toBe(0);
+    expect(heap.grads.values).toEqual(generic.grads.values);
+    for (const [name, g] of generic.grads.gradients) expect([name, Array.from(heap.grads.gradients.get(name)?.values ?? [])]).toEqual([name, Array.from(g.values)]);
+    expect(heap.losses).toEqual(generic.losses);
+    for (const [name, w] of generic.weights) expect([name, Array.from(heap.weights.get(name)?.values ?? [])]).toEqual([name, Array.from(w.values)]);
+  });
+});

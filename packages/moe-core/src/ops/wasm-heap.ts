@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { transposeInto } from './array-kernels.js';
+import { transposeKernel, type TransposeKernel } from './wasm-simd.js';
+
+/*
+ * Direct access to the tfjs-backend-wasm heap and its XNNPACK matmul, for the hot custom ops (sparse experts,
+ * attention core). tf.matMul costs per call: tensor creation (a malloc + a copy of each operand into the heap),
+ * the engine's bookkeeping, two Reshape kernels, a read back (copy) and garbage. Here the operands already live
+ * in heap regions that are reused across steps, the product is written into another region (or straight into a
+ * gradient tensor's memory) and read in place. The matmul itself is the same XNNPACK call tf.matMul makes
+ * (`BatchMatMul` with a batch of 1 and no transposes), so results are bit-identical.
+ *
+ * Safety rules (see docs/moe-core.md):
+ * - Every operand is registered under a fresh tensor id taken from the backend's id counter and unregistered
+ *   right after the call. BatchMatMul caches the XNNPACK operator (with its packed copy of B) by B's id and
+ *   deletes it when that id is disposed, so a packed B can never be reused stale.
+ * - Any call into wasm may grow the memory and detach views: take views (`heap()`) after the last call.
+ * - Only used on the wasm backend when these internals are present; everything else uses tf ops.
+ */
+
+interface WasmModule {
+  HEAPF32: Float32Array;
+  HEAP32: Int32Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  _BatchMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, outId: number): void;
+  tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
+}
+
+interface WasmBackendInternals {
+  wasm?: WasmModule | null;
+  dataIdNextNumber?: number;
+  dataIdMap?: { get(id: object): { memoryOffset?: number | null } | undefined };
+  makeOutput?(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** Handle on the wasm backend's heap and matmul (one per backend instance). */
+export class WasmHeap {
+  private readonly shapePtr: number;
+
+  private constructor(
+    readonly module: WasmModule,
+    private readonly backend: WasmBackendInternals,
+  ) {
+    this.shapePtr = module._malloc(6 * 4);
+  }
+
+  private static cache = new WeakMap<object, WasmHeap>();
+
+  /** Switch for the direct-heap fast paths (tests and benchmarks compare both; on by default). */
+  static enabled = true;
+
+  /** The heap of the current backend, or null unless it is tfjs-backend-wasm with the expected internals. */
+  static current(): WasmHeap | null {
+    if (!WasmHeap.enabled || tf.getBackend() !== 'wasm') return null;
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const m = backend.wasm;
+    if (
+      !m ||
+      typeof m._BatchMatMul !== 'function' ||
+      typeof m._malloc !== 'function' ||
+      typeof m.tfjs?.registerTensor !== 'function' ||
+      typeof backend.dataIdNextNumber !== 'number' ||
+      typeof backend.makeOutput !== 'function' ||
+      !backend.dataIdMap
+    ) {
+      return null;
+    }
+    let h = WasmHeap.cache.get(m);
+    if (!h) {
+      h = new WasmHeap(m, backend);
+      WasmHeap.cache.set(m, h);
+    }
+    return h;
+  }
+
+  /** The current float32 view of the whole heap (re-read after any wasm call: growth detaches it). */
+  heap(): Float32Array {
+    return this.module.HEAPF32;
+  }
+
+  /** Float index (byte offset / 4) of a tensor's data on this heap. */
+  offsetOf(t: tf.Tensor): number {
+    const info = this.backend.dataIdMap?.get(t.dataId as object);
+    if (!info || typeof info.memoryOffset !== 'number') throw new Error('WasmHeap: tensor is not on the wasm heap');
+    return info.memoryOffset >>> 2;
+  }
+
+  /** A new float32 tensor whose (uninitialised) data is on the heap; returns it and its float index. */
+  allocTensor(shape: number[]): { tensor: tf.Tensor; offset: number } {
+    const info = (this.backend.makeOutput as (s: number[], d: 'float32') => tf.TensorInfo).call(this.backend, shape, 'float32');
+    const tensor = tf.engine().makeTensorFromTensorInfo(info);
+    return { tensor, offset: this.offsetOf(tensor) };
+  }
+
+  /** `dst [cols, rows]` = transpose of `src [rows, cols]` (float indexes, no overlap), by a wasm kernel. */
+  transpose(src: number, rows: number, cols: number, dst: number): void {
+    if (this.transposeFn === undefined) this.transposeFn = transposeKernel(this);
+    if (this.transposeFn) this.transposeFn(src * 4, rows, cols, dst * 4);
+    else transposeInto(this.heap(), src, rows, cols, this.heap(), dst);
+  }
+
+  private transposeFn: TransposeKernel | null | undefined = undefined;
+
+  private newId(): number {
+    return (this.backend.dataIdNextNumber as number)++;
+  }
+
+  /**
+   * `out[M, N] = A[M, K] · B[K, N]` on float indexes of the heap (row-major, contiguous), via XNNPACK.
+   * Memory must not overlap between `out` and the operands.
+   */
+  matmul(a: number, M: number, K: number, b: number, N: number, out: number): void {
+    const m = this.module;
+    const aId = this.newId();
+    const bId = this.newId();
+    const oId = this.newId();
+    m.tfjs.registerTensor(aId, M * K, a * 4);
+    m.tfjs.registerTensor(bId, K * N, b * 4);
+    m.tfjs.registerTensor(oId, M * N, out * 4);
+    const s = m.HEAP32;
+    const p = this.shapePtr >> 2;
+    s[p] = 1;
+    s[p + 1] = M;
+    s[p + 2] = K;
+    s[p + 3] = 1;
+    s[p + 4] = K;
+    s[p + 5] = N;
+    m._BatchMatMul(aId, this.shapePtr, 3, bId, this.shapePtr + 12, 3, 0, 0, oId);
+    m.tfjs.disposeData(aId);
+    m.tfjs.disposeData(bId); // also deletes the cached XNNPACK operator (packed B) of this id
+    m.tfjs.disposeData(oId);
+  }
+}
+
+/**
+ * Named regions of the wasm heap reused across steps (the heap counterpart of WorkBuffers). Regions are
+ * float indexes into {@link WasmHeap.heap}; they stay valid while the same wasm module is in use.
+ */
+export class HeapRegions {
+  private readonly regions = new Map<string, { ptr: number; floats: number; module: object }>();
+
+  /** Float index of a region of at least `floats` values (contents unspecified). */
+  get(h: WasmHeap, name: string, floats: number): number {
+    let r = this.regions.get(name);
+    if (r && r.module !== h.module) {
+      this.regions.delete(name); // another backend instance: the old memory is gone with it
+      r = undefined;
+    }
+    if (!r || r.floats < floats) {
+      if (r) h.module._free(r.ptr);
+      const ptr = h.module._malloc(Math.max(1, floats) * 4);
+      if (!ptr) throw new Error('HeapRegions: wasm malloc failed');
+      r = { ptr, floats, module: h.module };
+      this.regions.set(name, r);
+    }
+    return r.ptr >>> 2;
+  }
+
+  /** Float index of an existing region allocated in `module`, or null. */
+  peek(name: string, module: object): number | null {
+    const r = this.regions.get(name);
+    return r && r.module === module ? r.ptr >>> 2 : null;
+  }
+
+  /** Frees every region (their module must still be alive). */
+  release(): void {
+    const h = WasmHeap.current();
+    for (const r of this.regions.values()) if (h && r.module === h.module) h.module._free(r.ptr);
+    this.regions.clear();
+  }
+}

@@ -1,0 +1,63 @@
+// A/B comparison of one switch within one process (the machine is shared: alternating blocks of steps
+// exposes both variants to the same load). Usage:
+//   npm run build && node tools/bench/train-step/ab.mjs [--toggle heap] [--blocks 10] [--per-block 4] [--batch 8]
+// Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, buildBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const toggle = opt('toggle', 'heap');
+const blocks = Number(opt('blocks', '10'));
+const perBlock = Number(opt('per-block', '4'));
+const B = Number(opt('batch', '8'));
+const switches = {
+  heap: (on) => { WasmHeap.enabled = on; },
+  none: () => {}, // A/A: both variants identical (shows the harness's own spread)
+};
+if (!switches[toggle]) throw new Error(`unknown toggle ${toggle}; known: ${Object.keys(switches).join(', ')}`);
+
+await registerAllGradients();
+await tf.setBackend('wasm');
+await tf.ready();
+const modalities = [
+  { name: 'image', letter: 'I', width: 500 },
+  { name: 'genomic', letter: 'G', width: 2000 },
+  { name: 'clinical', letter: 'C', width: 300 },
+  { name: 'biospecimen', letter: 'B', width: 20 },
+];
+const config = defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch: 'sparse' });
+const model = new FlexMoEModel(config, { seed: 0 });
+const rng = new SeededRandom(123);
+const M = modalities.length;
+const observed = new Uint8Array(B * M);
+for (let b = 0; b < B; b++) {
+  let any = false;
+  for (let m = 0; m < M; m++) {
+    observed[b * M + m] = b % 2 === 0 || rng.nextFloat() < 0.5 ? 1 : 0;
+    any ||= observed[b * M + m] === 1;
+  }
+  if (!any) observed[b * M] = 1;
+}
+const batch = buildBatch(model.table, modalities.map((m) => m.width), modalities.map((m) => rng.normalArray(B * m.width)), observed);
+const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
+const optimizer = new TypedAdam({ learningRate: 1e-4 });
+for (const on of [true, false, true, false]) { switches[toggle](on); model.trainStep(batch, labels, optimizer); }
+const times = { on: [], off: [] };
+for (let blk = 0; blk < blocks; blk++) {
+  for (const on of blk % 2 === 0 ? [true, false] : [false, true]) {
+    switches[toggle](on);
+    model.trainStep(batch, labels, optimizer); // first step after a switch not counted
+    for (let i = 0; i < perBlock; i++) {
+      const t0 = performance.now();
+      model.trainStep(batch, labels, optimizer);
+      times[on ? 'on' : 'off'].push(performance.now() - t0);
+    }
+  }
+}
+const stat = (a) => { const s = [...a].sort((x, y) => x - y); return { median: +s[Math.floor(s.length / 2)].toFixed(1), min: +s[0].toFixed(1), n: s.length }; };
+console.log(JSON.stringify({ toggle, batch: B, on: stat(times.on), off: stat(times.off) }));
