@@ -3,4 +3,4 @@ export { readCsvBatches, readCsvObjects, columnIndices, openTextStream, isGzipPa
 export type { CsvBatch, CsvStreamOptions } from './csv-stream.js';
 export { CsvWriter, csvField, writeCsvFile } from './csv-writer.js';
 export type { CsvCell } from './csv-writer.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';

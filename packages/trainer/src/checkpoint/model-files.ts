@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlexMoEConfig, NamedWeight } from '@flexmoe/moe-core';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '@flexmoe/data';
 import { packTensors, unpackTensors, type TensorEntry } from './tensor-file.js';
 
 /** `best/model.json` (docs/architecture.md §3). */
@@ -23,9 +23,9 @@ export function writeModelFiles(dir: string, meta: Omit<ModelFile, 'weights' | '
   const { entries, bytes } = packTensors(weights);
   const { dispatch: _dispatch, ...config } = meta.config;
   void _dispatch;
-  writeFileAtomic(join(dir, 'weights.bin'), bytes);
+  writeFileAtomicSync(join(dir, 'weights.bin'), bytes);
   const file: ModelFile = { formatVersion: 1, ...meta, config: config as FlexMoEConfig, weights: entries };
-  writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
+  writeFileAtomicSync(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
 }
 
 /** Reads a model written by {@link writeModelFiles}. */

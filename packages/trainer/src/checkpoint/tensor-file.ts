@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '@flexmoe/data';
 
 /** A named float32 tensor as plain data. */
 export interface NamedArray {
@@ -76,7 +76,7 @@ export function writeTensorFile<H extends object>(path: string, header: H, tenso
   head.writeUInt32LE(json.length + pad, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
   head.fill(0x20, headLen); // pad the JSON with spaces so it still parses
-  writeFileAtomic(path, [head, bytes]);
+  writeFileAtomicSync(path, [head, bytes]);
   return entries;
 }
 

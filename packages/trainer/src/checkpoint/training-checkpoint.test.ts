@@ -3,9 +3,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBatch, disposeBatch, FlexMoEModel, SeededRandom, type FlexMoEConfig } from '@flexmoe/moe-core';
+import { buildBatch, disposeBatch, FlexMoEModel, SeededRandom, TypedAdam, type FlexMoEConfig } from '@flexmoe/moe-core';
 import { registerAllGradients } from '@flexmoe/moe-core';
-import { CheckpointableAdam } from '../optim/adam.js';
+
 import { readModelFiles, writeModelFiles } from './model-files.js';
 import { readTensorFile, writeTensorFile } from './tensor-file.js';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint } from './training-checkpoint.js';
@@ -27,7 +27,7 @@ const config: FlexMoEConfig = {
   ablation: 'none',
 };
 
-function step(model: FlexMoEModel, opt: CheckpointableAdam, seed: number): number {
+function step(model: FlexMoEModel, opt: TypedAdam, seed: number): number {
   const r = new SeededRandom(seed);
   const batch = buildBatch(model.table, [5, 3], [r.normalArray(4 * 5), r.normalArray(4 * 3)], [
     [true, true],
@@ -51,7 +51,7 @@ describe('training checkpoint', () => {
   it('round-trips weights, Adam state, RNG states, best weights and history; the next step is identical', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flexmoe-ckpt-'));
     const a = new FlexMoEModel(config, { seed: 3 });
-    const optA = new CheckpointableAdam({ learningRate: 1e-2 });
+    const optA = new TypedAdam({ learningRate: 1e-2 });
     for (let s = 0; s < 3; s++) step(a, optA, s);
     const best = a.getNamedWeights();
     const history = [{ epoch: 1, trainLoss: 1, trainTaskLoss: 0.9, trainRouterLoss: 10, validation: { accuracy: 0.5, macroF1: 0.4, auc: 0.6 }, trainSeconds: 0.1, trainSamples: 4, steps: 3 }];
@@ -62,7 +62,7 @@ describe('training checkpoint', () => {
     expect(state.header).toMatchObject({ seed: 3, epochsCompleted: 1, shuffleState: 12345, optimizerStep: 3, history });
     expect(state.header.modelRandomState).toEqual(a.random.getState());
     const b = new FlexMoEModel(config, { seed: 99 });
-    const optB = new CheckpointableAdam({ learningRate: 1e-2 });
+    const optB = new TypedAdam({ learningRate: 1e-2 });
     restoreTrainingState(state, b, optB);
     for (const [name, w] of a.getNamedWeights()) expect({ name, v: Array.from(b.getNamedWeights().get(name)!.values) }).toEqual({ name, v: Array.from(w.values) });
     for (const [name, w] of best) expect(Array.from(state.bestWeights!.get(name)!.values)).toEqual(Array.from(w.values));

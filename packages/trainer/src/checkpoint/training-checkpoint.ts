@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlexMoEModel, NamedWeight } from '@flexmoe/moe-core';
-import type { CheckpointableAdam, AdamMoments } from '../optim/adam.js';
+import type { FlexMoEModel, NamedWeight, TypedAdam } from '@flexmoe/moe-core';
 import type { EpochRecord, Scores } from '../run/run-types.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomicSync } from '@flexmoe/data';
 import { readTensorFile, writeTensorFile, type TensorEntry } from './tensor-file.js';
 
 /** Best-so-far selection state. */
@@ -39,7 +38,7 @@ export interface TrainingState {
   weights: Map<string, NamedWeight>;
   bestWeights: Map<string, NamedWeight> | null;
   /** Adam moments by weight name. */
-  moments: Map<string, AdamMoments>;
+  moments: Map<string, { m: Float32Array; v: Float32Array }>;
 }
 
 /** Paths of a seed's checkpoint files. */
@@ -56,30 +55,30 @@ export function saveCheckpoint(
   seedDir: string,
   header: Omit<CheckpointHeader, 'tensors' | 'optimizerStep' | 'modelRandomState' | 'formatVersion'>,
   model: FlexMoEModel,
-  optimizer: CheckpointableAdam,
+  optimizer: TypedAdam,
   bestWeights: Map<string, NamedWeight> | null,
 ): void {
   mkdirSync(seedDir, { recursive: true });
   const variables = model.variables();
-  const moments = optimizer.exportMoments();
+  const adam = optimizer.getState(variables);
   const tensors: [string, NamedWeight][] = [];
   for (const [name, w] of model.getNamedWeights()) tensors.push([`weight/${name}`, w]);
   for (const [name, v] of variables) {
-    const m = moments.get(v.name);
+    const m = adam.moments.get(name);
     if (!m) continue;
-    tensors.push([`adam_m/${name}`, { values: m.m, shape: m.shape }]);
-    tensors.push([`adam_v/${name}`, { values: m.v, shape: m.shape }]);
+    tensors.push([`adam_m/${name}`, { values: m.m, shape: [...v.shape] }]);
+    tensors.push([`adam_v/${name}`, { values: m.v, shape: [...v.shape] }]);
   }
   if (bestWeights) for (const [name, w] of bestWeights) tensors.push([`best/${name}`, w]);
   const full: CheckpointHeader = {
     formatVersion: 1,
     ...header,
-    optimizerStep: optimizer.step,
+    optimizerStep: adam.step,
     modelRandomState: model.random.getState(),
   };
   const { bin, json } = checkpointPaths(seedDir);
   const entries = writeTensorFile(bin, full, tensors);
-  writeFileAtomic(json, `${JSON.stringify({ ...full, tensors: entries }, null, 1)}\n`);
+  writeFileAtomicSync(json, `${JSON.stringify({ ...full, tensors: entries }, null, 1)}\n`);
 }
 
 /** Loads a seed's checkpoint, or null when there is none. */
@@ -102,30 +101,23 @@ export function loadCheckpoint(seedDir: string): TrainingState | null {
     else if (kind === 'adam_v') v.set(name, t);
     else throw new Error(`${bin}: unexpected tensor '${key}'`);
   }
-  const moments = new Map<string, AdamMoments>();
+  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   for (const [name, vt] of v) {
     const mv = m.get(name);
     if (!mv) throw new Error(`${bin}: adam_v/${name} has no adam_m/${name}`);
-    moments.set(name, { m: mv, v: vt.values, shape: vt.shape });
+    moments.set(name, { m: mv, v: vt.values });
   }
   return { header, weights, bestWeights: best.size ? best : null, moments };
 }
 
 /** Restores a model and its optimizer from a loaded checkpoint (moments are keyed by weight name). */
-export function restoreTrainingState(state: TrainingState, model: FlexMoEModel, optimizer: CheckpointableAdam): void {
+export function restoreTrainingState(state: TrainingState, model: FlexMoEModel, optimizer: TypedAdam): void {
   model.setNamedWeights(state.weights);
   model.random.setState(state.header.modelRandomState);
-  const variables = model.variables();
-  const byVariable = new Map<string, AdamMoments>();
-  for (const [name, mm] of state.moments) {
-    const variable = variables.get(name);
-    if (!variable) throw new Error(`checkpoint: Adam state for unknown weight '${name}'`);
-    byVariable.set(variable.name, mm);
-  }
-  optimizer.importState(state.header.optimizerStep, byVariable);
+  optimizer.setState({ step: state.header.optimizerStep, moments: state.moments }, model.variables());
 }
 
 /** Writes JSON atomically with a trailing newline. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, `${JSON.stringify(value, null, 1)}\n`);
+  writeFileAtomicSync(path, `${JSON.stringify(value, null, 1)}\n`);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../checkpoint/atomic-write.js';
+import { writeFileAtomicSync } from '@flexmoe/data';
 import type { RunFile } from '../run/train.js';
 import type { EpochRecord, RunAnalysis, SeedResult } from '../run/run-types.js';
 import { renderReport, type ReportInput } from './render-report.js';
@@ -53,5 +53,5 @@ export function loadReportInput(runDir: string): ReportInput {
 
 /** Writes the self-contained HTML report of a run to `outPath` (atomically). */
 export function writeReport(runDir: string, outPath: string): void {
-  writeFileAtomic(resolve(outPath), renderReport(loadReportInput(runDir)));
+  writeFileAtomicSync(resolve(outPath), renderReport(loadReportInput(runDir)));
 }

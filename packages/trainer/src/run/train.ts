@@ -3,10 +3,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
-import { disposeBatch, FlexMoEModel, registerAllGradients, type FlexMoEConfig, type NamedWeight } from '@flexmoe/moe-core';
+import { disposeBatch, FlexMoEModel, registerAllGradients, TypedAdam, type FlexMoEConfig, type NamedWeight } from '@flexmoe/moe-core';
 import { classWeights, observedCounts, prepareData, type PreparedData } from '../data/prepare-data.js';
 import { meanStd } from '../metrics/classification.js';
-import { CheckpointableAdam } from '../optim/adam.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
@@ -109,7 +108,7 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
   const { options, data, config, log } = ctx;
   const seedDir = join(ctx.runDir, `seed-${seed}`);
   const model = new FlexMoEModel(config, { seed });
-  const optimizer = new CheckpointableAdam({ learningRate: options.lr });
+  const optimizer = new TypedAdam({ learningRate: options.lr });
   const shuffle = new ShuffleRandom(seed);
   const order = trainingOrder(options.ablation);
   const trainRows = Array.from(data.splits.training);
