@@ -1,6 +1,6 @@
 // Training-step benchmark of @flexmoe/moe-core (forward + backward + Adam) on the ADNI-sized model.
 // Usage: npm run build && node tools/bench/train-step/run.mjs [--backends wasm,cpu] [--batches 8,64]
-//        [--dispatch sparse,dense] [--steps 5] [--warmup 2] [--profile]
+//        [--dispatch sparse,dense] [--optimizer adam,typed] [--steps 5] [--warmup 2] [--profile] [--no-heap]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';

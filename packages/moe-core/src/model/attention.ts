@@ -127,35 +127,31 @@ function attentionCoreWasm(heap: WasmHeap, qkv: tf.Tensor2D, shape: AttentionSha
     const ktO = regions.get(heap, 'kT', Nd);
     const sO = regions.get(heap, 's', NN);
     const cO = regions.get(heap, 'c', Nd);
-    const ctx = buffers.output('ctx', B * N * H, true);
-    let mem = heap.heap();
+    const ctx = heap.allocTensor([B * N, H]); // every element is written below
     const src = heap.offsetOf(qkvIn);
-    const qkvd = mem.subarray(src, src + B * N * W);
     for (let piece = 0; piece < pieces; piece++) {
       const b = Math.floor(piece / h);
       const i = piece % h;
       const o = piece * Nd;
-      copyColumns(qkvd, b * N, N, W, i * d, d, mem.subarray(qO + o, qO + o + Nd));
-      copyColumns(qkvd, b * N, N, W, H + i * d, d, mem.subarray(kO + o, kO + o + Nd));
-      copyColumns(qkvd, b * N, N, W, 2 * H + i * d, d, mem.subarray(vO + o, vO + o + Nd));
+      heap.copyRows(src + b * N * W + i * d, W, qO + o, d, N, d);
+      heap.copyRows(src + b * N * W + H + i * d, W, kO + o, d, N, d);
+      heap.copyRows(src + b * N * W + 2 * H + i * d, W, vO + o, d, N, d);
       heap.transpose(vO + o, N, d, vtO + o);
     }
     for (let piece = 0; piece < pieces; piece++) {
       const b = Math.floor(piece / h);
       const i = piece % h;
-      mem = heap.heap();
       heap.transpose(kO + piece * Nd, N, d, ktO);
       heap.matmul(qO + piece * Nd, N, d, ktO, N, sO);
-      mem = heap.heap();
+      const mem = heap.heap(); // after the last heap allocation of this piece
       const pp = pO + piece * NN;
       softmaxRows(mem.subarray(sO, sO + NN), N, N, scale, mem.subarray(pp, pp + NN));
       if (probDropMask) applyMaskInto(mem, pp, probDropMask, piece * NN, NN, pdO + piece * NN);
       heap.matmul(pdO + piece * NN, N, N, vO + piece * Nd, d, cO);
-      mem = heap.heap();
-      writeColumns(mem.subarray(cO, cO + Nd), b * N, N, H, i * d, d, ctx);
+      heap.copyRows(cO, d, ctx.offset + b * N * H + i * d, H, N, d);
     }
     return {
-      value: tf.tensor2d(ctx, [B * N, H]),
+      value: ctx.tensor as tf.Tensor2D,
       gradFunc: (dy) => {
         const work = sharedBackwardBuffers.heap;
         const dcO = work.get(heap, 'attn_dc', pieces * Nd);
@@ -164,32 +160,27 @@ function attentionCoreWasm(heap: WasmHeap, qkv: tf.Tensor2D, shape: AttentionSha
         const tO = work.get(heap, 'attn_tNN', NN);
         const outO = work.get(heap, 'attn_out', Nd);
         const dqkv = heap.allocTensor([B * N, W]); // every element is written below
-        mem = heap.heap();
         const dyO = heap.offsetOf(dy);
-        const dyd = mem.subarray(dyO, dyO + B * N * H);
         for (let piece = 0; piece < pieces; piece++) {
           const b = Math.floor(piece / h);
           const i = piece % h;
-          copyColumns(dyd, b * N, N, H, i * d, d, mem.subarray(dcO + piece * Nd, dcO + (piece + 1) * Nd));
+          heap.copyRows(dyO + b * N * H + i * d, H, dcO + piece * Nd, d, N, d);
         }
         for (let piece = 0; piece < pieces; piece++) {
           const b = Math.floor(piece / h);
           const i = piece % h;
           const dc = dcO + piece * Nd;
           heap.matmul(dc, N, d, vtO + piece * Nd, N, dpdO);
-          mem = heap.heap();
+          const mem = heap.heap();
           softmaxBackwardRows(mem.subarray(dpdO, dpdO + NN), mem.subarray(pO + piece * NN, pO + (piece + 1) * NN), probDropMask, piece * NN, N, N, scale, mem.subarray(dsO, dsO + NN));
           heap.transpose(pdO + piece * NN, N, N, tO);
           heap.matmul(tO, N, N, dc, d, outO);
-          mem = heap.heap();
-          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, 2 * H + i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+          heap.copyRows(outO, d, dqkv.offset + b * N * W + 2 * H + i * d, W, N, d);
           heap.matmul(dsO, N, N, kO + piece * Nd, d, outO);
-          mem = heap.heap();
-          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+          heap.copyRows(outO, d, dqkv.offset + b * N * W + i * d, W, N, d);
           heap.transpose(dsO, N, N, tO);
           heap.matmul(tO, N, N, qO + piece * Nd, d, outO);
-          mem = heap.heap();
-          writeColumns(mem.subarray(outO, outO + Nd), b * N, N, W, H + i * d, d, mem.subarray(dqkv.offset, dqkv.offset + B * N * W));
+          heap.copyRows(outO, d, dqkv.offset + b * N * W + H + i * d, W, N, d);
         }
         return [dqkv.tensor];
       },

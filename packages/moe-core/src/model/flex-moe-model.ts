@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../ops/variables.js';
 import { CombinationTable } from '../combination/combination-table.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import { WorkBuffers } from '../ops/work-buffers.js';
@@ -91,11 +92,11 @@ export class FlexMoEModel {
       (m, i) => options.encoders?.[i] ?? new PatchEmbedding(i, m.width, P, H, this.random),
     );
     this.bank = createBank(this.random, config.ablation === 'no-bank' ? 1 : this.table.count, M, P, H);
-    this.posEmbed = tf.variable(tf.zeros([1, M * P, H]));
+    this.posEmbed = ownedVariable(tf.zeros([1, M * P, H]));
     this.layers = Array.from({ length: config.layers }, (_, l) => new FusionLayer(l, H, config.heads, config.experts, this.random));
     const bound = 1 / Math.sqrt(M * H);
-    this.headKernel = tf.variable(uniformInit(this.random, [M * H, config.classes], bound));
-    this.headBias = tf.variable(uniformInit(this.random, [config.classes], bound));
+    this.headKernel = ownedVariable(uniformInit(this.random, [M * H, config.classes], bound));
+    this.headBias = ownedVariable(uniformInit(this.random, [config.classes], bound));
   }
 
   /** Creates a model after registering the TF.js gradients training needs. */
@@ -331,5 +332,7 @@ export class FlexMoEModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const v of this.variables().values()) v.dispose();
+    for (const l of this.layers) l.releaseBuffers();
+    this.buffers.release();
   }
 }

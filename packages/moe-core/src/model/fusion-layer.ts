@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../ops/variables.js';
 import { SMoEWeights, runSMoE, type SMoEResult } from '../moe/sparse-moe.js';
 import type { Dispatch } from '../moe/experts.js';
 import { dense } from '../ops/fast-matmul.js';
@@ -67,14 +68,14 @@ export class FusionLayer {
     random: RandomSource,
   ) {
     const bound = 1 / Math.sqrt(hidden);
-    this.ln1Gamma = tf.variable(tf.ones([hidden]));
-    this.ln1Beta = tf.variable(tf.zeros([hidden]));
-    this.qKernel = tf.variable(uniformInit(random, [hidden, hidden], bound));
-    this.kvKernel = tf.variable(uniformInit(random, [hidden, 2 * hidden], bound));
-    this.outKernel = tf.variable(uniformInit(random, [hidden, hidden], bound));
-    this.outBias = tf.variable(uniformInit(random, [hidden], bound));
-    this.ln2Gamma = tf.variable(tf.ones([hidden]));
-    this.ln2Beta = tf.variable(tf.zeros([hidden]));
+    this.ln1Gamma = ownedVariable(tf.ones([hidden]));
+    this.ln1Beta = ownedVariable(tf.zeros([hidden]));
+    this.qKernel = ownedVariable(uniformInit(random, [hidden, hidden], bound));
+    this.kvKernel = ownedVariable(uniformInit(random, [hidden, 2 * hidden], bound));
+    this.outKernel = ownedVariable(uniformInit(random, [hidden, hidden], bound));
+    this.outBias = ownedVariable(uniformInit(random, [hidden], bound));
+    this.ln2Gamma = ownedVariable(tf.ones([hidden]));
+    this.ln2Beta = ownedVariable(tf.zeros([hidden]));
     this.smoe = new SMoEWeights(hidden, experts, random);
   }
 
@@ -170,8 +171,13 @@ export class FusionLayer {
     return { x: out, smoe, tokenCall, tokenCombination };
   }
 
+  /** Frees the work buffers (and their wasm-heap regions); they are re-created on the next use. */
+  releaseBuffers(): void {
+    for (const b of [this.buffers, this.ln1Buffers, this.ln2Buffers, this.smoe.scratch]) b.release();
+  }
+
   dispose(): void {
     for (const v of this.namedWeights().values()) v.dispose();
-    for (const b of [this.buffers, this.ln1Buffers, this.ln2Buffers, this.smoe.scratch]) b.release();
+    this.releaseBuffers();
   }
 }

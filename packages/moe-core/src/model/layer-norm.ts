@@ -67,8 +67,11 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
     const op = customOp<tf.Tensor2D>(([xIn, gIn, bIn]) => {
       const xhat = buffers.heap.get(heap, 'xhat', rows * H);
       const rstd = buffers.heap.get(heap, 'rstd', rows);
+      const gammaCopy = buffers.heap.get(heap, 'gamma', H); // inputs may be disposed before the backward
       const out = heap.allocTensor([rows, H]);
-      kernels.forward(heap.offsetOf(xIn) * 4, heap.offsetOf(gIn) * 4, heap.offsetOf(bIn) * 4, rows, H, xhat * 4, rstd * 4, out.offset * 4, LN_EPS);
+      const mem = heap.heap();
+      mem.set(mem.subarray(heap.offsetOf(gIn), heap.offsetOf(gIn) + H), gammaCopy);
+      kernels.forward(heap.offsetOf(xIn) * 4, gammaCopy * 4, heap.offsetOf(bIn) * 4, rows, H, xhat * 4, rstd * 4, out.offset * 4, LN_EPS);
       return {
         value: out.tensor as tf.Tensor2D,
         gradFunc: (dy) => {
@@ -77,7 +80,7 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
           const db = heap.allocTensor([H]);
           heap.heap().fill(0, dg.offset, dg.offset + H);
           heap.heap().fill(0, db.offset, db.offset + H);
-          kernels.backward(heap.offsetOf(dy) * 4, heap.offsetOf(gIn) * 4, xhat * 4, rstd * 4, rows, H, dx.offset * 4, dg.offset * 4, db.offset * 4);
+          kernels.backward(heap.offsetOf(dy) * 4, gammaCopy * 4, xhat * 4, rstd * 4, rows, H, dx.offset * 4, dg.offset * 4, db.offset * 4);
           return [dx.tensor, dg.tensor, db.tensor];
         },
       };

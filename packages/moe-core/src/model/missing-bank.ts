@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../ops/variables.js';
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
@@ -9,7 +10,7 @@ import type { RandomSource } from '../random/random-source.js';
  * combination), or 1 with the `no-bank` ablation (one learned embedding per modality).
  */
 export function createBank(random: RandomSource, rows: number, M: number, P: number, H: number): tf.Variable {
-  return tf.variable(random.normal([rows, M, P, H]));
+  return ownedVariable(random.normal([rows, M, P, H]));
 }
 
 /** `dst[dstOffset + i] += src[srcOffset + i]` for i < n (top-level so V8 optimises it). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../ops/variables.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import type { RandomSource } from '../random/random-source.js';
 
@@ -41,8 +42,8 @@ export class PatchEmbedding implements ModalityEncoder {
   ) {
     this.patchSize = Math.ceil(width / patches);
     const bound = 1 / Math.sqrt(this.patchSize);
-    this.kernel = tf.variable(uniformInit(random, [this.patchSize, hidden], bound));
-    this.bias = tf.variable(uniformInit(random, [hidden], bound));
+    this.kernel = ownedVariable(uniformInit(random, [this.patchSize, hidden], bound));
+    this.bias = ownedVariable(uniformInit(random, [hidden], bound));
   }
 
   encode(x: tf.Tensor, _training: boolean): tf.Tensor3D {

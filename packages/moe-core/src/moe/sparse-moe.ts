@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ownedVariable } from '../ops/variables.js';
 import { uniformInit } from '../model/patch-embedding.js';
 import type { RandomSource } from '../random/random-source.js';
 import { dense } from '../ops/fast-matmul.js';
@@ -71,14 +72,14 @@ export class SMoEWeights {
 
   constructor(hidden: number, experts: number, random: RandomSource) {
     const routerBound = 1 / Math.sqrt(experts);
-    this.wg = tf.variable(uniformInit(random, [hidden, experts], routerBound));
-    this.wn = tf.variable(uniformInit(random, [hidden, experts], routerBound));
+    this.wg = ownedVariable(uniformInit(random, [hidden, experts], routerBound));
+    this.wn = ownedVariable(uniformInit(random, [hidden, experts], routerBound));
     // FastMoE kaiming_uniform on the 3-D stacked tensor: fan_in = in·out, so nearly silent experts.
     const expertBound = 1 / Math.sqrt(hidden * 2 * hidden);
-    this.w1 = tf.variable(uniformInit(random, [experts, hidden, 2 * hidden], expertBound));
-    this.b1 = tf.variable(tf.zeros([experts, 2 * hidden]));
-    this.w2 = tf.variable(uniformInit(random, [experts, 2 * hidden, hidden], expertBound));
-    this.b2 = tf.variable(tf.zeros([experts, hidden]));
+    this.w1 = ownedVariable(uniformInit(random, [experts, hidden, 2 * hidden], expertBound));
+    this.b1 = ownedVariable(tf.zeros([experts, 2 * hidden]));
+    this.w2 = ownedVariable(uniformInit(random, [experts, 2 * hidden, hidden], expertBound));
+    this.b2 = ownedVariable(tf.zeros([experts, hidden]));
   }
 
   router(): RouterWeights {

@@ -6,7 +6,7 @@ import { FlexMoEModel } from '../model/flex-moe-model.js';
 import { TypedAdam } from '../optim/typed-adam.js';
 import { SeededRandom } from '../random/random-source.js';
 import { WasmHeap } from './wasm-heap.js';
-import { transposeKernel } from './wasm-simd.js';
+import { adamKernel, combineKernels, copyRowsKernel, geluKernel, layerNormKernels, mulColSumsKernel, transpose4Kernel, transposeKernel } from './wasm-simd.js';
 
 const MODALITIES = [
   { name: 'a', letter: 'A', width: 13 },
@@ -25,7 +25,16 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
   it('WasmHeap.matmul and transpose agree exactly with tf.matMul / a plain transpose', () => {
     const heap = WasmHeap.current() as WasmHeap;
     expect(heap).not.toBeNull();
+    // Every hand-assembled kernel validates and instantiates on this memory (otherwise the paths below would
+    // silently fall back to the JavaScript loops and the comparisons would prove nothing).
     expect(transposeKernel(heap)).not.toBeNull();
+    expect(transpose4Kernel(heap)).not.toBeNull();
+    expect(adamKernel(heap)).not.toBeNull();
+    expect(geluKernel(heap, 10, 2048)).not.toBeNull();
+    expect(mulColSumsKernel(heap)).not.toBeNull();
+    expect(layerNormKernels(heap)).not.toBeNull();
+    expect(combineKernels(heap)).not.toBeNull();
+    expect(copyRowsKernel(heap)).not.toBeNull();
     const random = new SeededRandom(1);
     const [M, K, N] = [37, 19, 23];
     const a = tf.tensor2d(random.normalArray(M * K), [M, K]);
@@ -38,6 +47,28 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
     heap.transpose(heap.offsetOf(a), M, K, t.offset);
     expect(Array.from(t.tensor.dataSync())).toEqual(Array.from(tf.transpose(a).dataSync()));
     tf.dispose([a, b, ref, out.tensor, t.tensor]);
+    // The 4×4-block SIMD transpose (cols % 4 === 0), with and without leftover rows.
+    for (const [rows, cols] of [[37, 24], [64, 32], [4, 4], [3, 8], [130, 256]]) {
+      const x = tf.tensor2d(random.normalArray(rows * cols), [rows, cols]);
+      const y = heap.allocTensor([cols, rows]);
+      heap.transpose(heap.offsetOf(x), rows, cols, y.offset);
+      expect(Array.from(y.tensor.dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+      tf.dispose([x, y.tensor]);
+    }
+  });
+
+  it('a disposed model and optimizer leave no tensor behind (the initial values of the variables included)', () => {
+    const before = tf.memory().numTensors;
+    const config = defaultConfig(MODALITIES, { patches: 4, hidden: 16, heads: 2, experts: 8, topK: 3, classes: 3, dispatch: 'sparse' });
+    const model = new FlexMoEModel(config, { seed: 1 });
+    const random = new SeededRandom(2);
+    const batch = buildBatch(model.table, MODALITIES.map((m) => m.width), MODALITIES.map((m) => random.normalArray(2 * m.width)), [[true, true, true], [true, false, true]]);
+    const opt = new TypedAdam({ learningRate: 1e-3 });
+    model.trainStep(batch, Int32Array.from([0, 2]), opt);
+    disposeBatch(batch);
+    opt.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('training with and without them gives bit-identical losses, gradients and weights', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { transposeInto } from './array-kernels.js';
-import { transposeKernel, type TransposeKernel } from './wasm-simd.js';
+import { copyRowsKernel, transpose4Kernel, transposeKernel, type CopyRowsKernel, type TransposeKernel } from './wasm-simd.js';
 
 /*
  * Direct access to the tfjs-backend-wasm heap and its XNNPACK matmul, for the hot custom ops (sparse experts,
@@ -95,12 +95,31 @@ export class WasmHeap {
 
   /** `dst [cols, rows]` = transpose of `src [rows, cols]` (float indexes, no overlap), by a wasm kernel. */
   transpose(src: number, rows: number, cols: number, dst: number): void {
-    if (this.transposeFn === undefined) this.transposeFn = transposeKernel(this);
-    if (this.transposeFn) this.transposeFn(src * 4, rows, cols, dst * 4);
+    if (this.transposeFn === undefined) {
+      this.transposeFn = transposeKernel(this);
+      this.transpose4Fn = transpose4Kernel(this);
+    }
+    if (cols % 4 === 0 && this.transpose4Fn) this.transpose4Fn(src * 4, rows, cols, dst * 4);
+    else if (this.transposeFn) this.transposeFn(src * 4, rows, cols, dst * 4);
     else transposeInto(this.heap(), src, rows, cols, this.heap(), dst);
   }
 
+  /**
+   * Copies `rows` rows of `cols` floats from `src` (row stride `srcStride` floats) to `dst` (row stride
+   * `dstStride`), float indexes; regions must not overlap.
+   */
+  copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, cols: number): void {
+    if (this.copyRowsFn === undefined) this.copyRowsFn = copyRowsKernel(this);
+    if (this.copyRowsFn) this.copyRowsFn(src * 4, srcStride * 4, dst * 4, dstStride * 4, rows, cols * 4);
+    else {
+      const mem = this.heap();
+      for (let r = 0; r < rows; r++) mem.copyWithin(dst + r * dstStride, src + r * srcStride, src + r * srcStride + cols);
+    }
+  }
+
+  private copyRowsFn: CopyRowsKernel | null | undefined = undefined;
   private transposeFn: TransposeKernel | null | undefined = undefined;
+  private transpose4Fn: TransposeKernel | null = null;
 
   private newId(): number {
     return (this.backend.dataIdNextNumber as number)++;
@@ -137,14 +156,34 @@ export class WasmHeap {
  * Named regions of the wasm heap reused across steps (the heap counterpart of WorkBuffers). Regions are
  * float indexes into {@link WasmHeap.heap}; they stay valid while the same wasm module is in use.
  */
+interface Region {
+  ptr: number;
+  floats: number;
+  module: WasmModule;
+}
+
+/** Frees the regions of owners that were garbage-collected without `release()` (a safety net, not the rule). */
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Map<string, Region>>((regions) => {
+        for (const r of regions.values()) r.module._free(r.ptr);
+        regions.clear();
+      })
+    : null;
+
 export class HeapRegions {
-  private readonly regions = new Map<string, { ptr: number; floats: number; module: object }>();
+  private readonly regions = new Map<string, Region>();
+
+  constructor() {
+    finalizer?.register(this, this.regions);
+  }
 
   /** Float index of a region of at least `floats` values (contents unspecified). */
   get(h: WasmHeap, name: string, floats: number): number {
     let r = this.regions.get(name);
     if (r && r.module !== h.module) {
-      this.regions.delete(name); // another backend instance: the old memory is gone with it
+      r.module._free(r.ptr); // allocated in another backend instance's heap
+      this.regions.delete(name);
       r = undefined;
     }
     if (!r || r.floats < floats) {
@@ -163,10 +202,9 @@ export class HeapRegions {
     return r && r.module === module ? r.ptr >>> 2 : null;
   }
 
-  /** Frees every region (their module must still be alive). */
+  /** Frees every region (in the heap it was allocated in). */
   release(): void {
-    const h = WasmHeap.current();
-    for (const r of this.regions.values()) if (h && r.module === h.module) h.module._free(r.ptr);
+    for (const r of this.regions.values()) r.module._free(r.ptr);
     this.regions.clear();
   }
 }

@@ -200,6 +200,100 @@ function transposeModuleBytes(): ArrayBuffer {
   return moduleBytes('transpose', [0x7f, 0x7f, 0x7f, 0x7f], [[5, 0x7f]], body);
 }
 
+/**
+ * The same transpose with 4×4 blocks in SIMD registers (four 16-byte loads, eight i8x16.shuffle, four 16-byte
+ * stores), for `cols` a multiple of 4; rows beyond the last multiple of 4 are done one element at a time.
+ */
+function transpose4ModuleBytes(): ArrayBuffer {
+  // Params: 0 src, 1 rows, 2 cols, 3 dst. Locals: 4 r, 5 c, 6 ss (src row bytes), 7 ds (dst row bytes),
+  // 8 ps, 9 pd, 10 rows4 (i32); 11 v0, 12 v1, 13 v2, 14 v3, 15 t0, 16 t1, 17 t2, 18 t3 (v128).
+  const [R, C, SS, DS, PS, PD, R4, V0, V1, V2, V3, T0, T1, T2, T3] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const lanes = (l: number[]) => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
+  const shuffle = (a: number, b: number, l: number[]) => [...get(a), ...get(b), ...simd(0x0d), ...lanes(l)];
+  const v128load = [...simd(0x00), 0x00, 0x00];
+  const v128store = [...simd(0x0b), 0x00, 0x00];
+  const rowPtr = (base: number, stride: number, k: number) => (k === 0 ? get(base) : [...get(base), ...get(stride), 0x41, k, 0x6c, 0x6a]);
+  const body = [
+    ...get(2), 0x41, 0x02, 0x74, ...set(SS),
+    ...get(1), 0x41, 0x02, 0x74, ...set(DS),
+    ...get(1), 0x41, 0x7c, 0x71, ...set(R4), // rows & -4
+    0x02, 0x40, 0x03, 0x40,
+    ...get(R), ...get(R4), 0x4f, 0x0d, 0x01,
+    0x41, 0x00, ...set(C),
+    0x02, 0x40, 0x03, 0x40,
+    ...get(C), ...get(2), 0x4f, 0x0d, 0x01,
+    // ps = src + (r·cols + c)·4; pd = dst + (c·rows + r)·4
+    ...get(0), ...get(R), ...get(2), 0x6c, ...get(C), 0x6a, 0x41, 0x02, 0x74, 0x6a, ...set(PS),
+    ...get(3), ...get(C), ...get(1), 0x6c, ...get(R), 0x6a, 0x41, 0x02, 0x74, 0x6a, ...set(PD),
+    ...[V0, V1, V2, V3].flatMap((v, k) => [...rowPtr(PS, SS, k), ...v128load, ...set(v)]),
+    ...shuffle(V0, V1, [0, 4, 1, 5]), ...set(T0),
+    ...shuffle(V0, V1, [2, 6, 3, 7]), ...set(T1),
+    ...shuffle(V2, V3, [0, 4, 1, 5]), ...set(T2),
+    ...shuffle(V2, V3, [2, 6, 3, 7]), ...set(T3),
+    ...rowPtr(PD, DS, 0), ...shuffle(T0, T2, [0, 1, 4, 5]), ...v128store,
+    ...rowPtr(PD, DS, 1), ...shuffle(T0, T2, [2, 3, 6, 7]), ...v128store,
+    ...rowPtr(PD, DS, 2), ...shuffle(T1, T3, [0, 1, 4, 5]), ...v128store,
+    ...rowPtr(PD, DS, 3), ...shuffle(T1, T3, [2, 3, 6, 7]), ...v128store,
+    ...get(C), 0x41, 0x04, 0x6a, ...set(C),
+    0x0c, 0x00, 0x0b, 0x0b,
+    ...get(R), 0x41, 0x04, 0x6a, ...set(R),
+    0x0c, 0x00, 0x0b, 0x0b,
+    // Remaining rows, one element at a time.
+    0x02, 0x40, 0x03, 0x40,
+    ...get(R), ...get(1), 0x4f, 0x0d, 0x01,
+    0x41, 0x00, ...set(C),
+    0x02, 0x40, 0x03, 0x40,
+    ...get(C), ...get(2), 0x4f, 0x0d, 0x01,
+    ...get(3), ...get(C), ...get(1), 0x6c, ...get(R), 0x6a, 0x41, 0x02, 0x74, 0x6a,
+    ...get(0), ...get(R), ...get(2), 0x6c, ...get(C), 0x6a, 0x41, 0x02, 0x74, 0x6a, 0x28, 0x02, 0x00,
+    0x36, 0x02, 0x00,
+    ...get(C), 0x41, 0x01, 0x6a, ...set(C),
+    0x0c, 0x00, 0x0b, 0x0b,
+    ...get(R), 0x41, 0x01, 0x6a, ...set(R),
+    0x0c, 0x00, 0x0b, 0x0b,
+    0x0b,
+  ];
+  return moduleBytes('transpose4', [0x7f, 0x7f, 0x7f, 0x7f], [[7, 0x7f], [8, 0x7b]], body);
+}
+
+const transpose4Kernels = new WeakMap<object, TransposeKernel | null>();
+
+/** The 4×4-block SIMD transpose (requires `cols % 4 === 0`), or null when unavailable. */
+export function transpose4Kernel(heap: WasmHeap): TransposeKernel | null {
+  const module = heap.module as unknown as object;
+  if (transpose4Kernels.has(module)) return transpose4Kernels.get(module) ?? null;
+  const kernel = instantiate(heap, transpose4ModuleBytes(), 'transpose4') as TransposeKernel | null;
+  transpose4Kernels.set(module, kernel);
+  return kernel;
+}
+
+/** `copyRows(src, srcStride, dst, dstStride, rows, bytes)` (bytes): `rows` copies of `bytes` bytes (memory.copy). */
+export type CopyRowsKernel = (src: number, srcStride: number, dst: number, dstStride: number, rows: number, bytes: number) => void;
+
+function copyRowsModuleBytes(): ArrayBuffer {
+  // Params: 0 src, 1 srcStride, 2 dst, 3 dstStride, 4 rows, 5 bytes. Locals: 6 r.
+  const body = [
+    ...forLoop(6, 4, [
+      ...get(2), ...get(6), ...get(3), 0x6c, 0x6a,
+      ...get(0), ...get(6), ...get(1), 0x6c, 0x6a,
+      ...get(5), 0xfc, 0x0a, 0x00, 0x00, // memory.copy
+    ]),
+    0x0b,
+  ];
+  return moduleBytes('copyRows', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], [[1, 0x7f]], body);
+}
+
+const copyRowsKernels = new WeakMap<object, CopyRowsKernel | null>();
+
+/** The strided row-copy kernel, or null when unavailable. */
+export function copyRowsKernel(heap: WasmHeap): CopyRowsKernel | null {
+  const module = heap.module as unknown as object;
+  if (copyRowsKernels.has(module)) return copyRowsKernels.get(module) ?? null;
+  const kernel = instantiate(heap, copyRowsModuleBytes(), 'copyRows') as CopyRowsKernel | null;
+  copyRowsKernels.set(module, kernel);
+  return kernel;
+}
+
 const transposeKernels = new WeakMap<object, TransposeKernel | null>();
 
 /** The transpose kernel on `heap`'s memory, or null when unavailable. */
@@ -363,6 +457,143 @@ export function layerNormKernels(heap: WasmHeap): LayerNormKernels | null {
   const backward = instantiate(heap, lnBackwardModuleBytes(), 'lnBackward') as LayerNormKernels['backward'] | null;
   const kernels = forward && backward ? { forward, backward } : null;
   lnKernels.set(module, kernels);
+  return kernels;
+}
+
+/**
+ * Gate-weighted combination loops of ops/array-kernels.ts in scalar wasm (bit-identical), byte addresses:
+ * `addRowBias(src, bias, n, width, dst)`: `dst = f32(src + bias)` per row;
+ * `combine(out, ys, gates, topk, pairPos, rows, k, E, width)`: `out[t] += G[t, idx]·ys[pos]`;
+ * `combineBack(dy, ys, gates, topk, pairPos, rows, k, E, width, dGates, dys)`.
+ */
+export interface CombineKernels {
+  addRowBias: (src: number, bias: number, n: number, width: number, dst: number) => void;
+  combine: (out: number, ys: number, gates: number, topk: number, pairPos: number, rows: number, k: number, E: number, width: number) => void;
+  combineBack: (dy: number, ys: number, gates: number, topk: number, pairPos: number, rows: number, k: number, E: number, width: number, dGates: number, dys: number) => void;
+  /** `dst[rows[r]] += src[r]` (rows of `width`), as `scatterAddRows`. */
+  scatterAdd: (dst: number, src: number, rows: number, n: number, width: number) => void;
+  /** `dst[c] += Σ_r src[r, c]` in row order, as `addColumnSums`. */
+  colSums: (src: number, n: number, width: number, dst: number) => void;
+}
+
+const I32LOAD = [0x28, 0x02, 0x00];
+const add = 0x6a;
+const mul = 0x6c;
+const shl2 = [0x41, 0x02, 0x74];
+
+function addRowBiasModuleBytes(): ArrayBuffer {
+  // Params: 0 src, 1 bias, 2 n, 3 width, 4 dst. Locals: 5 r, 6 c, 7 ps, 8 pd.
+  const [R, C, PS, PD] = [5, 6, 7, 8];
+  const body = [
+    ...get(0), ...set(PS), ...get(4), ...set(PD),
+    ...forLoop(R, 2, forLoop(C, 3, [
+      ...get(PD), ...get(PS), ...F32LOAD, 0xbb, ...at4(1, C), ...F32LOAD, 0xbb, 0xa0, 0xb6, ...F32STORE,
+      ...get(PS), 0x41, 0x04, add, ...set(PS), ...get(PD), 0x41, 0x04, add, ...set(PD),
+    ])),
+    0x0b,
+  ];
+  return moduleBytes('addRowBias', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f], [[4, 0x7f]], body);
+}
+
+function combineModuleBytes(): ArrayBuffer {
+  // Params: 0 out, 1 ys, 2 gates, 3 topk, 4 pairPos, 5 rows, 6 k, 7 E, 8 width.
+  // Locals: 9 t, 10 j, 11 c, 12 tk (t·k + j), 13 pd (out row), 14 ps (ys row), 15 po, 16 py (i32); 17 gate (f64).
+  const [T, J, C, TK, PD, PS, PO, PY, GATE] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const body = [
+    ...forLoop(T, 5, [
+      ...get(0), ...get(T), ...get(8), mul, ...shl2, add, ...set(PD),
+      ...forLoop(J, 6, [
+        ...get(T), ...get(6), mul, ...get(J), add, ...set(TK),
+        // gate = gates[t·E + topk[tk]]
+        ...get(2), ...get(T), ...get(7), mul, ...get(3), ...get(TK), ...shl2, add, ...I32LOAD, add, ...shl2, add, ...F32LOAD, 0xbb, ...set(GATE),
+        ...get(1), ...get(4), ...get(TK), ...shl2, add, ...I32LOAD, ...get(8), mul, ...shl2, add, ...set(PS),
+        ...get(PD), ...set(PO), ...get(PS), ...set(PY),
+        ...forLoop(C, 8, [
+          ...get(PO), ...get(PO), ...F32LOAD, 0xbb, ...get(GATE), ...get(PY), ...F32LOAD, 0xbb, 0xa2, 0xa0, 0xb6, ...F32STORE,
+          ...get(PO), 0x41, 0x04, add, ...set(PO), ...get(PY), 0x41, 0x04, add, ...set(PY),
+        ]),
+      ]),
+    ]),
+    0x0b,
+  ];
+  return moduleBytes('combine', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], [[8, 0x7f], [1, 0x7c]], body);
+}
+
+function combineBackModuleBytes(): ArrayBuffer {
+  // Params: 0 dy, 1 ys, 2 gates, 3 topk, 4 pairPos, 5 rows, 6 k, 7 E, 8 width, 9 dGates, 10 dys.
+  // Locals: 11 t, 12 j, 13 c, 14 tk, 15 e, 16 pg (dy row), 17 pp (ys/dys row offset bytes), 18 q, 19 p (i32);
+  // 20 gate, 21 dot, 22 g (f64).
+  const [T, J, C, TK, E, PG, PP, Q, P, GATE, DOT, G] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const body = [
+    ...forLoop(T, 5, [
+      ...get(0), ...get(T), ...get(8), mul, ...shl2, add, ...set(PG),
+      ...forLoop(J, 6, [
+        ...get(T), ...get(6), mul, ...get(J), add, ...set(TK),
+        ...get(3), ...get(TK), ...shl2, add, ...I32LOAD, ...set(E),
+        ...get(2), ...get(T), ...get(7), mul, ...get(E), add, ...shl2, add, ...F32LOAD, 0xbb, ...set(GATE),
+        ...get(4), ...get(TK), ...shl2, add, ...I32LOAD, ...get(8), mul, ...shl2, ...set(PP),
+        ...f64c(0), ...set(DOT),
+        ...get(PG), ...set(Q), ...get(PP), ...set(P),
+        ...forLoop(C, 8, [
+          ...get(Q), ...F32LOAD, 0xbb, ...set(G),
+          // dot += g·ys[p]
+          ...get(DOT), ...get(G), ...get(1), ...get(P), add, ...F32LOAD, 0xbb, 0xa2, 0xa0, ...set(DOT),
+          // dys[p] = gate·g
+          ...get(10), ...get(P), add, ...get(GATE), ...get(G), 0xa2, 0xb6, ...F32STORE,
+          ...get(Q), 0x41, 0x04, add, ...set(Q), ...get(P), 0x41, 0x04, add, ...set(P),
+        ]),
+        ...get(9), ...get(T), ...get(7), mul, ...get(E), add, ...shl2, add, ...get(DOT), 0xb6, ...F32STORE,
+      ]),
+    ]),
+    0x0b,
+  ];
+  return moduleBytes('combineBack', Array(11).fill(0x7f) as number[], [[9, 0x7f], [3, 0x7c]], body);
+}
+
+function scatterAddModuleBytes(): ArrayBuffer {
+  // Params: 0 dst, 1 src, 2 rows (i32 indexes), 3 n, 4 width. Locals: 5 r, 6 c, 7 pd, 8 ps.
+  const [R, C, PD, PS] = [5, 6, 7, 8];
+  const body = [
+    ...get(1), ...set(PS),
+    ...forLoop(R, 3, [
+      ...get(0), ...at4(2, R), ...I32LOAD, ...get(4), mul, ...shl2, add, ...set(PD),
+      ...forLoop(C, 4, [
+        ...get(PD), ...get(PD), ...F32LOAD, 0xbb, ...get(PS), ...F32LOAD, 0xbb, 0xa0, 0xb6, ...F32STORE,
+        ...get(PD), 0x41, 0x04, add, ...set(PD), ...get(PS), 0x41, 0x04, add, ...set(PS),
+      ]),
+    ]),
+    0x0b,
+  ];
+  return moduleBytes('scatterAdd', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f], [[4, 0x7f]], body);
+}
+
+function colSumsModuleBytes(): ArrayBuffer {
+  // Params: 0 src, 1 n, 2 width, 3 dst. Locals: 4 r, 5 c, 6 ps.
+  const [R, C, PS] = [4, 5, 6];
+  const body = [
+    ...get(0), ...set(PS),
+    ...forLoop(R, 1, forLoop(C, 2, [
+      ...at4(3, C), ...at4(3, C), ...F32LOAD, 0xbb, ...get(PS), ...F32LOAD, 0xbb, 0xa0, 0xb6, ...F32STORE,
+      ...get(PS), 0x41, 0x04, add, ...set(PS),
+    ])),
+    0x0b,
+  ];
+  return moduleBytes('colSums', [0x7f, 0x7f, 0x7f, 0x7f], [[3, 0x7f]], body);
+}
+
+const combineKernelCache = new WeakMap<object, CombineKernels | null>();
+
+/** The combination kernels on `heap`'s memory, or null when unavailable. */
+export function combineKernels(heap: WasmHeap): CombineKernels | null {
+  const module = heap.module as unknown as object;
+  if (combineKernelCache.has(module)) return combineKernelCache.get(module) ?? null;
+  const addRowBias = instantiate(heap, addRowBiasModuleBytes(), 'addRowBias') as CombineKernels['addRowBias'] | null;
+  const combine = instantiate(heap, combineModuleBytes(), 'combine') as CombineKernels['combine'] | null;
+  const combineBack = instantiate(heap, combineBackModuleBytes(), 'combineBack') as CombineKernels['combineBack'] | null;
+  const scatterAdd = instantiate(heap, scatterAddModuleBytes(), 'scatterAdd') as CombineKernels['scatterAdd'] | null;
+  const colSums = instantiate(heap, colSumsModuleBytes(), 'colSums') as CombineKernels['colSums'] | null;
+  const kernels = addRowBias && combine && combineBack && scatterAdd && colSums ? { addRowBias, combine, combineBack, scatterAdd, colSums } : null;
+  combineKernelCache.set(module, kernels);
   return kernels;
 }
 

@@ -108,9 +108,17 @@ describe('TypedAdam on wasm (heap-resident moments, SIMD kernel)', () => {
     WasmHeap.enabled = true;
     simd.opt.applyGradients(simd.vars.map((v, i) => ({ name: v.name, tensor: last[i] })));
     expect(simd.vars.map((v) => Array.from(v.dataSync()))).toEqual(js.vars.map((v) => Array.from(v.dataSync())));
+    // Another heap step, then dispose: the moments are copied back, getState still returns them.
+    simd.opt.applyGradients(simd.vars.map((v, i) => ({ name: v.name, tensor: last[i] })));
+    const beforeDispose = simd.opt.getState();
+    simd.opt.applyGradients(simd.vars.map((v, i) => ({ name: v.name, tensor: last[i] })));
+    const live = simd.opt.getState();
+    simd.opt.dispose();
+    expect(simd.opt.getState()).toEqual(live);
+    expect(live).not.toEqual(beforeDispose);
     for (const r of [js, simd]) {
       r.vars.forEach((v) => v.dispose());
-      r.opt.dispose();
+      if (r === js) r.opt.dispose();
     }
     last.forEach((t) => t.dispose());
   });

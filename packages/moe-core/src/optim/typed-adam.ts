@@ -153,21 +153,13 @@ export class TypedAdam extends tf.Optimizer {
   private syncFromHeap(name: string, state: { m: Float32Array; v: Float32Array }): void {
     const module = this.onHeap.get(name);
     if (!module) return;
+    const mOff = this.heapMoments.peek(`m/${name}`, module);
+    const vOff = this.heapMoments.peek(`v/${name}`, module);
+    if (mOff === null || vOff === null) throw new Error(`TypedAdam: lost the moments of '${name}'`);
     const mem = (module as { HEAPF32: Float32Array }).HEAPF32;
-    const heap = WasmHeap.current();
-    if (heap && heap.module === module) {
-      const n = state.m.length;
-      const mOff = this.heapMoments.get(heap, `m/${name}`, n);
-      const vOff = this.heapMoments.get(heap, `v/${name}`, n);
-      state.m.set(mem.subarray(mOff, mOff + n));
-      state.v.set(mem.subarray(vOff, vOff + n));
-    } else {
-      const off = this.heapMoments.peek(`m/${name}`, module);
-      const offV = this.heapMoments.peek(`v/${name}`, module);
-      if (off === null || offV === null) throw new Error(`TypedAdam: lost the moments of '${name}'`);
-      state.m.set(mem.subarray(off, off + state.m.length));
-      state.v.set(mem.subarray(offV, offV + state.v.length));
-    }
+    const n = state.m.length;
+    state.m.set(mem.subarray(mOff, mOff + n));
+    state.v.set(mem.subarray(vOff, vOff + n));
     this.onHeap.delete(name);
   }
 
@@ -203,8 +195,9 @@ export class TypedAdam extends tf.Optimizer {
     }
   }
 
-  /** Frees the heap copies of the moments (wasm); the optimizer must not be used afterwards. */
+  /** Frees the heap copies of the moments (wasm) after copying them back; do not train with it afterwards. */
   override dispose(): void {
+    for (const [k, s] of this.moments) this.syncFromHeap(k, s); // getState() still works afterwards
     this.heapMoments.release();
     this.onHeap.clear();
     super.dispose();
