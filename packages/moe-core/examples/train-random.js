@@ -1,5 +1,5 @@
 // Demo: a few Flex-MoE training steps on random data with missing modalities, on the wasm backend.
-// Run from the repository root: `npm run demo` (builds first), or `node packages/moe-core/examples/train-random.js`.
+// Run from the repository root after `npm run build`: `node packages/moe-core/examples/train-random.js`.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {
