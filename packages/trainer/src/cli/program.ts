@@ -5,7 +5,7 @@ import { chooseBackend } from '../backend/choose-backend.js';
 import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { writeReport } from '../report/write-report.js';
 import { evaluate } from '../run/evaluate.js';
-import { DEFAULT_TRAIN_OPTIONS, type SelectMetric, type TrainingAblation, type TrainOptions } from '../run/options.js';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../run/options.js';
 import { train } from '../run/train.js';
 import { formatSweepTable, sweep } from '../sweep/sweep.js';
 
@@ -81,33 +81,8 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
   return cmd;
 }
 
-interface TrainFlags {
-  data: string;
-  out: string;
-  modalities?: string[];
-  epochs: number;
-  warmup: number;
-  seeds: number[];
-  batchSize: number;
-  lr: number;
-  hidden: number;
-  heads: number;
-  patches: number;
-  dropout: number;
-  routerLossWeight: number;
-  ablation: TrainingAblation;
-  selectMetric: SelectMetric;
-  classWeights: string;
-  fullOnly: boolean;
-  evalBatchSize: number;
-  dispatch: 'auto' | 'sparse' | 'dense';
-  progress: boolean;
-  experts?: number;
-  topK: number;
-  layers: number;
-  resume: boolean;
-  json?: string;
-}
+/** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
+type TrainFlags = TrainOptions & { progress: boolean };
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
