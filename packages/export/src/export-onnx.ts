@@ -106,7 +106,6 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
  */
 export function exportOnnx(input: ExportSource | RunLike | ModelLike, options: ExportOptions = {}): Uint8Array {
   const source = toExportSource(input);
-  rejectUnsupportedEncoders(source);
   const temperature = source.metadata?.calibration?.temperature ?? 1;
   const { builder, variant } = buildFlexMoEGraph(source.config, source.namedWeights, { variant: options.variant, temperature });
   const metadata = buildMetadata(source, variant);
@@ -138,18 +137,4 @@ export function toExportSource(input: ExportSource | RunLike | ModelLike): Expor
     namedWeights: withWeights.namedWeights,
     metadata: { classes: withWeights.classes, datasetManifestSha256: withWeights.datasetManifestSha256 },
   };
-}
-
-/** Encoders other than the tabular patch embedding (e.g. the 3D CNN) are not in the ONNX graph yet. */
-function rejectUnsupportedEncoders(source: ExportSource): void {
-  for (const name of source.namedWeights.keys()) {
-    const m = /^encoder(\d+)\/(.+)$/.exec(name);
-    if (m && m[2] !== 'patch_kernel' && m[2] !== 'patch_bias') {
-      const modality = source.config.modalities[Number(m[1])]?.name ?? `#${m[1]}`;
-      throw new Error(
-        `weight ${name}: modality ${modality} uses an encoder with extra weights (3D CNN); ONNX export supports the ` +
-          'tabular patch-embedding encoder only (train the image modality as a flattened voxel/ROI vector to export it)',
-      );
-    }
-  }
 }

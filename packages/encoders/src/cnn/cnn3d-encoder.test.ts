@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { PatchEmbedding, registerAllGradients, SeededRandom } from '@flexmoe/moe-core';
+import { defaultConfig, PatchEmbedding, registerAllGradients, SeededRandom, validateConfig, type ModalityEncoder } from '@flexmoe/moe-core';
 import { Cnn3dEncoder } from './cnn3d-encoder.js';
 import { encoderFor } from '../encoder-for.js';
 
@@ -144,5 +144,23 @@ describe('encoderFor', () => {
       /width 60 != volume 4×4×4 = 64 voxels/,
     );
     expect(() => encoderFor({ name: 'image', letter: 'I', width: 64, kind: 'volume' }, 0, { patches: 4, hidden: 8 }, r)).toThrow(/needs volumeShape/);
+  });
+
+  it("reads a model config's ModalitySpec (kind, volumeShape, channels) directly", () => {
+    const config = defaultConfig(
+      [
+        { name: 'image', letter: 'I', width: 60, kind: 'volume', volumeShape: [3, 4, 5], channels: [2, 3, 4] },
+        { name: 'clinical', letter: 'C', width: 6, kind: 'tabular' },
+      ],
+      { patches: 4, hidden: 8, heads: 2, experts: 3, topK: 1 },
+    );
+    validateConfig(config);
+    const r = new SeededRandom(2);
+    const encoders: ModalityEncoder[] = config.modalities.map((m, i) => encoderFor(m, i, config, r));
+    expect(encoders[0]).toBeInstanceOf(Cnn3dEncoder);
+    expect((encoders[0] as Cnn3dEncoder).shape).toEqual({ volumeShape: [3, 4, 5], channels: [2, 3, 4], hidden: 8 });
+    expect(encoders[0].namedWeights().get('encoder0/conv5_kernel')!.shape).toEqual([3, 3, 3, 4, 4]);
+    expect(encoders[1]).toBeInstanceOf(PatchEmbedding);
+    for (const e of encoders) e.dispose();
   });
 });

@@ -99,9 +99,11 @@ describe('export inputs', () => {
     expect(Buffer.from(fromRun).toString('latin1')).toContain('["a","b","c"]');
   });
 
-  test('a 3D-CNN encoder is rejected with a clear message', () => {
+  test('3D-CNN weights on a modality whose config is not a volume are rejected with a clear message', () => {
     const weights = new Map(golden.namedWeights);
     weights.set('encoder0/conv0_kernel', { values: new Float32Array(27), shape: [3, 3, 3, 1, 1] });
-    expect(() => exportOnnx({ config: golden.config, namedWeights: weights })).toThrow(/encoder0\/conv0_kernel: modality modL uses an encoder with extra weights \(3D CNN\)/);
+    expect(() => exportOnnx({ config: golden.config, namedWeights: weights })).toThrow(
+      /modality modL \(position 0\) has 3D-CNN encoder weights \(encoder0\/conv…\) but its config is not a volume: set kind: 'volume' and volumeShape/,
+    );
   });
 });

@@ -99,11 +99,13 @@ export function buildFlexMoEGraph(
   const bankRowByCode = byCode.map((c) => (noBank || c < 0 ? 0 : c));
   const bankRow = g.op('Gather', [g.int64Tensor('bank_row_by_code', bankRowByCode), code], { axis: 0 });
 
-  // ---- encoders: zero-pad to P·ps, patches [P, ps], one shared dense ps → H
+  // ---- encoders: (volumes: 3D CNN → [batch, H]) zero-pad to P·ps, patches [P, ps], one shared dense ps → H
   const encoded = modalities.map((m, i) => {
-    const ps = Math.ceil(m.width / P);
-    let x = xInputs[i];
-    if (P * ps > m.width) x = g.op('Pad', [x, g.int64Tensor(`pads_${i}`, [0, 0, 0, P * ps - m.width])]);
+    const volume = volumeSpec(m, i, weights);
+    const d = volume ? H : m.width;
+    const ps = Math.ceil(d / P);
+    let x = volume ? cnn3d(g, xInputs[i], weight, i, volume, H, linear) : xInputs[i];
+    if (P * ps > d) x = g.op('Pad', [x, g.int64Tensor(`pads_${i}`, [0, 0, 0, P * ps - d])]);
     const patchesFlat = g.op('Reshape', [x, g.int64Tensor(`patch_shape_${i}`, [-1, ps])]);
     const kernel = g.floatTensor(`encoder${i}_patch_kernel`, weight(`encoder${i}/patch_kernel`, [ps, H]), [ps, H]);
     const bias = g.floatTensor(`encoder${i}_patch_bias`, weight(`encoder${i}/patch_bias`, [H]), [H]);
@@ -197,6 +199,97 @@ function weightReader(weights: NamedWeights): WeightReader {
     if (w.values.length !== size) throw new Error(`weight ${name} has ${w.values.length} values, expected ${size}`);
     return w.values;
   };
+}
+
+/** Volume shape and CNN channels of a 3D-CNN modality (SPEC §2). */
+interface VolumeSpec {
+  volumeShape: [number, number, number];
+  channels: [number, number, number];
+}
+
+/** Default CNN channels of @flexmoe/encoders' Cnn3dEncoder. */
+const DEFAULT_CNN_CHANNELS: [number, number, number] = [8, 16, 32];
+const CNN_CONV_LAYERS = 6;
+
+/** The volume of modality `i` (`kind: 'volume'`), checked against its width and weights; null for a tabular one. */
+function volumeSpec(m: ExportModelConfig['modalities'][number], i: number, weights: NamedWeights): VolumeSpec | null {
+  const hasCnnWeights = [...weights.keys()].some((k) => k.startsWith(`encoder${i}/`) && !/\/patch_(kernel|bias)$/.test(k));
+  if (m.kind !== 'volume') {
+    if (hasCnnWeights) {
+      throw new Error(
+        `modality ${m.name} (position ${i}) has 3D-CNN encoder weights (encoder${i}/conv…) but its config is not a volume: ` +
+          "set kind: 'volume' and volumeShape [D, H, W] on the modality",
+      );
+    }
+    return null;
+  }
+  const shape = m.volumeShape;
+  if (!shape || shape.length !== 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new Error(`volume modality ${m.name} (position ${i}) needs volumeShape [D, H, W] of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const voxels = shape[0] * shape[1] * shape[2];
+  if (voxels !== m.width) {
+    throw new Error(`volume modality ${m.name} (position ${i}): volumeShape ${shape.join('×')} = ${voxels} voxels does not match width ${m.width}`);
+  }
+  return { volumeShape: [shape[0], shape[1], shape[2]], channels: m.channels ? [m.channels[0], m.channels[1], m.channels[2]] : DEFAULT_CNN_CHANNELS };
+}
+
+/** TF.js / TF `'same'` pooling: output ceil(n/s), the odd remainder padded at the end. */
+function samePoolPads(dims: number[], k: number, s: number): { pads: number[]; out: number[] } {
+  const out = dims.map((n) => Math.ceil(n / s));
+  const total = dims.map((n, a) => Math.max((out[a] - 1) * s + k - n, 0));
+  const begin = total.map((t) => Math.floor(t / 2));
+  return { pads: [...begin, ...total.map((t, a) => t - begin[a])], out };
+}
+
+/**
+ * The 3D CNN of @flexmoe/encoders (`cnn3dForward`) on `x [batch, D·H·W]`: Reshape to NCDHW `[batch, 1, D, H, W]`
+ * (the flat row is `[D][H][W]` row-major, as TF.js's NDHWC with one channel), Conv 3³ pads 1 + Relu ×2,
+ * MaxPool 2³ stride 2 with TF 'same' pads (odd sizes padded at the end), ×2, MaxPool, ×2, ReduceMean over
+ * D, H, W, Gemm to H + Relu. TF.js kernels `[kd, kh, kw, in, out]` become ONNX `[out, in, kd, kh, kw]`.
+ */
+function cnn3d(
+  g: GraphBuilder, x: string, weight: WeightReader, i: number, spec: VolumeSpec, H: number,
+  linear: (x: string, kernel: string, bias: string, prefix: string) => string,
+): string {
+  let dims = [...spec.volumeShape];
+  let y = g.op('Reshape', [x, g.int64Tensor(`volume_shape_${i}`, [-1, 1, ...dims])], {}, `volume_${i}`);
+  for (let c = 0; c < CNN_CONV_LAYERS; c++) {
+    const cin = c === 0 ? 1 : spec.channels[Math.floor((c - 1) / 2)];
+    const cout = spec.channels[Math.floor(c / 2)];
+    const tfKernel = weight(`encoder${i}/conv${c}_kernel`, [3, 3, 3, cin, cout]);
+    const kernel = new Float32Array(tfKernel.length);
+    for (let kd = 0; kd < 3; kd++) {
+      for (let kh = 0; kh < 3; kh++) {
+        for (let kw = 0; kw < 3; kw++) {
+          const spatial = (kd * 3 + kh) * 3 + kw;
+          for (let ci = 0; ci < cin; ci++) {
+            for (let co = 0; co < cout; co++) kernel[(co * cin + ci) * 27 + spatial] = tfKernel[(spatial * cin + ci) * cout + co];
+          }
+        }
+      }
+    }
+    const conv = g.op('Conv', [
+      y,
+      g.floatTensor(`encoder${i}_conv${c}_kernel`, kernel, [cout, cin, 3, 3, 3]),
+      g.floatTensor(`encoder${i}_conv${c}_bias`, weight(`encoder${i}/conv${c}_bias`, [cout]), [cout]),
+    ], { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1], strides: [1, 1, 1] });
+    y = g.op('Relu', [conv], {}, `encoder${i}_conv${c}`);
+    if (c === 1 || c === 3) {
+      const { pads, out } = samePoolPads(dims, 2, 2);
+      y = g.op('MaxPool', [y], { kernel_shape: [2, 2, 2], strides: [2, 2, 2], pads }, `encoder${i}_pool${c === 1 ? 0 : 1}`);
+      dims = out;
+    }
+  }
+  const pooled = g.op('ReduceMean', [y, g.int64Tensor('axes_dhw', [2, 3, 4])], { keepdims: 0 }, `encoder${i}_gap`);
+  const C3 = spec.channels[2];
+  const dense = linear(
+    pooled,
+    g.floatTensor(`encoder${i}_cnn_dense_kernel`, weight(`encoder${i}/cnn_dense_kernel`, [C3, H]), [C3, H]),
+    g.floatTensor(`encoder${i}_cnn_dense_bias`, weight(`encoder${i}/cnn_dense_bias`, [H]), [H]),
+    `encoder${i}_cnn_dense`,
+  );
+  return g.op('Relu', [dense], {}, `encoder${i}_features`);
 }
 
 function validateConfig(config: ExportModelConfig): void {

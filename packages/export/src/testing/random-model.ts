@@ -1,13 +1,25 @@
 import { mulberry32 } from '@flexmoe/data';
 import type { ExportModelConfig, NamedWeights } from '../model-types.js';
 
-/** Shapes of every named weight of a config (architecture.md §1, tabular encoders). */
+/** Shapes of every named weight of a config (architecture.md §1; the 3D CNN for `kind: 'volume'` modalities). */
 export function weightShapes(config: ExportModelConfig): Map<string, number[]> {
   const { modalities, patches: P, hidden: H, experts: E, layers, classes } = config;
   const M = modalities.length;
   const shapes = new Map<string, number[]>();
   modalities.forEach((m, i) => {
-    shapes.set(`encoder${i}/patch_kernel`, [Math.ceil(m.width / P), H]);
+    if (m.kind === 'volume') {
+      // The 3D CNN of @flexmoe/encoders (cnn3dWeightShapes), then the patch embedding of its H features.
+      const channels = m.channels ?? [8, 16, 32];
+      for (let c = 0; c < 6; c++) {
+        const cin = c === 0 ? 1 : channels[Math.floor((c - 1) / 2)];
+        const cout = channels[Math.floor(c / 2)];
+        shapes.set(`encoder${i}/conv${c}_kernel`, [3, 3, 3, cin, cout]);
+        shapes.set(`encoder${i}/conv${c}_bias`, [cout]);
+      }
+      shapes.set(`encoder${i}/cnn_dense_kernel`, [channels[2], H]);
+      shapes.set(`encoder${i}/cnn_dense_bias`, [H]);
+    }
+    shapes.set(`encoder${i}/patch_kernel`, [Math.ceil((m.kind === 'volume' ? H : m.width) / P), H]);
     shapes.set(`encoder${i}/patch_bias`, [H]);
   });
   shapes.set('bank', [config.ablation === 'no-bank' ? 1 : 2 ** M - 1, M, P, H]);
@@ -44,7 +56,8 @@ export function randomNamedWeights(config: ExportModelConfig, seed = 1): NamedWe
   for (const [name, shape] of weightShapes(config)) {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
-    const fanIn = shape.length >= 2 ? shape[shape.length - 2] : 1;
+    // Conv kernels [3, 3, 3, in, out]: fan-in 27·in.
+    const fanIn = shape.length === 5 ? 27 * shape[3] : shape.length >= 2 ? shape[shape.length - 2] : 1;
     const scale = name === 'bank' || name === 'pos_embed' ? 1 : 1 / Math.sqrt(fanIn);
     for (let i = 0; i < size; i++) values[i] = (rand() * 2 - 1) * scale;
     if (name.endsWith('_gamma')) for (let i = 0; i < size; i++) values[i] = 1 + 0.1 * values[i];

@@ -2,11 +2,21 @@ import type { Dispatch } from '../moe/experts.js';
 import type { Ablation } from '../router/router-losses.js';
 import { MAX_MODALITIES } from '../combination/combination-table.js';
 
-/** One input modality: display name, one-letter code (combination order), feature width. */
+/**
+ * One input modality: display name, one-letter code (combination order), feature width. A `volume`
+ * modality is a 3-D image flattened row-major (`[D][H][W]`, W fastest) into `width = D·H·W` features; its
+ * encoder (the 3D CNN of @flexmoe/encoders) and the ONNX export read `volumeShape` and `channels`.
+ */
 export interface ModalitySpec {
   name: string;
   letter: string;
   width: number;
+  /** `volume`: a flattened 3-D volume encoded by the 3D CNN; `tabular` (default): a flat feature vector. */
+  kind?: 'tabular' | 'volume';
+  /** `[D, H, W]` of a volume modality (required for `kind: 'volume'`); the product must equal `width`. */
+  volumeShape?: [number, number, number];
+  /** Output channels of the CNN's three conv pairs (volume modalities; default [8, 16, 32]). */
+  channels?: [number, number, number];
 }
 
 /** Model configuration (docs/architecture.md §1). */
@@ -76,6 +86,7 @@ export function validateConfig(config: FlexMoEConfig): void {
     if (letters.has(m.letter)) fail(`modalities[${i}].letter`, `duplicate letter "${m.letter}"`);
     letters.add(m.letter);
     if (!isInt(m.width) || m.width < 1) fail(`modalities[${i}].width`, `expected an integer >= 1, got ${m.width}`);
+    validateVolume(m, i, fail);
   });
   const positive = (field: keyof FlexMoEConfig) => {
     const v = config[field];
@@ -97,6 +108,26 @@ export function validateConfig(config: FlexMoEConfig): void {
     if (!Array.isArray(config.classWeights) || config.classWeights.length !== config.classes) fail('classWeights', `expected ${config.classes} numbers`);
     if (config.classWeights!.some((w) => typeof w !== 'number' || !(w > 0) || !Number.isFinite(w))) fail('classWeights', 'expected positive finite numbers');
   }
+}
+
+const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((d) => isInt(d) && d >= 1);
+
+/** The optional volume fields of one modality (`kind`, `volumeShape`, `channels`). */
+function validateVolume(m: ModalitySpec, i: number, fail: (field: string, msg: string) => never): void {
+  const at = `modalities[${i}]`;
+  if (m.kind !== undefined && m.kind !== 'tabular' && m.kind !== 'volume') fail(`${at}.kind`, `expected tabular | volume, got ${JSON.stringify(m.kind)}`);
+  if (m.kind !== 'volume') {
+    if (m.volumeShape !== undefined) fail(`${at}.volumeShape`, `only volume modalities have a volumeShape (set kind: 'volume' on ${m.name})`);
+    if (m.channels !== undefined) fail(`${at}.channels`, `only volume modalities have CNN channels (set kind: 'volume' on ${m.name})`);
+    return;
+  }
+  if (m.volumeShape === undefined) fail(`${at}.volumeShape`, `volume modality ${m.name} needs volumeShape [D, H, W]`);
+  if (!isTriple(m.volumeShape)) fail(`${at}.volumeShape`, `expected three integers >= 1, got ${JSON.stringify(m.volumeShape)}`);
+  const voxels = m.volumeShape![0] * m.volumeShape![1] * m.volumeShape![2];
+  if (voxels !== m.width) {
+    fail(`${at}.volumeShape`, `volume ${m.volumeShape!.join('×')} = ${voxels} voxels does not match width ${m.width} of modality ${m.name}`);
+  }
+  if (m.channels !== undefined && !isTriple(m.channels)) fail(`${at}.channels`, `expected three integers >= 1, got ${JSON.stringify(m.channels)}`);
 }
 
 /** Letters of the modalities, in order (the combination table's order). */

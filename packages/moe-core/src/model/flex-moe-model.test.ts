@@ -3,7 +3,7 @@ import { FixedNoiseSource, SeededRandom } from '../random/random-source.js';
 import { TypedAdam } from '../optim/typed-adam.js';
 import { BACKENDS, expectClose, useBackend } from '../testing/golden.js';
 import { buildBatch, disposeBatch, type FlexMoEBatch } from './batch.js';
-import { defaultConfig, type FlexMoEConfig } from './config.js';
+import { defaultConfig, validateConfig, type FlexMoEConfig } from './config.js';
 import { FlexMoEModel, type NamedWeight } from './flex-moe-model.js';
 
 const MODALITIES = [
@@ -57,9 +57,19 @@ describe('FlexMoEConfig validation', () => {
     [{ modalities: [{ name: 'a', letter: 'A', width: 0 }] }, /modalities\[0\]\.width: expected an integer >= 1/],
     [{ modalities: [{ name: 'a', letter: 'A', width: 2 }, { name: 'b', letter: 'A', width: 2 }] }, /duplicate letter "A"/],
     [{ classWeights: [1, 2] }, /classWeights: expected 3 numbers/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 5] }] }, /modalities\[0\]\.volumeShape: volume 4×4×5 = 80 voxels does not match width 64 of modality mri/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume' }] }, /modalities\[0\]\.volumeShape: volume modality mri needs volumeShape \[D, H, W\]/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 16, 0] as [number, number, number] }] }, /volumeShape: expected three integers >= 1/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2] as unknown as [number, number, number] }] }, /modalities\[0\]\.channels: expected three integers >= 1/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, volumeShape: [4, 4, 4] }] }, /modalities\[0\]\.volumeShape: only volume modalities have a volumeShape/],
+    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'image' as 'volume' }] }, /modalities\[0\]\.kind: expected tabular \| volume/],
   ];
   it.each(cases.map(([o, r], i) => [i, o, r] as const))('case %i is rejected with a clear message', (_i, overrides, message) => {
     expect(() => new FlexMoEModel(tinyConfig(overrides))).toThrow(message);
+  });
+  it('a volume modality whose volumeShape matches its width is accepted', () => {
+    const volume = { name: 'mri', letter: 'I', width: 60, kind: 'volume' as const, volumeShape: [3, 4, 5] as [number, number, number], channels: [2, 2, 2] as [number, number, number] };
+    expect(() => validateConfig(tinyConfig({ modalities: [volume, { name: 'labs', letter: 'L', width: 7, kind: 'tabular' }] }))).not.toThrow();
   });
 });
 
