@@ -4,7 +4,8 @@
 // Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, buildBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -24,27 +25,9 @@ if (!switches[toggle]) throw new Error(`unknown toggle ${toggle}; known: ${Objec
 await registerAllGradients();
 await tf.setBackend('wasm');
 await tf.ready();
-const modalities = [
-  { name: 'image', letter: 'I', width: 500 },
-  { name: 'genomic', letter: 'G', width: 2000 },
-  { name: 'clinical', letter: 'C', width: 300 },
-  { name: 'biospecimen', letter: 'B', width: 20 },
-];
-const config = defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch: 'sparse' });
+const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4, dispatch: 'sparse' });
 const model = new FlexMoEModel(config, { seed: 0 });
-const rng = new SeededRandom(123);
-const M = modalities.length;
-const observed = new Uint8Array(B * M);
-for (let b = 0; b < B; b++) {
-  let any = false;
-  for (let m = 0; m < M; m++) {
-    observed[b * M + m] = b % 2 === 0 || rng.nextFloat() < 0.5 ? 1 : 0;
-    any ||= observed[b * M + m] === 1;
-  }
-  if (!any) observed[b * M] = 1;
-}
-const batch = buildBatch(model.table, modalities.map((m) => m.width), modalities.map((m) => rng.normalArray(B * m.width)), observed);
-const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
+const { batch, labels } = randomBatch(model, B, new SeededRandom(123));
 const optimizer = new TypedAdam({ learningRate: 1e-4 });
 for (const on of [true, false, true, false]) { switches[toggle](on); model.trainStep(batch, labels, optimizer); }
 const times = { on: [], off: [] };

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, buildBatch, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
+import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -21,30 +22,6 @@ const optimizers = opt('optimizer', 'adam').split(','); // adam = tf.train.adam,
 // --no-heap: disable the direct wasm-heap paths of the custom ops (ops/wasm-heap.ts), for A/B comparisons.
 if (args.includes('--no-heap')) WasmHeap.enabled = false;
 
-const modalities = [
-  { name: 'image', letter: 'I', width: 500 },
-  { name: 'genomic', letter: 'G', width: 2000 },
-  { name: 'clinical', letter: 'C', width: 300 },
-  { name: 'biospecimen', letter: 'B', width: 20 },
-];
-
-function randomBatch(model, B, rng) {
-  const M = modalities.length;
-  const observed = new Uint8Array(B * M);
-  for (let b = 0; b < B; b++) {
-    // Half the samples full, the rest a random non-empty subset (as in ADNI's mix).
-    let any = false;
-    for (let m = 0; m < M; m++) {
-      observed[b * M + m] = b % 2 === 0 || rng.nextFloat() < 0.5 ? 1 : 0;
-      any ||= observed[b * M + m] === 1;
-    }
-    if (!any) observed[b * M] = 1;
-  }
-  const dense = modalities.map((m) => rng.normalArray(B * m.width));
-  const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
-  return { batch: buildBatch(model.table, modalities.map((m) => m.width), dense, observed), labels };
-}
-
 await registerAllGradients();
 const results = [];
 for (const backend of backends) {
@@ -57,7 +34,7 @@ for (const backend of backends) {
   }
   for (const B of batches) {
     for (const dispatch of dispatches) for (const optName of optimizers) {
-      const config = defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch });
+      const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4, dispatch });
       const model = new FlexMoEModel(config, { seed: 0 });
       const rng = new SeededRandom(123);
       const optimizer = optName === 'typed' ? new TypedAdam({ learningRate: 1e-4 }) : tf.train.adam(1e-4);
