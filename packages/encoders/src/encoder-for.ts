@@ -1,17 +1,8 @@
-import { PatchEmbedding, type ModalityEncoder, type RandomSource } from '@flexmoe/moe-core';
+import { PatchEmbedding, type ModalityEncoder, type ModalitySpec, type RandomSource } from '@flexmoe/moe-core';
 import { Cnn3dEncoder } from './cnn/cnn3d-encoder.js';
 
-/** A modality as the encoder factory sees it: a flat vector, or a volume with its 3-D shape. */
-export interface EncoderModality {
-  name: string;
-  letter: string;
-  width: number;
-  /** `volume` uses the 3D CNN and requires `volumeShape`; anything else is a tabular vector. */
-  kind?: 'tabular' | 'volume';
-  volumeShape?: [number, number, number];
-  /** CNN channels for volumes (default [8, 16, 32]). */
-  channels?: [number, number, number];
-}
+/** A modality as the encoder factory sees it: moe-core's spec (a flat vector, or a volume with its 3-D shape). */
+export type EncoderModality = ModalitySpec;
 
 /**
  * The encoder for one modality (SPEC §2): the tabular patch embedding for vectors (including flattened
