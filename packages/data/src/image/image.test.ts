@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { readNiftiVolume } from './read-nifti.js';
 import { encodeNifti, writeNiftiVolume } from './write-nifti.js';
@@ -10,7 +11,8 @@ import { buildImageModality } from './image-modality.js';
 import { applyModalityTransform } from '../transforms/modality-transform.js';
 import { generateAtlas, generateScanVolume } from '../synth/nifti.js';
 
-const FIXTURE = '/work/shared/fixtures/nifti/nibabel_anatomical.nii';
+// The repository's copy of a real NIfTI volume (fixtures/README.md says where it comes from).
+const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/nifti/nibabel_anatomical.nii');
 
 describe('NIfTI volumes', () => {
   let dir: string;

@@ -1,4 +1,4 @@
-/* Test-only helpers: locate and read the golden vectors of /work/shared/fixtures/golden, compare numbers. */
+/* Test-only helpers: locate and read the golden vectors of fixtures/golden (repository root), compare numbers. */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -9,7 +9,7 @@ import { registerAllGradients } from '../ops/register-gradients.js';
 
 /** Directory of the golden fixtures (`FLEXMOE_GOLDEN_DIR` overrides). */
 export function goldenDir(): string {
-  return process.env.FLEXMOE_GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/golden');
+  return process.env.FLEXMOE_GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/golden');
 }
 
 /** Parsed golden file. */
