@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.resolve(process.env.FLEXMOE_DEMO_OUT ?? path.join(root, 'demo-output'));
-const flexmoe = path.join(root, 'packages/trainer/dist/cli/main.js');
+const flexmoe = path.join(root, 'packages/cli/dist/main.js');
 if (!existsSync(flexmoe)) {
   console.error(`missing ${path.relative(root, flexmoe)}: run \`npm run build\` first`);
   process.exit(1);

@@ -8,9 +8,8 @@ export { prepareData, classWeights, observedCounts, type PreparedData, type Prep
 export { accuracy, macroF1, rocAuc, binaryAuc, averageRanks, rocCurve, confusionMatrix, meanStd, argmax, type MeanStd, type RocPoint } from './metrics/classification.js';
 export { curriculumOrder, epochOrder, batches, type TrainingOrder } from './schedule/curriculum.js';
 export { ShuffleRandom, shuffled } from './schedule/shuffle-random.js';
-export { saveCheckpoint, loadCheckpoint, restoreTrainingState, checkpointPaths, type CheckpointHeader, type TrainingState, type BestState } from './checkpoint/training-checkpoint.js';
+export { writeJsonAtomic, saveCheckpoint, loadCheckpoint, restoreTrainingState, checkpointPaths, type CheckpointHeader, type TrainingState, type BestState } from './checkpoint/training-checkpoint.js';
 export { writeModelFiles, readModelFiles, type ModelFile } from './checkpoint/model-files.js';
 export { writeReport, loadReportInput } from './report/write-report.js';
 export { renderReport, type ReportInput } from './report/render-report.js';
 export { sweep, formatSweepTable, type SweepOptions, type SweepRow } from './sweep/sweep.js';
-export { buildProgram, runCli, type CliIo, type CommandRegistrar } from './cli/program.js';

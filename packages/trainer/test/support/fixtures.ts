@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,44 +26,4 @@ export async function makeTinyAdniDataset(scale = 0.05, seed = 1): Promise<{ roo
   if ((await runDataCli(['adni', '--raw', raw, '--out', ds], silent)) !== 0) throw new Error('flexmoe-data adni failed');
   if (!existsSync(join(ds, 'manifest.json'))) throw new Error('dataset was not written');
   return { root, raw, ds };
-}
-
-/** Result of a CLI child process. */
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `flexmoe <args>` from the TypeScript sources in a child Node process (test/support/ts-loader.mjs).
- * `onStderr` sees stderr as it arrives and may kill the child.
- */
-export function runCliChild(
-  args: string[],
-  options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
-): Promise<ChildResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  // registerAllGradients hooks Node's loader only outside jest.
-  delete env.JEST_WORKER_ID;
-  delete env.NODE_OPTIONS;
-  const child = spawn(
-    process.execPath,
-    ['--import', join(REPO_ROOT, 'packages/trainer/test/support/register-ts.mjs'), join(REPO_ROOT, 'packages/trainer/src/cli/main.ts'), ...args],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-    options.onStderr?.(stderr, () => child.kill('SIGKILL'));
-  });
-  return new Promise((resolveChild, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolveChild({ code, signal, stdout, stderr }));
-  });
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SweepRow } from '../src/sweep/sweep.js';
+import type { SweepRow } from '../../trainer/src/sweep/sweep.js';
 import { makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
 
 describe('flexmoe sweep', () => {

@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
 import { runDataCli } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
-import { chooseBackend } from '../backend/choose-backend.js';
-import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
-import { writeReport } from '../report/write-report.js';
-import { evaluate } from '../run/evaluate.js';
-import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../run/options.js';
-import { train } from '../run/train.js';
-import { formatSweepTable, sweep } from '../sweep/sweep.js';
+import { chooseBackend } from '@flexmoe/trainer';
+import { writeJsonAtomic } from '@flexmoe/trainer';
+import { writeReport } from '@flexmoe/trainer';
+import { evaluate } from '@flexmoe/trainer';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@flexmoe/trainer';
+import { train } from '@flexmoe/trainer';
+import { formatSweepTable, sweep } from '@flexmoe/trainer';
 
 /** Where the CLI writes. */
 export interface CliIo {

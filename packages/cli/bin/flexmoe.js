@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Thin launcher so the bin exists (and is executable) before `npm run build` writes dist/.
-import '../dist/cli/main.js';
+import '../dist/main.js';

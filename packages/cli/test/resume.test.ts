@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTensorFile } from '../src/checkpoint/tensor-file.js';
-import type { CheckpointHeader } from '../src/checkpoint/training-checkpoint.js';
-import type { RunMetrics } from '../src/run/train.js';
+import { readTensorFile } from '../../trainer/src/checkpoint/tensor-file.js';
+import type { CheckpointHeader } from '../../trainer/src/checkpoint/training-checkpoint.js';
+import type { RunMetrics } from '../../trainer/src/run/train.js';
 import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
 /** Final weights and Adam state of a seed's last checkpoint, as raw bytes per tensor. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPageInChromium } from '../src/report/browser-check.js';
-import type { RunFile, RunMetrics } from '../src/run/train.js';
+import { checkPageInChromium } from '../../trainer/src/report/browser-check.js';
+import type { RunFile, RunMetrics } from '../../trainer/src/run/train.js';
 import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
 describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics JSON → report', () => {

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../../trainer/test/support/fixtures.js';
+
+export { makeTinyAdniDataset, REPO_ROOT, TINY_MODEL_FLAGS } from '../../../trainer/test/support/fixtures.js';
+
+/** Result of a CLI child process. */
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `flexmoe <args>` from the TypeScript sources in a child Node process (test/support/ts-loader.mjs).
+ * `onStderr` sees stderr as it arrives and may kill the child.
+ */
+export function runCliChild(
+  args: string[],
+  options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
+): Promise<ChildResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // registerAllGradients hooks Node's loader only outside jest.
+  delete env.JEST_WORKER_ID;
+  delete env.NODE_OPTIONS;
+  const child = spawn(
+    process.execPath,
+    ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args],
+    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+    options.onStderr?.(stderr, () => child.kill('SIGKILL'));
+  });
+  return new Promise((resolveChild, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolveChild({ code, signal, stdout, stderr }));
+  });
+}
