@@ -20,6 +20,7 @@ import { writeBiospecimenTables } from './adni-biospecimen.js';
 import { writeClinicalTables } from './adni-clinical.js';
 import { writeDiagnosisTable } from './adni-diagnosis.js';
 import { Draw } from './adni-draw.js';
+import { writeFreeSurferTable } from './adni-freesurfer.js';
 import { writeGenomicFilesets } from './adni-genomic.js';
 import { AdniRawOutput } from './adni-output.js';
 import { adniCohortCounts, drawAdniPatients } from './adni-patients.js';
@@ -37,6 +38,11 @@ export interface AdniSynthOptions {
   snps?: number;
   /** Image volume size (default 12×14×12). */
   imageDims?: [number, number, number];
+  /**
+   * Image input: `ravens` (default) NIfTI volumes with an atlas, `freesurfer` the UCSF FreeSurfer table, or
+   * `both`. The raw records carry the FreeSurfer values when the table is written, else the voxels.
+   */
+  image?: 'ravens' | 'freesurfer' | 'both';
   /** Keep the raw record of every patient in memory (tests compare them with the dataset). */
   keepRecords?: boolean;
   /** Reports progress. */
@@ -54,6 +60,10 @@ export interface AdniSynthSummary {
   labelOnly: number;
   unmappedRocheRows: number;
   recordPatients: number;
+  /** The image input written. */
+  image: 'ravens' | 'freesurfer' | 'both';
+  /** FreeSurfer table rows of participants who are not in DXSUM (0 without the table). */
+  unknownFreeSurferRows: number;
   files: string[];
   /** Raw records of every dataset patient (with `keepRecords`). */
   records?: Map<string, RawPatientRecord>;
@@ -73,8 +83,11 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
   const usedRids = new Set<number>();
   const patients = drawAdniPatients(d, counts, usedRids);
 
+  const image = options.image ?? 'ravens';
+  if (!['ravens', 'freesurfer', 'both'].includes(image)) throw new Error(`--image must be ravens, freesurfer or both, got ${JSON.stringify(image)}`);
   const out = options.outDir;
-  for (const sub of ['clinical', 'biospecimen', 'diagnosis', 'genomic', 'image/scans']) await mkdir(path.join(out, sub), { recursive: true });
+  const subs = ['clinical', 'biospecimen', 'diagnosis', 'genomic', image === 'freesurfer' ? 'image' : 'image/scans'];
+  for (const sub of subs) await mkdir(path.join(out, sub), { recursive: true });
   const o = new AdniRawOutput(out, options.keepRecords === true);
   const { files } = o;
   const recordOf = (p: (typeof patients)[number]): RawPatientRecord => o.recordOf(p);
@@ -87,8 +100,15 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
   await writeDiagnosisTable(patients, d, o);
   step('genomic filesets');
   await writeGenomicFilesets(patients, o, seed, options.snps ?? 300);
-  step('image volumes');
-  await writeRavensImages(patients, d, o, seed, options.imageDims ?? [12, 14, 12]);
+  if (image !== 'freesurfer') {
+    step('image volumes');
+    await writeRavensImages(patients, d, o, seed, options.imageDims ?? [12, 14, 12]);
+  }
+  let unknownFreeSurferRows = 0;
+  if (image !== 'ravens') {
+    step('FreeSurfer table');
+    unknownFreeSurferRows = await writeFreeSurferTable(patients, o, seed, counts.f);
+  }
 
   // ---- records.jsonl: patients outside the dataset ----
   const outside = patients.filter((p) => p.kind === 'record').map((p) => {
@@ -109,6 +129,8 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
     labelOnly: nLabelOnly,
     unmappedRocheRows: unmapped,
     recordPatients: nRecords,
+    image,
+    unknownFreeSurferRows,
     files,
   };
   if (options.keepRecords) {
