@@ -112,6 +112,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     device: options.device,
     intraOpThreads: options.intraOpThreads,
     transformer,
+    readImageFiles: true,
     warn: options.warn,
   });
   try {

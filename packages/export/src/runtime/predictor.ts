@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRecordTransformer } from '@flexmoe/data';
+import { createRecordTransformer, createRecordTransformerReadingFiles } from '@flexmoe/data';
 import { combinationLetters, enumerateCombinations } from '../combinations.js';
 import { readModelMetadata, type FlexMoEModelMetadata } from '../metadata.js';
 import { GRAPH_NAMES } from '../onnx/flexmoe-graph.js';
@@ -16,6 +16,11 @@ export interface PredictorOptions extends SessionOptions {
    * model's modalities by name); default: the transforms embedded in the model (if any).
    */
   transformer?: RecordTransformerLike & { modalities?: readonly { name: string }[] };
+  /**
+   * Let raw image parts name a NIfTI file on this machine (`{ "nifti": "<path>" }`) with the embedded transforms
+   * (default false: the record transformer reads no file; command-line prediction turns it on, a server never).
+   */
+  readImageFiles?: boolean;
   /** Largest batch handed to onnxruntime in one run (default 256). */
   maxBatch?: number;
 }
@@ -70,7 +75,7 @@ export class Predictor {
       const used = new Set(metadata.modalities.map((m) => m.name));
       // Modalities of the dataset that this model does not use are accepted in raw records and ignored.
       const ignored = new Set(Object.keys(transforms.modalities ?? {}).filter((name) => !used.has(name)));
-      const inner = createRecordTransformer(
+      const inner = (options.readImageFiles ? createRecordTransformerReadingFiles : createRecordTransformer)(
         metadata.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
         metadata.classes,
         transforms as Parameters<typeof createRecordTransformer>[2],
