@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { runCliChild, TINY_MODEL_FLAGS, type ChildResult } from './support/fixtures.js';
 
 interface PredictionLine {
   line: number;
@@ -11,11 +13,39 @@ interface PredictionLine {
   combination?: { letters: string };
 }
 
-describe('end to end with the FreeSurfer image route', () => {
+/** A TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200; fails when the server process ends first. */
+async function waitUntilReady(url: string, serving: Promise<ChildResult>): Promise<void> {
+  let ended: ChildResult | undefined;
+  void serving.then((r) => (ended = r));
+  for (let i = 0; i < 600; i++) {
+    if (ended) throw new Error(`serve ended early (code ${ended.code}): ${ended.stderr}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url}: not ready after 60 s`);
+}
+
+describe('end to end with the FreeSurfer image route (predict and serve)', () => {
   const root = mkdtempSync(join(tmpdir(), 'flexmoe-freesurfer-e2e-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('synthetic raw with UCSFFSX7 → dataset → short training → ONNX → predict on records.jsonl: probabilities sum to 1', async () => {
+  it('synthetic raw with UCSFFSX7 → dataset → short training → ONNX → predict and serve on records.jsonl: probabilities sum to 1', async () => {
     const raw = join(root, 'raw');
     const ds = join(root, 'ds');
     const run = join(root, 'run');
@@ -55,5 +85,24 @@ describe('end to end with the FreeSurfer image route', () => {
       expect(l.combination?.letters.startsWith('I')).toBe(records[i].modalities.image !== undefined);
     }
     expect(lines.some((l) => l.combination?.letters.startsWith('I'))).toBe(true);
+
+    // The service takes the same raw records (FreeSurfer values in the image part) and answers the same.
+    const port = await freePort();
+    let server: ChildProcess | undefined;
+    const serving = runCliChild(['serve', '--model', model, '--port', String(port), '--log-level', 'warn'], { env, onSpawn: (c) => (server = c) });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitUntilReady(`${base}/readyz`, serving);
+      const res = await fetch(`${base}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+      expect(res.status).toBe(200);
+      const served = ((await res.json()) as { predictions: { probabilities: Record<string, number> }[] }).predictions;
+      expect(served).toHaveLength(records.length);
+      served.forEach((p, i) => {
+        for (const c of ['CN', 'MCI', 'Dementia']) expect(p.probabilities[c]).toBeCloseTo(lines[i].probabilities?.[c] ?? NaN, 5);
+      });
+    } finally {
+      server?.kill('SIGTERM');
+    }
+    expect((await serving).code).toBe(0); // graceful shutdown on SIGTERM
   }, 300000);
 });
