@@ -18,7 +18,12 @@ export interface ChildResult {
  */
 export function runCliChild(
   args: string[],
-  options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void; onSpawn?: (child: ChildProcess) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    onStderr?: (text: string, kill: () => void) => void;
+    /** Sees the child process as soon as it is spawned (e.g. to stop a server). */
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   // registerAllGradients hooks Node's loader only outside jest.

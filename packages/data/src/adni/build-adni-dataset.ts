@@ -71,7 +71,14 @@ interface PendingModality {
 }
 
 /** Fits SPEC §8 column transforms on the training rows of the dataset's patients and applies them. */
-function fitColumnsModality(name: string, letter: string, raw: RawColumns, file: string, training: string[], patients: Set<string>) {
+function fitColumnsModality(
+  name: string,
+  letter: string,
+  raw: RawColumns,
+  file: string,
+  training: string[],
+  patients: Set<string>,
+) {
   const rows = selectRows(raw, patients);
   const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes });
   const applied = applyColumnTransforms(fitted.columns, rows, file);
@@ -131,7 +138,12 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
   step('image');
   const image = await loadAdniImage(rawDir, all, {
     route: options.image,
-    freesurfer: { qc: options.imageQc, suffixes: options.imageFeatures, knownIds: labels.knownIds, ptidByRid: labels.ptidByRid },
+    freesurfer: {
+      qc: options.imageQc,
+      suffixes: options.imageFeatures,
+      knownIds: labels.knownIds,
+      ptidByRid: labels.ptidByRid,
+    },
     fitColumns: (raw, file, training, patients) => {
       const fitted = fitColumnsModality('image', 'I', raw, file, training, patients);
       report.droppedColumns.image = fitted.dropped;

@@ -10,7 +10,13 @@
  */
 import path from 'node:path';
 import { readTable, type LoadedTable } from '../tables/read-table.js';
-import { normalizeCell, parseDate, parseNumeric, type RawCell, type RawColumns } from '../transforms/column-transform.js';
+import {
+  normalizeCell,
+  parseDate,
+  parseNumeric,
+  type RawCell,
+  type RawColumns,
+} from '../transforms/column-transform.js';
 import { adniMissingCodes } from './missing-codes.js';
 
 /** The FreeSurfer measure suffixes: cortical volume, surface area, thickness mean and std, subcortical volume. */
@@ -59,7 +65,8 @@ export function parseFreeSurferSuffixes(text: string, flag = '--image-features')
   const parts = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
   const bad = parts.filter((s) => !(FREESURFER_SUFFIXES as readonly string[]).includes(s));
   if (parts.length === 0 || bad.length > 0) {
-    throw new Error(`${flag}: expected a comma-separated list of ${FREESURFER_SUFFIXES.join(', ')}, got ${JSON.stringify(text)}`);
+    const allowed = FREESURFER_SUFFIXES.join(', ');
+    throw new Error(`${flag}: expected a comma-separated list of ${allowed}, got ${JSON.stringify(text)}`);
   }
   return [...new Set(parts)] as FreeSurferSuffix[];
 }
@@ -69,7 +76,9 @@ function patientIds(t: LoadedTable, options: FreeSurferOptions): (string | null)
   if (ptid) return ptid.map((c) => normalizeCell(c, []));
   const rid = t.data.get('RID');
   if (!rid) {
-    throw new Error(`${t.file}: no PTID or RID column (needed to match scans to patients); columns are ${shortList(t.columns)}`);
+    throw new Error(
+      `${t.file}: no PTID or RID column (needed to match scans to patients); columns are ${shortList(t.columns)}`,
+    );
   }
   return rid.map((c) => {
     const v = normalizeCell(c, []);
@@ -78,7 +87,16 @@ function patientIds(t: LoadedTable, options: FreeSurferOptions): (string | null)
 }
 
 function shortList(columns: readonly string[]): string {
-  return columns.length <= 20 ? columns.join(', ') : `${columns.slice(0, 20).join(', ')}, … (${columns.length} in all)`;
+  if (columns.length <= 20) return columns.join(', ');
+  return `${columns.slice(0, 20).join(', ')}, … (${columns.length} in all)`;
+}
+
+/**
+ * The scan rule: `a` replaces `b` when its exam is later, or on the same exam date when its update_stamp is
+ * not earlier (so among equal stamps the later row wins). Times are epoch seconds, -Infinity when missing.
+ */
+export function isLaterScan(a: { exam: number; stamp: number }, b: { exam: number; stamp: number }): boolean {
+  return a.exam > b.exam || (a.exam === b.exam && a.stamp >= b.stamp);
 }
 
 function timeOf(t: LoadedTable, column: string, r: number): number {
@@ -86,7 +104,9 @@ function timeOf(t: LoadedTable, column: string, r: number): number {
   const s = cells ? normalizeCell(cells[r], []) : null;
   if (s === null) return -Infinity;
   const time = parseDate(s);
-  if (Number.isNaN(time)) throw new Error(`${t.file}: row ${r + 1}, column ${column}: expected a date, found ${JSON.stringify(s)}`);
+  if (Number.isNaN(time)) {
+    throw new Error(`${t.file}: row ${r + 1}, column ${column}: expected a date, found ${JSON.stringify(s)}`);
+  }
   return time;
 }
 
@@ -96,23 +116,30 @@ function timeOf(t: LoadedTable, column: string, r: number): number {
  * @throws naming the file (and row, column) for a table with no PTID/RID, no `ST*` feature column, a
  * duplicate column name, a feature value that is not a number, or no scan passing QC
  */
-export async function loadFreeSurferTable(file: string, options: FreeSurferOptions): Promise<{ raw: RawColumns; report: FreeSurferReport }> {
+export async function loadFreeSurferTable(
+  file: string,
+  options: FreeSurferOptions,
+): Promise<{ raw: RawColumns; report: FreeSurferReport }> {
   const t = await readTable(file, { upperCaseColumns: true });
   const ids = patientIds(t, options);
   const all = t.columns.filter((c) => FEATURE_RE.test(c));
   if (all.length === 0) {
-    throw new Error(`${file}: no FreeSurfer feature column (ST<n> followed by ${FREESURFER_SUFFIXES.join(', ')}, e.g. ST29SV); `
+    const allowed = FREESURFER_SUFFIXES.join(', ');
+    throw new Error(`${file}: no FreeSurfer feature column (ST<n> followed by ${allowed}, e.g. ST29SV); `
       + `columns are ${shortList(t.columns)}`);
   }
   const suffixes = [...(options.suffixes ?? DEFAULT_FREESURFER_SUFFIXES)];
   const features = all.filter((c) => suffixes.some((s) => c.endsWith(s)));
   if (features.length === 0) {
-    throw new Error(`${file}: no ST* column ends in ${suffixes.join(', ')} (the table has ${all.length} ST* columns ending in `
-      + `${[...new Set(all.map((c) => c.slice(-2)))].join(', ')}); choose others with --image-features`);
+    const present = [...new Set(all.map((c) => c.slice(-2)))].join(', ');
+    throw new Error(`${file}: no ST* column ends in ${suffixes.join(', ')} `
+      + `(the table has ${all.length} ST* columns ending in ${present}); choose others with --image-features`);
   }
   const qc = options.qc ?? 'pass';
   const overall = t.data.get('OVERALLQC');
-  if (qc === 'pass' && !overall) throw new Error(`${file}: no OVERALLQC column to filter scans by QC; give --image-qc any to use every scan`);
+  if (qc === 'pass' && !overall) {
+    throw new Error(`${file}: no OVERALLQC column to filter scans by QC; give --image-qc any to use every scan`);
+  }
 
   let failedQcRows = 0;
   let unknownRows = 0;
@@ -120,7 +147,9 @@ export async function loadFreeSurferTable(file: string, options: FreeSurferOptio
   const latest = new Map<string, { row: number; exam: number; stamp: number }>();
   for (let r = 0; r < t.rowCount; r++) {
     const id = ids[r];
-    if (id === null) throw new Error(`${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty`);
+    if (id === null) {
+      throw new Error(`${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty`);
+    }
     if (qc === 'pass' && normalizeCell((overall as RawCell[])[r], [])?.toLowerCase() !== 'pass') {
       failedQcRows++;
       continue;
@@ -132,7 +161,7 @@ export async function loadFreeSurferTable(file: string, options: FreeSurferOptio
     }
     const scan = { row: r, exam: timeOf(t, 'EXAMDATE', r), stamp: timeOf(t, 'UPDATE_STAMP', r) };
     const before = latest.get(id);
-    if (!before || scan.exam > before.exam || (scan.exam === before.exam && scan.stamp >= before.stamp)) latest.set(id, scan);
+    if (!before || isLaterScan(scan, before)) latest.set(id, scan);
   }
   if (qc === 'pass' && failedQcRows === t.rowCount) {
     const seen = [...new Set((overall as RawCell[]).map((c) => normalizeCell(c, []) ?? '(blank)'))].slice(0, 5);
@@ -150,14 +179,23 @@ export async function loadFreeSurferTable(file: string, options: FreeSurferOptio
       const v = normalizeCell(cells[r], codes);
       if (v === null) return null;
       const x = parseNumeric(v);
-      if (Number.isNaN(x)) throw new Error(`${file}: row ${r + 1}, column ${c}: expected a number, found ${JSON.stringify(v)}`);
+      if (Number.isNaN(x)) {
+        throw new Error(`${file}: row ${r + 1}, column ${c}: expected a number, found ${JSON.stringify(v)}`);
+      }
       return x;
     }));
   }
   return {
     raw: { ids: kept, columns },
     report: {
-      file, rows: t.rowCount, qc, failedQcRows, unknownPatients: unknown.size, unknownRows, patients: kept.length, suffixes,
+      file,
+      rows: t.rowCount,
+      qc,
+      failedQcRows,
+      unknownPatients: unknown.size,
+      unknownRows,
+      patients: kept.length,
+      suffixes,
       featureColumns: features.length,
     },
   };

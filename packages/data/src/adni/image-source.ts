@@ -43,9 +43,11 @@ export interface AdniImageOptions {
 /** The FreeSurfer table of a raw folder: in `image/` or at the top; null when none. */
 export function findFreeSurferTable(rawDir: string, files: string[]): string | null {
   const top = path.resolve(rawDir);
-  const hits = files.filter((f) => isFreeSurferTable(f) && [top, path.join(top, 'image')].includes(path.dirname(path.resolve(f))));
+  const places = [top, path.join(top, 'image')];
+  const hits = files.filter((f) => isFreeSurferTable(f) && places.includes(path.dirname(path.resolve(f))));
   if (hits.length > 1) {
-    throw new Error(`${rawDir}: several FreeSurfer tables found (${hits.map((h) => path.relative(rawDir, h)).join(', ')}); keep one`);
+    const names = hits.map((h) => path.relative(rawDir, h)).join(', ');
+    throw new Error(`${rawDir}: several FreeSurfer tables found (${names}); keep one`);
   }
   return hits[0] ?? null;
 }
@@ -58,15 +60,22 @@ function isNifti(f: string): boolean {
  * Finds and loads the image inputs among `files` (paths under `rawDir`); `null` when there are none.
  * @throws when the route asked for has no input, or the input is bad (naming file and column)
  */
-export async function loadAdniImage(rawDir: string, files: string[], options: AdniImageOptions): Promise<AdniImageSource | null> {
+export async function loadAdniImage(
+  rawDir: string,
+  files: string[],
+  options: AdniImageOptions,
+): Promise<AdniImageSource | null> {
   const table = findFreeSurferTable(rawDir, files);
   if (options.route === 'freesurfer' && !table) {
-    throw new Error(`${rawDir}: --image freesurfer: no FreeSurfer table found (expected UCSFFSX7_<date>.csv in ${path.join(rawDir, 'image')} or ${rawDir})`);
+    const where = `${path.join(rawDir, 'image')} or ${rawDir}`;
+    throw new Error(`${rawDir}: --image freesurfer: no FreeSurfer table found (expected UCSFFSX7_<date>.csv in ${where})`);
   }
   if (table && options.route !== 'ravens') return loadFreeSurferImage(table, options);
   const ravens = await loadRavensImage(files);
   if (!ravens && options.route === 'ravens') {
-    throw new Error(`${rawDir}: --image ravens: no image_index.csv with an atlas volume, and no *image_matrix*.csv, found`);
+    throw new Error(
+      `${rawDir}: --image ravens: no image_index.csv with an atlas volume, and no *image_matrix*.csv, found`,
+    );
   }
   return ravens;
 }
@@ -109,7 +118,9 @@ async function loadRavensImage(files: string[]): Promise<AdniImageSource | null>
     ids: raw.ids,
     files: used,
     route: 'ravens',
-    description: index ? `NIfTI volumes (${path.basename(index)}, atlas grey matter)` : `voxel matrix ${path.basename(used[0])}`,
+    description: index
+      ? `NIfTI volumes (${path.basename(index)}, atlas grey matter)`
+      : `voxel matrix ${path.basename(used[0])}`,
     build: (training, patients) => {
       const keep = raw.ids.map((id, i) => (patients.has(id) ? i : -1)).filter((i) => i >= 0);
       const subset: RawImageRows = { ...raw, ids: keep.map((i) => raw.ids[i]), rows: keep.map((i) => raw.rows[i]) };

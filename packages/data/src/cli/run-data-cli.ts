@@ -21,6 +21,13 @@ export interface DataCliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
 }
 
+type SynthImage = 'ravens' | 'freesurfer' | 'both';
+const SYNTH_IMAGE_WORDS: Record<SynthImage, string> = {
+  ravens: 'NIfTI volumes',
+  freesurfer: 'the FreeSurfer table',
+  both: 'NIfTI volumes and the FreeSurfer table',
+};
+
 function parseSeed(v: string): number {
   const x = Number(v);
   if (!Number.isInteger(x) || x < 0) throw new Error(`--seed must be a non-negative integer, got ${JSON.stringify(v)}`);
@@ -70,10 +77,12 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .addOption(new Option('--image <kind>', 'ADNI image input: NIfTI volumes, the FreeSurfer table, or both')
       .choices(['ravens', 'freesurfer', 'both']).default('ravens'))
     .option('--json', 'print a JSON summary')
-    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: 'ravens' | 'freesurfer' | 'both'; json?: boolean }) => {
+    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: boolean }) => {
       if (kind === 'adni') {
         const p = startProgress(o.json === true, 8);
-        const s = await generateAdniRaw({ outDir: o.out, seed: o.seed, scale: o.scale, image: o.image, onStep: (x) => p.step(x) });
+        const s = await generateAdniRaw({
+          outDir: o.out, seed: o.seed, scale: o.scale, image: o.image, onStep: (x) => p.step(x),
+        });
         p.stop();
         const { records: _r, labels: _l, ...summary } = s;
         void _r;
@@ -83,7 +92,7 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
           out(`wrote synthetic ADNI raw data to ${s.outDir}`);
           out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
           out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
-          out(`  image input: ${s.image === 'both' ? 'NIfTI volumes and the FreeSurfer table' : s.image === 'freesurfer' ? 'the FreeSurfer table' : 'NIfTI volumes'}`);
+          out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
           out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
         }
       } else if (kind === 'mimic') {
@@ -104,16 +113,19 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--ld-prune', 'LD-prune the genotypes with PLINK 1.9 (needs plink on PATH)')
     .addOption(new Option('--image <route>', 'image input when both are there (default: freesurfer when UCSFFSX7_*.csv is found)')
       .choices(['freesurfer', 'ravens']))
-    .addOption(new Option('--image-qc <rule>', 'FreeSurfer scans: pass = OVERALLQC Pass only; any = every scan').choices(['pass', 'any']).default('pass'))
-    .option('--image-features <suffixes>', 'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)', (v: string) => parseFreeSurferSuffixes(v),
-      [...DEFAULT_FREESURFER_SUFFIXES])
+    .addOption(new Option('--image-qc <rule>', 'FreeSurfer scans: pass = OVERALLQC Pass only; any = every scan')
+      .choices(['pass', 'any']).default('pass'))
+    .option('--image-features <suffixes>', 'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)',
+      (v: string) => parseFreeSurferSuffixes(v), [...DEFAULT_FREESURFER_SUFFIXES])
     .option('--json', 'print a JSON summary')
-    .action(async (o: { raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean; image?: 'freesurfer' | 'ravens';
-      imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: boolean }) => {
+    .action(async (o: {
+      raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean;
+      image?: 'freesurfer' | 'ravens'; imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: boolean;
+    }) => {
       const p = startProgress(o.json === true, 10);
       const { content, report } = await buildAdniDataset({
-        rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune, image: o.image, imageQc: o.imageQc, imageFeatures: o.imageFeatures,
-        onStep: (x) => p.step(x),
+        rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune,
+        image: o.image, imageQc: o.imageQc, imageFeatures: o.imageFeatures, onStep: (x) => p.step(x),
       });
       p.step('writing');
       const manifest = await writeDataset(o.out, content);
@@ -127,8 +139,8 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
         if (report.image) out(`image: ${report.image.description}`);
         const fs = report.image?.freesurfer;
         if (fs) {
-          out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, ${fs.unknownRows} rows of ${fs.unknownPatients} patients `
-            + `unknown to DXSUM (dropped); ${fs.patients} patients kept`);
+          out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, `
+            + `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`);
         }
         if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
       }

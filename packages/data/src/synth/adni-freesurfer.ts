@@ -6,6 +6,7 @@
  * Regional values shrink with the patient's image view of the diagnosis (atrophy) in half of the regions.
  * Its draws come from their own seeded stream, so the other files do not change when it is written.
  */
+import { isLaterScan } from '../adni/freesurfer.js';
 import { Draw, DAY_MS, clamp, isoDate, stamp } from './adni-draw.js';
 import type { AdniRawOutput, CsvRow, TableRows } from './adni-output.js';
 import type { Patient } from './adni-patients.js';
@@ -20,16 +21,20 @@ interface Region {
 }
 
 const QC_COLUMNS = ['TEMPQC', 'FRONTQC', 'PARQC', 'INSULAQC', 'OCCQC', 'BGQC', 'CWMQC', 'VENTQC', 'HIPPOQC'];
-const ID_COLUMNS = ['RID', 'PTID', 'COLPROT', 'VISCODE', 'VISCODE2', 'EXAMDATE', 'LONISID', 'LONIUID', 'IMAGEUID', 'RUNDATE', 'STATUS',
-  'OVERALLQC', ...QC_COLUMNS];
+const ID_COLUMNS = ['RID', 'PTID', 'COLPROT', 'VISCODE', 'VISCODE2', 'EXAMDATE', 'LONISID', 'LONIUID', 'IMAGEUID', 'RUNDATE',
+  'STATUS', 'OVERALLQC', ...QC_COLUMNS];
 
-/** Regions `ST<n>`: every fifth (n ≡ 4 mod 5, plus 88) is a subcortical volume (SV); the others are cortical (CV, SA, TA, TS). */
+/**
+ * Regions `ST<n>`: every fifth (n ≡ 4 mod 5, plus 88) is a subcortical volume (SV; 29 and 88 play the
+ * hippocampi, with the strongest atrophy); the others are cortical (CV, SA, TA, TS).
+ */
 function freeSurferRegions(d: Draw): Region[] {
   const out: Region[] = [];
   for (const n of [...Array.from({ length: 40 }, (_, i) => i + 1), 88]) {
     const atrophy = d.chance(0.5) ? 0.04 + 0.05 * d.next() : 0;
     if (n % 5 === 4 || n === 88) {
-      out.push({ column: `ST${n}SV`, base: 1500 + 3500 * d.next(), atrophy: n === 29 || n === 88 ? 0.09 : atrophy, digits: 1 });
+      const hippocampus = n === 29 || n === 88;
+      out.push({ column: `ST${n}SV`, base: 1500 + 3500 * d.next(), atrophy: hippocampus ? 0.09 : atrophy, digits: 1 });
       continue;
     }
     out.push({ column: `ST${n}CV`, base: 2000 + 10000 * d.next(), atrophy, digits: 1 });
@@ -58,8 +63,10 @@ interface Scan {
   values: Record<string, number | null>;
 }
 
-function drawScans(p: Patient | { ptid: string; rid: number; phase: string; zI: number; baseline: number }, regions: Region[], d: Draw,
-  imageUid: { next: number }): Scan[] {
+/** What a scanned participant needs (dataset patients, and participants who are not in DXSUM). */
+type Scanned = Pick<Patient, 'ptid' | 'rid' | 'zI' | 'baseline'> & { phase: string };
+
+function drawScans(p: Scanned, regions: Region[], d: Draw, imageUid: { next: number }): Scan[] {
   const n = d.chance(0.35) ? 1 : d.chance(0.6) ? 2 : 3;
   const effect = clamp(p.zI, -1, 3.5);
   const scans: Scan[] = [];
@@ -71,11 +78,12 @@ function drawScans(p: Patient | { ptid: string; rid: number; phase: string; zI: 
     const qc = u < 0.1 ? 'Fail' : u < 0.16 ? 'Partial' : 'Pass';
     // Later scans show a little more atrophy (disease progression).
     const progression = effect - 0.3 * (n - 1 - k);
+    const viscode = k === 0 ? 'bl' : `m${String(12 * k).padStart(2, '0')}`;
+    const uid = imageUid.next++;
     const row: CsvRow = {
-      RID: p.rid, PTID: p.ptid, COLPROT: p.phase, VISCODE: k === 0 ? 'bl' : `m${String(12 * k).padStart(2, '0')}`,
-      VISCODE2: k === 0 ? 'bl' : `m${String(12 * k).padStart(2, '0')}`, EXAMDATE: isoDate(exam), LONISID: 10_000 + imageUid.next,
-      LONIUID: 20_000 + imageUid.next, IMAGEUID: 30_000 + imageUid.next++, RUNDATE: isoDate(updated - 5 * DAY_MS), STATUS: 'complete',
-      OVERALLQC: qc, update_stamp: stamp(updated),
+      RID: p.rid, PTID: p.ptid, COLPROT: p.phase, VISCODE: viscode, VISCODE2: viscode, EXAMDATE: isoDate(exam),
+      LONISID: 10_000 + uid, LONIUID: 20_000 + uid, IMAGEUID: 30_000 + uid, RUNDATE: isoDate(updated - 5 * DAY_MS),
+      STATUS: 'complete', OVERALLQC: qc, update_stamp: stamp(updated),
     };
     for (const c of QC_COLUMNS) row[c] = qc === 'Pass' || d.chance(0.7) ? 'Pass' : qc;
     const values: Record<string, number | null> = {};
@@ -105,7 +113,7 @@ function latestPassing(scans: readonly Scan[]): Scan {
   let best: Scan | undefined;
   for (const s of scans) {
     if (!s.pass) continue;
-    if (!best || s.exam > best.exam || (s.exam === best.exam && s.stamp >= best.stamp)) best = s;
+    if (!best || isLaterScan(s, best)) best = s;
   }
   return best as Scan;
 }
@@ -116,7 +124,12 @@ function latestPassing(scans: readonly Scan[]): Scan {
  * @param f the cohort scale factor (number of dataset patients / 2,380), for the rows of unknown participants
  * @returns the number of table rows of participants not in DXSUM
  */
-export async function writeFreeSurferTable(patients: readonly Patient[], o: AdniRawOutput, seed: number, f: number): Promise<number> {
+export async function writeFreeSurferTable(
+  patients: readonly Patient[],
+  o: AdniRawOutput,
+  seed: number,
+  f: number,
+): Promise<number> {
   const d = new Draw(seed * 104_729 + 31);
   const regions = freeSurferRegions(d);
   const table: TableRows = { header: [...ID_COLUMNS, ...regions.map((r) => r.column), 'update_stamp'], rows: [] };
@@ -134,7 +147,8 @@ export async function writeFreeSurferTable(patients: readonly Patient[], o: Adni
   let unknownRows = 0;
   for (let k = 0; k < unknown; k++) {
     const rid = 9_000 + k;
-    const scans = drawScans({ ptid: `999_S_${rid}`, rid, phase: 'ADNI3', zI: d.normal(1, 0.8), baseline: Date.UTC(2018, 0, 1) }, regions, d, imageUid);
+    const participant = { ptid: `999_S_${rid}`, rid, phase: 'ADNI3', zI: d.normal(1, 0.8), baseline: Date.UTC(2018, 0, 1) };
+    const scans = drawScans(participant, regions, d, imageUid);
     table.rows.push(...scans.map((s) => s.row));
     unknownRows += scans.length;
   }

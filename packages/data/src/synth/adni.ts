@@ -84,7 +84,9 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
   const patients = drawAdniPatients(d, counts, usedRids);
 
   const image = options.image ?? 'ravens';
-  if (!['ravens', 'freesurfer', 'both'].includes(image)) throw new Error(`--image must be ravens, freesurfer or both, got ${JSON.stringify(image)}`);
+  if (!['ravens', 'freesurfer', 'both'].includes(image)) {
+    throw new Error(`--image must be ravens, freesurfer or both, got ${JSON.stringify(image)}`);
+  }
   const out = options.outDir;
   const subs = ['clinical', 'biospecimen', 'diagnosis', 'genomic', image === 'freesurfer' ? 'image' : 'image/scans'];
   for (const sub of subs) await mkdir(path.join(out, sub), { recursive: true });

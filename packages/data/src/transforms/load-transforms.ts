@@ -21,7 +21,8 @@ export function createRecordTransformerReadingFiles(
   const inner = createRecordTransformer(modalities, classes, transforms);
   return {
     ...inner,
-    transformRecord: (record, where) => inner.transformRecord(readNiftiRecordParts(record, transforms, recordLabel(record, where)), where),
+    transformRecord: (record, where) =>
+      inner.transformRecord(readNiftiRecordParts(record, transforms, recordLabel(record, where)), where),
   };
 }
 
@@ -31,7 +32,10 @@ export function createRecordTransformerReadingFiles(
  * disk (default false; the command-line `predict` turns it on, a server must not)
  * @returns an object whose `transformRecord(record)` gives the model inputs of a raw record
  */
-export async function loadTransforms(datasetDir: string, options: { readImageFiles?: boolean } = {}): Promise<RecordTransformer> {
+export async function loadTransforms(
+  datasetDir: string,
+  options: { readImageFiles?: boolean } = {},
+): Promise<RecordTransformer> {
   const manifestFile = path.join(datasetDir, 'manifest.json');
   const transformsFile = path.join(datasetDir, 'transforms.json');
   let manifest: DatasetManifest;
