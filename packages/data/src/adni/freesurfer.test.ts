@@ -78,6 +78,17 @@ describe('the FreeSurfer table reader', () => {
     const { raw, report } = await loadFreeSurferTable(f, { knownIds: known, ptidByRid: new Map([['2', '002_S_0002']]) });
     expect(raw.ids).toEqual(['002_S_0002']);
     expect(report.unknownRows).toBe(1);
+    // A row with an empty PTID falls back to its RID.
+    const mixed = await table('UCSFFSX7_mixed.csv', ['RID', 'PTID', 'OVERALLQC', 'ST1CV'], [
+      [1, '001_S_0001', 'Pass', '10'],
+      [2, '', 'Pass', '11'],
+    ]);
+    const both = await loadFreeSurferTable(mixed, { knownIds: known, ptidByRid: new Map([['2', '002_S_0002']]) });
+    expect(both.raw.ids).toEqual(['001_S_0001', '002_S_0002']);
+    const empty = await table('UCSFFSX7_empty.csv', ['RID', 'PTID', 'OVERALLQC', 'ST1CV'], [['', '', 'Pass', '10']]);
+    await expect(loadFreeSurferTable(empty, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_empty\.csv: row 1, column PTID: the patient id is empty \(and so is RID\)/,
+    );
   });
 
   it('rejects bad tables with the file and column named', async () => {

@@ -71,17 +71,19 @@ export function parseFreeSurferSuffixes(text: string, flag = '--image-features')
   return [...new Set(parts)] as FreeSurferSuffix[];
 }
 
+/** PTID of each row: the PTID cell, else DXSUM's PTID of the RID (`RID <n>` when DXSUM has none); null if neither. */
 function patientIds(t: LoadedTable, options: FreeSurferOptions): (string | null)[] {
   const ptid = t.data.get('PTID');
-  if (ptid) return ptid.map((c) => normalizeCell(c, []));
   const rid = t.data.get('RID');
-  if (!rid) {
+  if (!ptid && !rid) {
     throw new Error(
       `${t.file}: no PTID or RID column (needed to match scans to patients); columns are ${shortList(t.columns)}`,
     );
   }
-  return rid.map((c) => {
-    const v = normalizeCell(c, []);
+  return Array.from({ length: t.rowCount }, (_, r) => {
+    const id = ptid ? normalizeCell(ptid[r], []) : null;
+    if (id !== null) return id;
+    const v = rid ? normalizeCell(rid[r], []) : null;
     return v === null ? null : (options.ptidByRid?.get(String(parseNumeric(v))) ?? `RID ${v}`);
   });
 }
@@ -148,7 +150,8 @@ export async function loadFreeSurferTable(
   for (let r = 0; r < t.rowCount; r++) {
     const id = ids[r];
     if (id === null) {
-      throw new Error(`${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty`);
+      throw new Error(`${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty`
+        + (t.data.has('PTID') && t.data.has('RID') ? ' (and so is RID)' : ''));
     }
     if (qc === 'pass' && normalizeCell((overall as RawCell[])[r], [])?.toLowerCase() !== 'pass') {
       failedQcRows++;
