@@ -98,7 +98,7 @@ describe('the FreeSurfer table reader', () => {
     await expect(loadFreeSurferTable(noSt, { knownIds: known })).rejects.toThrow(/UCSFFSX7_nost\.csv: no FreeSurfer feature column \(ST<n>/);
     const dup = path.join(root, 'UCSFFSX7_dup.csv');
     await writeFile(dup, 'PTID,OVERALLQC,ST1CV,ST1CV\n001_S_0001,Pass,1,2\n');
-    await expect(loadFreeSurferTable(dup, { knownIds: known })).rejects.toThrow(/UCSFFSX7_dup\.csv: .*ST1CV/);
+    await expect(loadFreeSurferTable(dup, { knownIds: known })).rejects.toThrow(/UCSFFSX7_dup\.csv: column 'ST1CV' appears twice/);
     const failed = await table('UCSFFSX7_fail.csv', ['PTID', 'OVERALLQC', 'ST1CV'], [['001_S_0001', 'Fail', '1'], ['002_S_0002', 'Partial', '2']]);
     await expect(loadFreeSurferTable(failed, { knownIds: known })).rejects.toThrow(/UCSFFSX7_fail\.csv: column OVERALLQC: no scan passed QC \(2 rows/);
     const noQc = await table('UCSFFSX7_noqc.csv', ['PTID', 'ST1CV'], [['001_S_0001', '1']]);
