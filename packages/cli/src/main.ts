@@ -11,7 +11,11 @@ async function exportCommands(argv: string[]): Promise<CommandRegistrar[]> {
   try {
     const mod = (await import('@flexmoe/export')) as Record<string, unknown>;
     const register = mod.registerExportCommands;
-    return typeof register === 'function' ? [(program: Command) => (register as (p: Command) => void)(program)] : [];
+    // `export --web` and `serve --ui` ship the browser app of @flexmoe/web.
+    const { webAppProvider } = await import('@flexmoe/web');
+    return typeof register === 'function'
+      ? [(program: Command) => (register as (p: Command, hooks: { webApp: typeof webAppProvider }) => void)(program, { webApp: webAppProvider })]
+      : [];
   } catch (err) {
     process.stderr.write(`[flexmoe] export/predict/serve unavailable: ${(err as Error).message}\n`);
     return [];

@@ -8,7 +8,7 @@ import { transformSync } from '@swc/core';
 const root = new URL('../../../../', import.meta.url);
 
 export async function resolve(specifier, context, next) {
-  const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli)$/.exec(specifier);
+  const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli|web)$/.exec(specifier);
   if (pkg) return { url: new URL(`packages/${pkg[1]}/src/index.ts`, root).href, shortCircuit: true };
   if (context.parentURL && context.parentURL.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
     const ts = new URL(specifier.replace(/\.js$/, '.ts'), context.parentURL);
