@@ -10,6 +10,10 @@ export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } fro
 export * from './transforms/column-transform.js';
 export * from './transforms/modality-transform.js';
 export * from './transforms/transform-record.js';
+export { loadTransforms, createRecordTransformerReadingFiles } from './transforms/load-transforms.js';
+export type { TransformKind } from './transforms/transform-kind.js';
+export { columnsModalityTransform, applyColumnsTransform } from './transforms/kinds/columns.js';
+export { readNiftiRecordParts } from './image/nifti-record-parts.js';
 export { buildTablesDataset, resolveLetters, classNamesOf, readSplitsFile, type TablesDatasetOptions } from './tables/build-tables-dataset.js';
 export { readTable, readIds, requireColumn, checkNumericColumn, checkMostlyNumericColumns, isArrowPath, type LoadedTable } from './tables/read-table.js';
 export { buildAdniDataset, selectRows, type AdniDatasetOptions, type AdniBuildReport } from './adni/build-adni-dataset.js';

@@ -5,7 +5,7 @@
 import type { ModalityTable } from '../dataset/types.js';
 import type { GenotypesModalityTransform } from '../transforms/modality-transform.js';
 import { filterAcgtVariants } from './filter-variants.js';
-import { fitGenotypeTransform, scaleGenotype } from './genotype-transform.js';
+import { fitGenotypeTransform, scaleGenotype } from '../transforms/kinds/genotypes.js';
 import { ldPruneFileset, type LdPruneOptions } from './ld-prune.js';
 import { mergePlinkFilesets, type MergeReport } from './merge-plink.js';
 import { readPlinkFileset } from './read-plink.js';

@@ -8,7 +8,7 @@ export { mergePlinkFilesets, alleleOrientation } from './merge-plink.js';
 export type { MergeReport } from './merge-plink.js';
 export { ldPrune, ldPruneFileset, runPlink, plinkExecutable } from './ld-prune.js';
 export type { LdPruneOptions } from './ld-prune.js';
-export { fitGenotypeTransform, applyGenotypeTransform, scaleGenotype } from './genotype-transform.js';
+export { fitGenotypeTransform, applyGenotypeTransform, scaleGenotype } from '../transforms/kinds/genotypes.js';
 export { loadGenotypes, buildGenotypeModality, selectSamples, genotypeRawRecord } from './genotype-modality.js';
 export type { LoadGenotypesOptions, GenotypeModalityOptions } from './genotype-modality.js';
 export { generatePlinkFileset } from '../synth/plink.js';

@@ -9,7 +9,7 @@ import { readCsvBatches } from '../io/csv-stream.js';
 import { applyMask, encodeMaskRuns, maskIndices, maskSha256 } from './image-mask.js';
 import { latestScanPerPatient, readImageIndex, type ScanEntry } from './image-index.js';
 import { readNiftiVolume } from './read-nifti.js';
-import { normaliseVoxels, voxelStatistics } from './image-transform.js';
+import { normaliseVoxels, voxelStatistics } from '../transforms/kinds/image.js';
 
 /** Options of {@link buildImageModality}. */
 export interface ImageModalityOptions {

@@ -9,6 +9,7 @@ import { decodeMaskRuns, encodeMaskRuns } from './image-mask.js';
 import { latestScanPerPatient, scanFromFolderName } from './image-index.js';
 import { buildImageModality } from './image-modality.js';
 import { applyModalityTransform } from '../transforms/modality-transform.js';
+import { readNiftiRecordParts } from './nifti-record-parts.js';
 import { generateAtlas, generateScanVolume } from '../synth/nifti.js';
 
 // The repository's copy of a real NIfTI volume (fixtures/README.md says where it comes from).
@@ -129,7 +130,11 @@ describe('NIfTI volumes', () => {
     const w = gm.length;
     const fromVoxels = applyModalityTransform(transform, { voxels: p3 }, 'rec');
     expect(Array.from(fromVoxels)).toEqual(Array.from(table.features.subarray(2 * w, 3 * w)));
-    const fromNifti = applyModalityTransform(transform, { nifti: join(dir, 'P3_1.nii.gz') }, 'rec');
+    // A NIfTI path is read by the Node-side step, never by the transform itself.
+    const niftiRecord = { modalities: { image: { nifti: join(dir, 'P3_1.nii.gz') } } };
+    expect(() => applyModalityTransform(transform, niftiRecord.modalities.image, 'rec')).toThrow(/rec: this transformer reads no files/);
+    const resolved = readNiftiRecordParts(niftiRecord, { formatVersion: 1, modalities: { image: transform } }, 'rec');
+    const fromNifti = applyModalityTransform(transform, resolved.modalities.image, 'rec');
     expect(Array.from(fromNifti)).toEqual(Array.from(table.features.subarray(2 * w, 3 * w)));
     expect(() => applyModalityTransform(transform, { voxels: [1, 2] }, 'rec 4, modality image')).toThrow(/rec 4, modality image: voxels has 2 values, expected/);
   });
@@ -141,7 +146,8 @@ describe('NIfTI volumes', () => {
     expect(transform.std).toBeCloseTo(Math.sqrt(3.5), 12);
     expect(table.featureNames).toEqual(['a', 'b']);
     expect(table.features[3]).toBeCloseTo(3 / Math.sqrt(3.5), 6);
-    expect(() => applyModalityTransform(transform, { nifti: 'x.nii' }, 'r')).toThrow(/built from a voxel matrix/);
+    const transforms = { formatVersion: 1 as const, modalities: { image: transform } };
+    expect(() => readNiftiRecordParts({ modalities: { image: { nifti: 'x.nii' } } }, transforms, 'r')).toThrow(/r, modality image: .*built from a voxel matrix/);
     await writeFile(join(dir, 'bad.csv'), 'PTID,a,b\nX,1,zz\n');
     await expect(buildImageModality({ matrixCsv: join(dir, 'bad.csv'), trainingIds: [] })).rejects.toThrow(/bad\.csv: record 1, column 'b': 'zz' is not a number/);
   });

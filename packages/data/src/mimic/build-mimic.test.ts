@@ -6,7 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { generateMimicRaw } from '../synth/mimic.js';
 import { buildMimicDataset, type BuildMimicResult } from './build-mimic.js';
 import { readDataset } from '../dataset/read-dataset.js';
-import { loadTransforms, parseRecordsJsonl } from '../transforms/transform-record.js';
+import { loadTransforms } from '../transforms/load-transforms.js';
+import { parseRecordsJsonl } from '../transforms/transform-record.js';
 import type { LoadedDataset } from '../dataset/types.js';
 import type { CodesModalityTransform } from '../transforms/modality-transform.js';
 

@@ -17,11 +17,12 @@ import {
   aggregateFeatures,
   fitAggregatesTransform,
   scaleAggregateFeatures,
-  selectAggregateItems,
-} from './aggregates-transform.js';
+} from '../transforms/kinds/aggregates.js';
 import { readDischargeNotes } from './discharge-notes.js';
-import { encodeCodes, fitCodesTransform, readAdmissionCodes } from './icd-codes.js';
-import { fitTextTransform, vectorizeText } from './note-vectorizer.js';
+import { encodeCodes, fitCodesTransform } from '../transforms/kinds/codes.js';
+import { readAdmissionCodes } from '../io/read-admission-codes.js';
+import { selectAggregateItems } from './select-aggregate-items.js';
+import { fitTextTransform, vectorizeText } from '../transforms/kinds/text.js';
 import { findMimicFile, requireMimicFile } from './mimic-files.js';
 import { columnIndices, readCsvBatches } from '../io/csv-stream.js';
 

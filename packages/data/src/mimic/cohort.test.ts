@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { writeCsvFile } from '../io/csv-writer.js';
 import { selectMimicCohort } from './cohort.js';
 import { aggregateLabEvents, aggregateVitalEvents, timeKey, type AdmissionAggregates } from './event-aggregates.js';
-import { fitAggregatesTransform, aggregateFeatures, scaleAggregateFeatures, selectAggregateItems } from './aggregates-transform.js';
-import { readAdmissionCodes, fitCodesTransform, encodeCodes } from './icd-codes.js';
+import { fitAggregatesTransform, aggregateFeatures, scaleAggregateFeatures } from '../transforms/kinds/aggregates.js';
+import { selectAggregateItems } from './select-aggregate-items.js';
+import { fitCodesTransform, encodeCodes } from '../transforms/kinds/codes.js';
+import { readAdmissionCodes } from '../io/read-admission-codes.js';
 import { readDischargeNotes } from './discharge-notes.js';
-import { fitTextTransform, vectorizeText, tokenize, fnv1a } from './note-vectorizer.js';
+import { fitTextTransform, vectorizeText, tokenize, fnv1a } from '../transforms/kinds/text.js';
 
 const ADM = ['subject_id', 'hadm_id', 'admittime', 'dischtime', 'deathtime', 'hospital_expire_flag'];
 

@@ -11,7 +11,7 @@ import { readDataset } from '../dataset/read-dataset.js';
 import type { LoadedDataset } from '../dataset/types.js';
 import { generateTablesRaw, type TablesSynthOptions, type TablesSynthResult } from '../synth/tables.js';
 import { parseDate } from '../transforms/column-transform.js';
-import { loadTransforms } from '../transforms/transform-record.js';
+import { loadTransforms } from '../transforms/load-transforms.js';
 
 let root: string;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tableToIPC, tableFromArrays } from 'apache-arrow';
 import { runDataCli } from '../cli/run-data-cli.js';
 import { readDataset } from '../dataset/read-dataset.js';
-import { loadTransforms } from '../transforms/transform-record.js';
+import { loadTransforms } from '../transforms/load-transforms.js';
 import { classNamesOf, resolveLetters } from './build-tables-dataset.js';
 
 let root: string;

@@ -1,10 +1,8 @@
 /**
  * Turning one raw patient record (a `records.jsonl` line, the prediction input) into model inputs with
- * the transforms fitted when the dataset was built.
+ * the transforms fitted when the dataset was built. No file or Node API here (browser entry
+ * `@flexmoe/data/transform`); loading a dataset's transforms from disk is in load-transforms.ts.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { DatasetManifest } from '../dataset/types.js';
 import { applyModalityTransform, type DatasetTransforms } from './modality-transform.js';
 
 /** A raw patient record: `{ "id"?: string, "modalities": { "<modality name>": <raw part> } }`. Absent modality = key absent. */
@@ -34,6 +32,11 @@ export interface RecordTransformer {
   transformRecord(record: RawPatientRecord, where?: string): TransformedRecord;
 }
 
+/** The description of a record used in error messages: `where`, else `record <id>`, else `record`. */
+export function recordLabel(record: RawPatientRecord, where?: string): string {
+  return where ?? (record && typeof record.id === 'string' ? `record ${record.id}` : 'record');
+}
+
 /** Builds a {@link RecordTransformer} from the manifest's modalities and the transforms. */
 export function createRecordTransformer(
   modalities: { name: string; letter: string; width: number }[],
@@ -46,7 +49,7 @@ export function createRecordTransformer(
     classes,
     transforms,
     transformRecord(record: RawPatientRecord, where?: string): TransformedRecord {
-      const at = where ?? (record && typeof record.id === 'string' ? `record ${record.id}` : 'record');
+      const at = recordLabel(record, where);
       if (record === null || typeof record !== 'object' || typeof record.modalities !== 'object' || record.modalities === null
         || Array.isArray(record.modalities)) {
         throw new Error(`${at}: expected { "id"?: string, "modalities": { "<modality name>": ... } }`);
@@ -70,33 +73,6 @@ export function createRecordTransformer(
       return { id: record.id, inputs, letters };
     },
   };
-}
-
-/**
- * Loads `manifest.json` and `transforms.json` of a dataset directory.
- * @returns an object whose `transformRecord(record)` gives the model inputs of a raw record
- */
-export async function loadTransforms(datasetDir: string): Promise<RecordTransformer> {
-  const manifestFile = path.join(datasetDir, 'manifest.json');
-  const transformsFile = path.join(datasetDir, 'transforms.json');
-  let manifest: DatasetManifest;
-  let transforms: DatasetTransforms;
-  try {
-    manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as DatasetManifest;
-  } catch (e) {
-    throw new Error(`${manifestFile}: cannot be read as JSON (${(e as Error).message})`);
-  }
-  try {
-    transforms = JSON.parse(await readFile(transformsFile, 'utf8')) as DatasetTransforms;
-  } catch (e) {
-    throw new Error(`${transformsFile}: cannot be read as JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(manifest.modalities)) throw new Error(`${manifestFile}: field 'modalities' is missing`);
-  return createRecordTransformer(
-    manifest.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
-    manifest.classes,
-    transforms,
-  );
 }
 
 /**

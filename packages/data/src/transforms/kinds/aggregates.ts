@@ -9,9 +9,23 @@
  * chronological order (the last element is the latest), in canonical units (vitals: °C, after the
  * valid-range filter of vitalsign.sql). Item keys are `lab:<itemid>` and `vital:<name>`.
  */
-import type { AggregatesModalityTransform } from '../transforms/modality-transform.js';
-import type { ItemAccumulator } from './event-aggregates.js';
-import { VITAL_NAMES } from './event-aggregates.js';
+import type { ItemAccumulator } from '../../mimic/event-aggregates.js';
+import type { TransformKind } from '../transform-kind.js';
+
+/**
+ * MIMIC labs/vitals: per item key (`lab:<itemid>`, `vital:<name>`) the statistics over the admission; per
+ * feature (item-major, statistic-minor) training min/max for MinMax to [-1, 1] and the fill value
+ * (training mean after scaling).
+ */
+export interface AggregatesModalityTransform {
+  kind: 'aggregates';
+  items: string[];
+  itemLabels: string[];
+  statistics: ('last' | 'mean' | 'min' | 'max')[];
+  min: number[];
+  max: number[];
+  fill: number[];
+}
 
 /** Statistics per item, in feature order. */
 export const AGGREGATE_STATISTICS = ['last', 'mean', 'min', 'max'] as const;
@@ -39,17 +53,6 @@ export function aggregateFeatures(items: readonly string[], byItem: ReadonlyMap<
     AGGREGATE_STATISTICS.forEach((s, j) => (out[i * AGGREGATE_STATISTICS.length + j] = statistic(a, s)));
   });
   return out;
-}
-
-/** Chooses the item keys: `topLabs` labs by number of training admissions, then every vital. */
-export function selectAggregateItems(training: Iterable<ReadonlyMap<string, ItemAccumulator>>, topLabs: number): string[] {
-  const freq = new Map<string, number>();
-  for (const byItem of training) for (const k of byItem.keys()) if (k.startsWith('lab:')) freq.set(k, (freq.get(k) ?? 0) + 1);
-  const labs = [...freq.entries()]
-    .sort((a, b) => b[1] - a[1] || Number(a[0].slice(4)) - Number(b[0].slice(4)) || (a[0] < b[0] ? -1 : 1))
-    .slice(0, topLabs)
-    .map(([k]) => k);
-  return [...labs, ...VITAL_NAMES.map((n) => `vital:${n}`)];
 }
 
 /** Fits min/max/fill on training feature vectors (unscaled, NaN = missing). */
@@ -130,3 +133,9 @@ export function applyAggregatesTransform(t: AggregatesModalityTransform, raw: un
   }
   return scaleAggregateFeatures(t, aggregateFeatures(t.items, byItem));
 }
+
+export const aggregatesKind: TransformKind<AggregatesModalityTransform> = {
+  kind: 'aggregates',
+  apply: applyAggregatesTransform,
+  width: (t) => t.items.length * t.statistics.length,
+};

@@ -1,10 +1,23 @@
 /**
  * The fitted 'image' modality transform: masked voxels z-normalised with the training mean and std
  * (one scalar pair over all training voxels, like the reference but without val/test leakage).
+ * It takes the voxels from the record and never reads files: `{ "nifti": path }` parts are turned into
+ * voxels beforehand by image/nifti-record-parts.ts (Node only), so this file also runs in a browser.
  */
-import type { ImageModalityTransform } from '../transforms/modality-transform.js';
-import { applyMask, decodeMaskRuns } from './image-mask.js';
-import { readNiftiVolumeSync } from './read-nifti.js';
+import type { TransformKind } from '../transform-kind.js';
+
+/** Masked image voxels, z-normalised with the training mean and std. */
+export interface ImageModalityTransform {
+  kind: 'image';
+  voxelCount: number;
+  maskLabel: number;
+  mean: number;
+  std: number;
+  maskSha256?: string;
+  /** Atlas volume dims and mask runs `[start, length, …]` (NIfTI voxel order), for `{ "nifti": path }` records. */
+  dims?: number[];
+  maskRuns?: number[];
+}
 
 /** Mean and population std (ddof 0) over the given rows; std 0 becomes 1. */
 export function voxelStatistics(rows: readonly Float32Array[]): { mean: number; std: number } {
@@ -27,12 +40,12 @@ export function normaliseVoxels(voxels: ArrayLike<number>, mean: number, std: nu
 }
 
 /**
- * Applies the transform to `{ "voxels": number[] }` (already-masked voxels, raw intensities) or
- * `{ "nifti": "<path>" }` (a full volume with the atlas dims; masked with the stored runs).
+ * Applies the transform to `{ "voxels": number[] }` (already-masked voxels, raw intensities). A
+ * `{ "nifti": "<path>" }` part is refused here: the Node loaders (`loadTransforms`) read such files first.
  */
 export function applyImageTransform(t: ImageModalityTransform, raw: unknown, where: string): Float32Array {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`${where}: expected { "voxels": number[] } or { "nifti": "<path>" }`);
+    throw new Error(`${where}: expected { "voxels": number[] }`);
   }
   const rec = raw as { voxels?: unknown; nifti?: unknown };
   if (Array.isArray(rec.voxels)) {
@@ -44,10 +57,13 @@ export function applyImageTransform(t: ImageModalityTransform, raw: unknown, whe
     return normaliseVoxels(Float32Array.from(v as number[]), t.mean, t.std);
   }
   if (typeof rec.nifti === 'string') {
-    if (!t.maskRuns || !t.dims) throw new Error(`${where}: this dataset was built from a voxel matrix; give "voxels", not "nifti"`);
-    const volume = readNiftiVolumeSync(rec.nifti);
-    const voxels = applyMask(volume, decodeMaskRuns(t.maskRuns), t.dims, rec.nifti);
-    return normaliseVoxels(voxels, t.mean, t.std);
+    throw new Error(`${where}: this transformer reads no files; send { "voxels": number[] } instead of { "nifti": "<path>" }`);
   }
   throw new Error(`${where}: expected { "voxels": number[] } or { "nifti": "<path>" }`);
 }
+
+export const imageKind: TransformKind<ImageModalityTransform> = {
+  kind: 'image',
+  apply: applyImageTransform,
+  width: (t) => t.voxelCount,
+};

@@ -8,7 +8,18 @@
  * - the vector tf·idf is L2-normalised (all-zero stays zero).
  * Raw record part: `{ "text": "…" }`.
  */
-import type { TextModalityTransform } from '../transforms/modality-transform.js';
+import type { TransformKind } from '../transform-kind.js';
+
+/** Hashed TF-IDF of note text (the rules above). */
+export interface TextModalityTransform {
+  kind: 'text';
+  dimensions: number;
+  idf: number[];
+  tokenizer: 'lower-alnum2-nodigits';
+  hash: 'fnv1a32';
+  tf: 'sublinear';
+  norm: 'l2';
+}
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
 export function fnv1a(s: string): number {
@@ -69,3 +80,9 @@ export function applyTextTransform(t: TextModalityTransform, raw: unknown, where
   if (typeof text !== 'string') throw new Error(`${where}: expected { "text": string }`);
   return vectorizeText(t, text);
 }
+
+export const textKind: TransformKind<TextModalityTransform> = {
+  kind: 'text',
+  apply: applyTextTransform,
+  width: (t) => t.dimensions,
+};

@@ -4,32 +4,15 @@
  * The vocabulary holds the ICD-9 codes (`icd_version = 9`, no dot) seen in at least `minCount`
  * training admissions, sorted as strings. Raw record part: `{ "codes": ["4019", …] }`.
  */
-import type { CodesModalityTransform } from '../transforms/modality-transform.js';
-import { columnIndices, readCsvBatches } from '../io/csv-stream.js';
+import type { TransformKind } from '../transform-kind.js';
 
-/** Streams `diagnoses_icd` and returns the ICD-9 codes per selected admission (by seq_num). */
-export async function readAdmissionCodes(path: string, keep: ReadonlySet<string>): Promise<Map<string, string[]>> {
-  const cols = ['hadm_id', 'seq_num', 'icd_code', 'icd_version'] as const;
-  const tmp = new Map<string, { seq: number; code: string }[]>();
-  for await (const b of readCsvBatches(path, { requiredColumns: cols, columns: cols })) {
-    const c = columnIndices(path, b.header, cols);
-    for (const r of b.rows) {
-      const hadm = r[c.hadm_id];
-      if (!keep.has(hadm) || r[c.icd_version].trim() !== '9') continue;
-      const code = r[c.icd_code].trim().replace('.', '');
-      if (code === '') continue;
-      let list = tmp.get(hadm);
-      if (!list) tmp.set(hadm, (list = []));
-      list.push({ seq: Number(r[c.seq_num]), code });
-    }
-  }
-  const out = new Map<string, string[]>();
-  for (const [hadm, list] of tmp) {
-    list.sort((a, b) => a.seq - b.seq);
-    const seen = new Set<string>();
-    out.set(hadm, list.map((x) => x.code).filter((code) => (seen.has(code) ? false : (seen.add(code), true))));
-  }
-  return out;
+/** ICD-9 codes, multi-hot. */
+export interface CodesModalityTransform {
+  kind: 'codes';
+  /** ICD-9 codes (no dot); the feature is +1 when present, -1 otherwise. */
+  vocabulary: string[];
+  /** Minimum number of training admissions for a code to enter the vocabulary. */
+  minCount?: number;
 }
 
 /** Fits the vocabulary on the training admissions' code lists. */
@@ -57,3 +40,9 @@ export function applyCodesTransform(t: CodesModalityTransform, raw: unknown, whe
   if (!Array.isArray(codes) || codes.some((c) => typeof c !== 'string')) throw new Error(`${where}: expected { "codes": string[] }`);
   return encodeCodes(t, codes as string[]);
 }
+
+export const codesKind: TransformKind<CodesModalityTransform> = {
+  kind: 'codes',
+  apply: applyCodesTransform,
+  width: (t) => t.vocabulary.length,
+};

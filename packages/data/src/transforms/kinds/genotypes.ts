@@ -6,8 +6,16 @@
  * that shows only {0, 1} (REFERENCE-NOTES B "inconsistent SNP coding"); a fixed map codes every SNP
  * the same way and equals MinMax for SNPs with all three genotypes.
  */
-import type { GenotypesModalityTransform } from '../transforms/modality-transform.js';
-import type { PlinkFileset } from './plink-types.js';
+import type { PlinkFileset } from '../../genomic/plink-types.js';
+import type { TransformKind } from '../transform-kind.js';
+
+/** Genotypes: kept SNPs, mode imputation, 0/1/2 → -1/0/1. */
+export interface GenotypesModalityTransform {
+  kind: 'genotypes';
+  snps: string[];
+  alleles: string[];
+  modes: number[];
+}
 
 /**
  * Fits the transform on the training samples of a fileset. Mode ties go to the smaller dosage; a SNP
@@ -68,3 +76,9 @@ export function applyGenotypeTransform(t: GenotypesModalityTransform, raw: unkno
   }
   return out;
 }
+
+export const genotypesKind: TransformKind<GenotypesModalityTransform> = {
+  kind: 'genotypes',
+  apply: applyGenotypeTransform,
+  width: (t) => t.snps.length,
+};
