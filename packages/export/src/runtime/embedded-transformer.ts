@@ -1,4 +1,4 @@
-import { createRecordTransformer } from '@flexmoe/data';
+import { createRecordTransformer } from '@flexmoe/data/transform';
 import type { FlexMoEModelMetadata } from '../metadata.js';
 import { adaptTransformer, type RecordTransformerLike } from './record-inputs.js';
 

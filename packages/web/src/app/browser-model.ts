@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { DatasetTransforms } from '@flexmoe/data';
+import type { DatasetTransforms } from '@flexmoe/data/transform';
 import {
   embeddedTransformer,
   ortGraphRunner,

@@ -2,7 +2,7 @@
  * What to ask for, per modality, to build one raw patient record (`{ modalities: { <name>: raw } }`, the
  * format `flexmoe predict` reads), derived from the fitted transforms embedded in the model. Pure: no DOM.
  */
-import type { DatasetTransforms, ModalityTransform } from '@flexmoe/data';
+import type { DatasetTransforms, ModalityTransform } from '@flexmoe/data/transform';
 import type { ModalityMetadata } from '@flexmoe/export/browser';
 
 /** One input of a modality's form. */

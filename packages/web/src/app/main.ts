@@ -187,6 +187,11 @@ function wire(): void {
     if (file) guarded(() => handleFile(file))();
   });
   byId('predict-form').addEventListener('click', guarded(predictFromForm));
+  // Enter in a field predicts instead of submitting the form to nowhere.
+  byId('forms').addEventListener('submit', (e) => {
+    e.preventDefault();
+    guarded(predictFromForm)();
+  });
   byId('predict-text').addEventListener(
     'click',
     guarded(() => predictFromText((byId('record-text') as HTMLTextAreaElement).value, 'pasted record')),

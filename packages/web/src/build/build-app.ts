@@ -3,7 +3,7 @@
  * prediction code, @flexmoe/data's record transformer and onnxruntime-web), `index.html`, `app.css`, and the
  * onnxruntime-web wasm binary in `ort/` (served from the app's own folder; no CDN).
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -26,8 +26,8 @@ export function defaultWebAppDir(): string {
   return path.join(webPackageDir(), 'dist', 'www');
 }
 
-/** The onnxruntime-web files the app loads at run time (the bundled entry embeds its .mjs glue). */
-export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.jsep.wasm'] as const;
+/** The onnxruntime-web files the app loads at run time from its own ort/ folder (the wasm binary and its loader). */
+export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'] as const;
 
 /** One file of the built app. */
 export interface BuiltFile {
@@ -59,6 +59,28 @@ async function listFiles(dir: string, prefix = ''): Promise<BuiltFile[]> {
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** Browser-safe entries of the workspace packages the app imports, as TypeScript sources. */
+const WORKSPACE_ENTRIES: Record<string, string> = {
+  '@flexmoe/export/browser': 'export/src/browser.ts',
+  '@flexmoe/data/transform': 'data/src/transform.ts',
+};
+
+/**
+ * In the workspace, bundle the packages' sources (never a stale dist/); installed from a registry, their
+ * compiled dist/ through the package exports.
+ */
+function workspaceSources(packagesDir: string): Plugin {
+  return {
+    name: 'flexmoe-workspace-sources',
+    setup(b) {
+      b.onResolve({ filter: /^@flexmoe\/(export\/browser|data\/transform)$/ }, (args) => {
+        const file = path.join(packagesDir, WORKSPACE_ENTRIES[args.path]);
+        return existsSync(file) ? { path: file } : undefined;
+      });
+    },
+  };
+}
+
 /**
  * Bundles the app into `outDir` (default {@link defaultWebAppDir}); builds in a sibling temporary folder and
  * renames it into place, so a failed build leaves the previous app intact.
@@ -79,8 +101,7 @@ export async function buildWebApp(options: { outDir?: string; minify?: boolean }
       minify: options.minify ?? true,
       legalComments: 'none',
       logLevel: 'silent',
-      // Exported packages resolve to their compiled dist/ (tsc -b runs first).
-      mainFields: ['module', 'main'],
+      plugins: [workspaceSources(path.dirname(webPackageDir()))],
     });
     await copyFile(path.join(appSrc, 'index.html'), path.join(tmp, 'index.html'));
     await copyFile(path.join(appSrc, 'app.css'), path.join(tmp, 'app.css'));
