@@ -102,12 +102,20 @@ export async function openBrowserModel(bytes: Uint8Array, source: string, prefer
   }
   const open = session;
   const runGraph = ortGraphRunner(open, (type, data, dims) => new ort.Tensor(type, data, dims), metadata.modalities);
+  const predictor = new PredictorCore(runGraph, metadata, transformer);
+  // One run while the model opens: onnxruntime-web prepares its kernels on the first run, not on create.
+  try {
+    await predictor.run([metadata.modalities.map((m) => new Float32Array(m.width))]);
+  } catch (e) {
+    await open.release();
+    throw new ModelFileError(`${source}: onnxruntime cannot run this model (${firstLine((e as Error).message)})`);
+  }
   return {
     source,
     bytes: bytes.byteLength,
     metadata,
     transforms,
-    predictor: new PredictorCore(runGraph, metadata, transformer),
+    predictor,
     provider,
     providerNote,
     release: () => open.release(),

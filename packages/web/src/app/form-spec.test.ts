@@ -1,6 +1,6 @@
 import { createRecordTransformer, type DatasetTransforms } from '@flexmoe/data/transform';
 import type { ModalityMetadata } from '@flexmoe/export/browser';
-import { FormValueError, modalityForms, rawPart, recordFromForms } from './form-spec.js';
+import { FormValueError, modalityForms, rawPart, recordFromForms, type FieldValues } from './form-spec.js';
 
 const modality = (name: string, letter: string, width: number): ModalityMetadata => ({ name, letter, width, input: `x_${name}`, featureNames: [] });
 
@@ -37,7 +37,7 @@ describe('forms from the embedded transforms', () => {
   test('typed values become the raw record flexmoe predict reads, and transform to the hand-computed features', () => {
     const record = recordFromForms(
       forms,
-      new Map([
+      new Map<string, FieldValues>([
         ['clinical', { AGE: ' 70 ', SEX: '1', VISIT: '' }],
         ['genomic', { rs1: '2', rs2: '' }],
         ['image', { voxels: '12, 8\n10' }],
@@ -61,7 +61,7 @@ describe('forms from the embedded transforms', () => {
     expect(() => rawPart(forms[2], { voxels: '1 two 3' })).toThrow(new FormValueError('image, 3 masked voxel intensities: value 2 "two" is not a number'));
     expect(() => rawPart(forms[3], { features: '[1,' })).toThrow(/^labs, 2 transformed features: not valid JSON/);
     expect(recordFromForms(forms, new Map([['labs', { features: '[0.5, -1]' }]]))).toEqual({ features: { labs: [0.5, -1] } });
-    expect(() => recordFromForms(forms, new Map([['labs', { features: '[0.5, -1]' }], ['image', { voxels: '1 2 3' }]]))).toThrow(FormValueError);
+    expect(() => recordFromForms(forms, new Map<string, FieldValues>([['labs', { features: '[0.5, -1]' }], ['image', { voxels: '1 2 3' }]]))).toThrow(FormValueError);
   });
 
   test('many SNPs are entered as one JSON object', () => {

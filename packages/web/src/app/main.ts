@@ -9,7 +9,7 @@ import { configureOnnxRuntime, ModelFileError, openBrowserModel, type BrowserMod
 import { FormValueError, modalityForms, recordFromForms, type ModalityForm } from './form-spec.js';
 import { parsePastedRecords, PastedRecordError } from './pasted-records.js';
 import { readRecordForm, renderRecordForm } from './record-form.js';
-import { renderPrediction } from './render-results.js';
+import { renderPrediction, type RunFacts } from './render-results.js';
 
 let model: BrowserModel | undefined;
 let forms: ModalityForm[] = [];
@@ -75,28 +75,33 @@ async function predict(record: unknown, where: string): Promise<void> {
   if (!model) throw new ModelFileError('open a model first');
   if (busy) return;
   busy = true;
+  const current = model;
   try {
     clearError();
-    const started = performance.now();
-    const [outcome] = await model.predictor.predictRecords([record], { counterfactuals: true }, where);
+    // The prediction first; the value of acquiring each missing modality (many more samples) right after.
+    let started = performance.now();
+    const [outcome] = await current.predictor.predictRecords([record], {}, where);
     const elapsedMs = performance.now() - started;
     if (!outcome.ok) {
       byId('result-section').hidden = true;
       showError(outcome.error);
       return;
     }
-    showPrediction(outcome.prediction, where, elapsedMs);
+    showPrediction(outcome.prediction, { provider: current.provider, elapsedMs, where }, 'probabilities');
+    started = performance.now();
+    const [full] = await current.predictor.predictRecords([record], { counterfactuals: true }, where);
+    const acquisitionMs = performance.now() - started;
+    if (full.ok && model === current) showPrediction(full.prediction, { provider: current.provider, elapsedMs, acquisitionMs, where }, 'predicted');
   } finally {
     busy = false;
   }
 }
 
-function showPrediction(prediction: Prediction, where: string, elapsedMs: number): void {
+function showPrediction(prediction: Prediction, facts: RunFacts, state: 'probabilities' | 'predicted'): void {
   if (!model) return;
-  const section = byId('result-section');
-  renderPrediction(byId('result'), prediction, model.metadata, { provider: model.provider, elapsedMs, where });
-  section.hidden = false;
-  document.body.dataset.state = 'predicted';
+  renderPrediction(byId('result'), prediction, model.metadata, facts);
+  byId('result-section').hidden = false;
+  document.body.dataset.state = state;
 }
 
 async function predictFromForm(): Promise<void> {

@@ -83,7 +83,10 @@ function legend(classes: readonly string[]): HTMLElement {
 /** Facts of the run shown under the result. */
 export interface RunFacts {
   provider: string;
+  /** The prediction itself. */
   elapsedMs: number;
+  /** The acquisition values (absent while they are computed). */
+  acquisitionMs?: number;
   where: string;
 }
 
@@ -113,7 +116,9 @@ export function renderPrediction(target: HTMLElement, prediction: Prediction, me
       h('span', { class: 'note', id: 'combination' }, ` combination ${prediction.combination.letters} (index ${prediction.combination.index})`),
     ),
     h('h3', {}, 'Value of acquiring a missing modality'),
-    effects.length > 0
+    facts.acquisitionMs === undefined && observed.size < metadata.modalities.length
+      ? h('p', { class: 'note', id: 'acquisition' }, 'Computing …')
+      : effects.length > 0
       ? h('div', { id: 'acquisition' }, legend(metadata.classes), acquisitionChart(prediction, metadata, effects))
       : h('p', { class: 'note', id: 'acquisition' }, observed.size === metadata.modalities.length ? 'Every modality is present.' : 'The model stores no profiles to estimate this.'),
     missingWithout.length > 0 && effects.length > 0
@@ -122,8 +127,16 @@ export function renderPrediction(target: HTMLElement, prediction: Prediction, me
     h('p', { class: 'note' }, 'Expected values average the model\'s prediction over profiles stored in the model for each missing modality.'),
     h(
       'p',
-      { class: 'facts', id: 'run-facts', 'data-elapsed-ms': facts.elapsedMs.toFixed(2), 'data-provider': facts.provider },
-      `${facts.where}: computed on this device in ${facts.elapsedMs.toFixed(0)} ms (onnxruntime-web, ${facts.provider}).`,
+      {
+        class: 'facts',
+        id: 'run-facts',
+        'data-elapsed-ms': facts.elapsedMs.toFixed(2),
+        'data-acquisition-ms': facts.acquisitionMs?.toFixed(2),
+        'data-provider': facts.provider,
+      },
+      `${facts.where}: predicted on this device in ${facts.elapsedMs.toFixed(0)} ms` +
+        (facts.acquisitionMs !== undefined ? `, acquisition values in ${facts.acquisitionMs.toFixed(0)} ms` : '') +
+        ` (onnxruntime-web, ${facts.provider}).`,
     ),
     h('details', {}, h('summary', {}, 'Output as flexmoe predict writes it'), h('pre', { id: 'prediction-json' }, JSON.stringify(prediction, null, 2))),
   );
