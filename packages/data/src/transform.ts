@@ -19,6 +19,3 @@ export { applyImageTransform, normaliseVoxels } from './transforms/kinds/image.j
 export { applyAggregatesTransform } from './transforms/kinds/aggregates.js';
 export { applyCodesTransform, encodeCodes } from './transforms/kinds/codes.js';
 export { applyTextTransform, vectorizeText } from './transforms/kinds/text.js';
-// Also browser-safe, for the web app's copy of the prediction path (@flexmoe/export/browser).
-export { combinationKey, combinationMasks } from './dataset/combinations.js';
-export { CsvParser } from './io/csv-parser.js';

@@ -186,6 +186,18 @@ describe('the browser app (headless Chromium)', () => {
     await page.click('#predict-text');
     expect(await errorText()).toMatch(/column 2 "clinical:nope" is not a feature of the model/);
 
+    // Several records: the first is predicted, the others can be chosen.
+    const [a, b] = demo.records.filter((r) => r.modalities.clinical && r.modalities.history);
+    const lines = [{ modalities: { clinical: a.modalities.clinical } }, { modalities: { history: b.modalities.history } }];
+    await page.evaluate(() => document.body.removeAttribute('data-state'));
+    await page.fill('#record-text', lines.map((l) => JSON.stringify(l)).join('\n'));
+    await page.click('#predict-text');
+    expect((await pagePrediction(page, log)).combination.letters).toBe('C');
+    await page.evaluate(() => document.body.removeAttribute('data-state'));
+    await page.selectOption('#record-choice', '1');
+    expect((await pagePrediction(page, log)).combination.letters).toBe('H');
+    expect(await page.$eval('#run-facts', (e) => e.textContent)).toMatch(/pasted record, line 2 \(2 of 2\)/);
+
     expect(log.consoleErrors).toEqual([]);
     await page.close();
   }, 120000);

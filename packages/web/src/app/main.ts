@@ -7,7 +7,7 @@ import type { Prediction } from '@flexmoe/export/browser';
 import { byId, h } from './dom.js';
 import { configureOnnxRuntime, ModelFileError, openBrowserModel, type BrowserModel, type WebExecutionProvider } from './browser-model.js';
 import { FormValueError, modalityForms, recordFromForms, type ModalityForm } from './form-spec.js';
-import { parsePastedRecords, PastedRecordError } from './pasted-records.js';
+import { parsePastedRecords, PastedRecordError, type PastedRecord } from './pasted-records.js';
 import { readRecordForm, renderRecordForm } from './record-form.js';
 import { renderPrediction, type RunFacts } from './render-results.js';
 
@@ -110,10 +110,22 @@ async function predictFromForm(): Promise<void> {
   await predict(recordFromForms(forms, given), 'form');
 }
 
+let pasted: PastedRecord[] = [];
+
+/** Predicts the pasted record chosen in #record-choice (shown when the text holds several). */
+async function predictChosen(): Promise<void> {
+  const index = Number(byId<HTMLSelectElement>('record-choice').value || 0);
+  const chosen = pasted[index];
+  if (chosen) await predict(chosen.record, pasted.length > 1 ? `${chosen.where} (${index + 1} of ${pasted.length})` : chosen.where);
+}
+
 async function predictFromText(text: string, source: string): Promise<void> {
   if (!model) throw new ModelFileError('open a model first');
-  const records = parsePastedRecords(text, model.metadata.modalities, source);
-  await predict(records[0].record, records.length > 1 ? `${records[0].where} (first of ${records.length})` : records[0].where);
+  pasted = parsePastedRecords(text, model.metadata.modalities, source);
+  const choice = byId<HTMLSelectElement>('record-choice');
+  choice.replaceChildren(...pasted.map((r, i) => h('option', { value: i }, r.where)));
+  choice.hidden = pasted.length < 2;
+  await predictChosen();
 }
 
 async function readFileBytes(file: File): Promise<Uint8Array> {
@@ -197,6 +209,7 @@ function wire(): void {
     e.preventDefault();
     guarded(predictFromForm)();
   });
+  byId('record-choice').addEventListener('change', guarded(predictChosen));
   byId('predict-text').addEventListener(
     'click',
     guarded(() => predictFromText((byId('record-text') as HTMLTextAreaElement).value, 'pasted record')),

@@ -63,17 +63,18 @@ async function listFiles(dir: string, prefix = ''): Promise<BuiltFile[]> {
 const WORKSPACE_ENTRIES: Record<string, string> = {
   '@flexmoe/export/browser': 'export/src/browser.ts',
   '@flexmoe/data/transform': 'data/src/transform.ts',
+  '@flexmoe/data/browser': 'data/src/browser.ts',
 };
 
 /**
  * In the workspace, bundle the packages' sources (never a stale dist/); installed from a registry, their
  * compiled dist/ through the package exports.
  */
-function workspaceSources(packagesDir: string): Plugin {
+export function workspaceSources(packagesDir: string): Plugin {
   return {
     name: 'flexmoe-workspace-sources',
     setup(b) {
-      b.onResolve({ filter: /^@flexmoe\/(export\/browser|data\/transform)$/ }, (args) => {
+      b.onResolve({ filter: /^@flexmoe\/(export\/browser|data\/transform|data\/browser)$/ }, (args) => {
         const file = path.join(packagesDir, WORKSPACE_ENTRIES[args.path]);
         return existsSync(file) ? { path: file } : undefined;
       });
