@@ -198,6 +198,11 @@ describe('the browser app (headless Chromium)', () => {
     expect((await pagePrediction(page, log)).combination.letters).toBe('H');
     expect(await page.$eval('#run-facts', (e) => e.textContent)).toMatch(/pasted record, line 2 \(2 of 2\)/);
 
+    // A model on another site is refused with a message (the content security policy would block it).
+    await page.goto(`${server.url}?model=${encodeURIComponent('https://elsewhere.example/model.onnx')}`);
+    expect(await errorText()).toBe('https://elsewhere.example/model.onnx: the page opens models from its own site only; download the file and open it here');
+    expect(log.requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
+
     expect(log.consoleErrors).toEqual([]);
     await page.close();
   }, 120000);

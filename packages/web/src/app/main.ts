@@ -143,6 +143,16 @@ async function handleFile(file: File): Promise<void> {
 }
 
 async function modelFromUrl(url: string): Promise<void> {
+  let target: URL;
+  try {
+    target = new URL(url, location.href);
+  } catch {
+    throw new ModelFileError(`?model=${url}: not a URL`);
+  }
+  if (target.origin !== location.origin) {
+    // The content security policy would block it anyway; say why instead of failing in the console.
+    throw new ModelFileError(`${url}: the page opens models from its own site only; download the file and open it here`);
+  }
   status(`Fetching ${url} …`);
   let response: Response;
   try {
