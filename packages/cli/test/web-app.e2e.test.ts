@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../trainer/src/report/browser-check.js';
-import { REPO_ROOT, runCliChild } from '../../cli/test/support/fixtures.js';
-import { writeDemoModel, type DemoModel } from './support/demo-model.js';
+import { REPO_ROOT, runCliChild } from './support/fixtures.js';
+import { writeDemoModel, type DemoModel } from './support/web-demo-model.js';
 import { serveStatic } from './support/static-server.js';
 
 interface PageLog {

@@ -6,10 +6,10 @@
 import { generateTablesRaw, runDataCli, readDataset, type RawPatientRecord } from '@flexmoe/data';
 import { defaultConfig } from '@flexmoe/moe-core';
 import { randomNamedWeights } from '@flexmoe/export';
+import { buildWebApp } from '@flexmoe/web';
 import path from 'node:path';
-import { buildWebApp } from '../../src/build/build-app.js';
 import { writeRunDir } from '../../../export/src/testing/fixture-run.js';
-import { runCliChild } from '../../../cli/test/support/fixtures.js';
+import { runCliChild } from './fixtures.js';
 
 /** What {@link writeDemoModel} made. */
 export interface DemoModel {
