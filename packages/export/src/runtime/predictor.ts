@@ -41,14 +41,19 @@ export class Predictor {
       throw new Error(`${source}: cannot read the model (${(e as Error).message})`);
     }
     const metadata = readModelMetadata(bytes, source);
-    const maxBatch = options.maxBatch ?? 256;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
     const transformer = options.transformer
       ? adaptTransformer(options.transformer, metadata.modalities)
       : embeddedTransformer(metadata, sha256Hex(metadata.transformsJson), source);
     const { session, device } = await createSession(bytes, options);
     const runGraph = ortGraphRunner(session, (type, data, dims) => new ort.Tensor(type, data, dims), metadata.modalities);
-    return new Predictor(session, new PredictorCore(runGraph, metadata, transformer, maxBatch), device);
+    let core: PredictorCore;
+    try {
+      core = new PredictorCore(runGraph, metadata, transformer, options.maxBatch);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    return new Predictor(session, core, device);
   }
 
   /** The model's metadata (modalities, classes, config, calibration, …). */
