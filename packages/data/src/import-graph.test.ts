@@ -142,6 +142,11 @@ describe('import graph of packages/data/src', () => {
     expect(reached.filter((f) => !f.startsWith('transforms/') && f !== 'transform.ts')).toEqual([]);
   });
 
+  it('package.json publishes the browser entry as @flexmoe/data/transform', () => {
+    const pkg = JSON.parse(readFileSync(path.join(SRC, '..', 'package.json'), 'utf8')) as { exports: Record<string, { default: string; types: string }> };
+    expect(pkg.exports['./transform']).toEqual({ types: './dist/transform.d.ts', default: './dist/transform.js' });
+  });
+
   it('the Node-side index does reach Node built-ins (the check above would see them)', () => {
     const { outside } = runtimeClosure(g, path.join(SRC, 'index.ts'));
     expect(outside.some((o) => o.endsWith('→ node:fs/promises'))).toBe(true);

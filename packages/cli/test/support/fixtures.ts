@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../trainer/test/support/fixtures.js';
 
@@ -18,7 +18,12 @@ export interface ChildResult {
  */
 export function runCliChild(
   args: string[],
-  options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    onStderr?: (text: string, kill: () => void) => void;
+    /** Sees the child process as soon as it is spawned (e.g. to stop a server). */
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   // registerAllGradients hooks Node's loader only outside jest.
@@ -29,6 +34,7 @@ export function runCliChild(
     ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  options.onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {

@@ -12,6 +12,7 @@ import type { DatasetTransforms, ModalityTransform } from '../transforms/modalit
 import { findAdniTables, listFiles } from './adni-files.js';
 import { loadBiospecimenRaw } from './biospecimen.js';
 import { loadClinicalRaw } from './clinical.js';
+import type { FreeSurferReport, FreeSurferSuffix } from './freesurfer.js';
 import { loadAdniImage } from './image-source.js';
 import { ADNI_CLASSES, loadAdniLabels, type AdniLabelRule } from './labels.js';
 import { adniMissingCodes } from './missing-codes.js';
@@ -25,6 +26,12 @@ export interface AdniDatasetOptions {
   labelRule?: AdniLabelRule;
   /** LD-prune the merged genotypes with PLINK 1.9 (needs the `plink` executable; default false). */
   ldPrune?: boolean;
+  /** Image route when both a FreeSurfer table and NIfTI inputs are there (default: freesurfer). */
+  image?: 'freesurfer' | 'ravens';
+  /** FreeSurfer scans used: `pass` (default) only OVERALLQC Pass, `any` every scan. */
+  imageQc?: 'pass' | 'any';
+  /** FreeSurfer feature suffixes (default CV, TA, SV). */
+  imageFeatures?: FreeSurferSuffix[];
   /** Reports progress of long steps. */
   onStep?: (step: string) => void;
 }
@@ -38,6 +45,8 @@ export interface AdniBuildReport {
   unmappedRocheRows: number;
   skippedModalities: string[];
   droppedColumns: Record<string, DroppedColumn[]>;
+  /** The image route used and how (absent when the image modality was skipped). */
+  image?: { route: 'freesurfer' | 'ravens'; description: string; freesurfer?: Omit<FreeSurferReport, 'file'> };
 }
 
 /** Keeps the rows of `raw` whose id is in `keep` (order kept). */
@@ -55,8 +64,29 @@ interface PendingModality {
   name: string;
   letter: string;
   ids: string[];
+  /** Where the modality came from, for the manifest (e.g. the image route). */
+  origin?: string;
   /** Fits on the training ids and produces the table (restricted to the dataset's patients). */
   build: (training: string[], patients: Set<string>) => { table: ModalityTable; transform: ModalityTransform };
+}
+
+/** Fits SPEC §8 column transforms on the training rows of the dataset's patients and applies them. */
+function fitColumnsModality(
+  name: string,
+  letter: string,
+  raw: RawColumns,
+  file: string,
+  training: string[],
+  patients: Set<string>,
+) {
+  const rows = selectRows(raw, patients);
+  const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes });
+  const applied = applyColumnTransforms(fitted.columns, rows, file);
+  return {
+    table: { name, letter, featureNames: applied.featureNames, ids: applied.ids, features: applied.features },
+    transform: { kind: 'columns', columns: fitted.columns } as ModalityTransform,
+    dropped: fitted.dropped,
+  };
 }
 
 function columnsModality(
@@ -71,14 +101,9 @@ function columnsModality(
     letter,
     ids: raw.ids,
     build: (training, patients) => {
-      const rows = selectRows(raw, patients);
-      const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes });
+      const fitted = fitColumnsModality(name, letter, raw, file, training, patients);
       dropped[name] = fitted.dropped;
-      const applied = applyColumnTransforms(fitted.columns, rows, file);
-      return {
-        table: { name, letter, featureNames: applied.featureNames, ids: applied.ids, features: applied.features },
-        transform: { kind: 'columns', columns: fitted.columns },
-      };
+      return { table: fitted.table, transform: fitted.transform };
     },
   };
 }
@@ -111,10 +136,29 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
 
   const pending: PendingModality[] = [];
   step('image');
-  const image = await loadAdniImage(rawDir, all);
+  const image = await loadAdniImage(rawDir, all, {
+    route: options.image,
+    freesurfer: {
+      qc: options.imageQc,
+      suffixes: options.imageFeatures,
+      knownIds: labels.knownIds,
+      ptidByRid: labels.ptidByRid,
+    },
+    fitColumns: (raw, file, training, patients) => {
+      const fitted = fitColumnsModality('image', 'I', raw, file, training, patients);
+      report.droppedColumns.image = fitted.dropped;
+      return fitted;
+    },
+  });
   if (image) {
     used.push(...image.files);
-    pending.push({ name: 'image', letter: 'I', ids: image.ids, build: image.build });
+    pending.push({ name: 'image', letter: 'I', ids: image.ids, build: image.build, origin: image.description });
+    report.image = { route: image.route, description: image.description };
+    if (image.freesurfer) {
+      const { file: _file, ...counts } = image.freesurfer;
+      void _file;
+      report.image.freesurfer = counts;
+    }
   } else report.skippedModalities.push('image');
 
   step('genomic');
@@ -162,7 +206,7 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
     step(`transforming ${m.name}`);
     const { table, transform } = m.build(splits.training, patientSet);
     transforms.modalities[m.name] = transform;
-    modalities.push({ ...table, name: m.name, letter: m.letter });
+    modalities.push({ ...table, name: m.name, letter: m.letter, ...(m.origin ? { origin: m.origin } : {}) });
   }
 
   step('hashing sources');

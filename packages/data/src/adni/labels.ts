@@ -18,6 +18,10 @@ export interface AdniLabels {
   labels: Map<string, number>;
   excludedMissing: number;
   excludedChanging: number;
+  /** Every PTID of DXSUM, labelled or excluded (other tables' rows of unknown patients are counted). */
+  knownIds: Set<string>;
+  /** DXSUM's PTID of each RID (for tables that carry only RID). */
+  ptidByRid: Map<string, string>;
 }
 
 /**
@@ -69,5 +73,11 @@ export async function loadAdniLabels(file: string, rule: AdniLabelRule = 'stable
       labels.set(id, known[known.length - 1].dx as number);
     }
   }
-  return { labels, excludedMissing, excludedChanging };
+  const ptidByRid = new Map<string, string>();
+  const rids = t.data.get('RID');
+  if (rids) ids.forEach((id, r) => {
+    const rid = normalizeCell(rids[r], []);
+    if (rid !== null) ptidByRid.set(String(parseNumeric(rid)), id);
+  });
+  return { labels, excludedMissing, excludedChanging, knownIds: new Set(visits.keys()), ptidByRid };
 }

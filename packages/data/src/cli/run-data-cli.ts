@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { buildAdniDataset } from '../adni/build-adni-dataset.js';
+import { DEFAULT_FREESURFER_SUFFIXES, parseFreeSurferSuffixes, type FreeSurferSuffix } from '../adni/freesurfer.js';
 import { readDataset } from '../dataset/read-dataset.js';
 import { writeDataset } from '../dataset/write-dataset.js';
 import { TOOL_VERSION } from '../dataset/tool-version.js';
@@ -19,6 +20,13 @@ export interface DataCliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean };
 }
+
+type SynthImage = 'ravens' | 'freesurfer' | 'both';
+const SYNTH_IMAGE_WORDS: Record<SynthImage, string> = {
+  ravens: 'NIfTI volumes',
+  freesurfer: 'the FreeSurfer table',
+  both: 'NIfTI volumes and the FreeSurfer table',
+};
 
 function parseSeed(v: string): number {
   const x = Number(v);
@@ -66,11 +74,15 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .requiredOption('--out <dir>', 'raw output directory')
     .option('--seed <n>', 'random seed', parseSeed, 0)
     .option('--scale <f>', 'size factor (ADNI: 1.0 = 2,380 patients)', parseScale, 1)
+    .addOption(new Option('--image <kind>', 'ADNI image input: NIfTI volumes, the FreeSurfer table, or both')
+      .choices(['ravens', 'freesurfer', 'both']).default('ravens'))
     .option('--json', 'print a JSON summary')
-    .action(async (kind: string, o: { out: string; seed: number; scale: number; json?: boolean }) => {
+    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: boolean }) => {
       if (kind === 'adni') {
-        const p = startProgress(o.json === true, 7);
-        const s = await generateAdniRaw({ outDir: o.out, seed: o.seed, scale: o.scale, onStep: (x) => p.step(x) });
+        const p = startProgress(o.json === true, 8);
+        const s = await generateAdniRaw({
+          outDir: o.out, seed: o.seed, scale: o.scale, image: o.image, onStep: (x) => p.step(x),
+        });
         p.stop();
         const { records: _r, labels: _l, ...summary } = s;
         void _r;
@@ -80,6 +92,7 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
           out(`wrote synthetic ADNI raw data to ${s.outDir}`);
           out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
           out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
+          out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
           out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
         }
       } else if (kind === 'mimic') {
@@ -98,10 +111,22 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--seed <n>', 'split seed', parseSeed, 0)
     .addOption(new Option('--label-rule <rule>', 'stable: exclude missing/changing diagnoses; last: keep the latest diagnosis').choices(['stable', 'last']).default('stable'))
     .option('--ld-prune', 'LD-prune the genotypes with PLINK 1.9 (needs plink on PATH)')
+    .addOption(new Option('--image <route>', 'image input when both are there (default: freesurfer when UCSFFSX7_*.csv is found)')
+      .choices(['freesurfer', 'ravens']))
+    .addOption(new Option('--image-qc <rule>', 'FreeSurfer scans: pass = OVERALLQC Pass only; any = every scan')
+      .choices(['pass', 'any']).default('pass'))
+    .option('--image-features <suffixes>', 'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)',
+      (v: string) => parseFreeSurferSuffixes(v), [...DEFAULT_FREESURFER_SUFFIXES])
     .option('--json', 'print a JSON summary')
-    .action(async (o: { raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean; json?: boolean }) => {
+    .action(async (o: {
+      raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean;
+      image?: 'freesurfer' | 'ravens'; imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: boolean;
+    }) => {
       const p = startProgress(o.json === true, 10);
-      const { content, report } = await buildAdniDataset({ rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune, onStep: (x) => p.step(x) });
+      const { content, report } = await buildAdniDataset({
+        rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune,
+        image: o.image, imageQc: o.imageQc, imageFeatures: o.imageFeatures, onStep: (x) => p.step(x),
+      });
       p.step('writing');
       const manifest = await writeDataset(o.out, content);
       p.stop();
@@ -111,6 +136,12 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
         out(`wrote ADNI dataset to ${o.out}`);
         out(formatInspect(inspectSummary(manifest)));
         out(`excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`);
+        if (report.image) out(`image: ${report.image.description}`);
+        const fs = report.image?.freesurfer;
+        if (fs) {
+          out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, `
+            + `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`);
+        }
         if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
       }
     });

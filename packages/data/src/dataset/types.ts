@@ -17,6 +17,8 @@ export interface ModalityTable {
   ids: string[];
   /** `ids.length × featureNames.length`, row-major. */
   features: Float32Array;
+  /** Where the modality came from when a builder has a choice (e.g. ADNI's image route); stored in the manifest. */
+  origin?: string;
 }
 
 /** Patient ids per split. Validation and testing hold only full-modality patients (SPEC §7). */
@@ -59,6 +61,8 @@ export interface ManifestModality {
   width: number;
   featureNames: string[];
   kind: 'tabular';
+  /** Where the modality came from (e.g. `FreeSurfer table UCSFFSX7_….csv: …`), when the builder had a choice. */
+  origin?: string;
 }
 
 /** Counts stored in the manifest (checked again when the dataset is read). */

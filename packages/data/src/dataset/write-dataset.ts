@@ -90,6 +90,7 @@ export async function writeDataset(
         width: m.featureNames.length,
         featureNames: m.featureNames,
         kind: 'tabular',
+        ...(m.origin ? { origin: m.origin } : {}),
       })),
       classes: content.classes,
       counts: countContent(content),

@@ -10,6 +10,8 @@ import { latestScanPerPatient, scanFromFolderName } from './image-index.js';
 import { buildImageModality } from './image-modality.js';
 import { applyModalityTransform } from '../transforms/modality-transform.js';
 import { readNiftiRecordParts } from './nifti-record-parts.js';
+import { createRecordTransformerReadingFiles } from '../transforms/load-transforms.js';
+import { createRecordTransformer } from '../transforms/transform-record.js';
 import { generateAtlas, generateScanVolume } from '../synth/nifti.js';
 
 // The repository's copy of a real NIfTI volume (fixtures/README.md says where it comes from).
@@ -136,6 +138,11 @@ describe('NIfTI volumes', () => {
     const resolved = readNiftiRecordParts(niftiRecord, { formatVersion: 1, modalities: { image: transform } }, 'rec');
     const fromNifti = applyModalityTransform(transform, resolved.modalities.image, 'rec');
     expect(Array.from(fromNifti)).toEqual(Array.from(table.features.subarray(2 * w, 3 * w)));
+    const transformsJson = { formatVersion: 1 as const, modalities: { image: transform } };
+    const reading = createRecordTransformerReadingFiles([{ name: 'image', letter: 'I', width: w }], ['a'], transformsJson);
+    expect(Array.from(reading.transformRecord(niftiRecord).inputs[0] as Float32Array)).toEqual(Array.from(fromNifti));
+    const fileFree = createRecordTransformer([{ name: 'image', letter: 'I', width: w }], ['a'], transformsJson);
+    expect(() => fileFree.transformRecord(niftiRecord, 'line 2')).toThrow(/line 2, modality image: this transformer reads no files/);
     expect(() => applyModalityTransform(transform, { voxels: [1, 2] }, 'rec 4, modality image')).toThrow(/rec 4, modality image: voxels has 2 values, expected/);
   });
 

@@ -23,7 +23,9 @@ export function readNiftiRecordParts<R>(record: R, transforms: DatasetTransforms
     const file = (part as { nifti?: unknown }).nifti;
     if (typeof file !== 'string' || Array.isArray((part as { voxels?: unknown }).voxels)) continue;
     const where = `${at}, modality ${name}`;
-    if (!t.maskRuns || !t.dims) throw new Error(`${where}: this dataset was built from a voxel matrix; give "voxels", not "nifti"`);
+    if (!t.maskRuns || !t.dims) {
+      throw new Error(`${where}: this dataset was built from a voxel matrix; give "voxels", not "nifti"`);
+    }
     const voxels = applyMask(readNiftiVolumeSync(file), decodeMaskRuns(t.maskRuns), t.dims, file);
     replaced ??= { ...(modalities as Record<string, unknown>) };
     replaced[name] = { voxels: Array.from(voxels) };

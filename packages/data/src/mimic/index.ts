@@ -5,7 +5,11 @@ export { selectMimicCohort } from './cohort.js';
 export type { CohortMember, CohortReport } from './cohort.js';
 export { aggregateLabEvents, aggregateVitalEvents, canonicalVital, VITAL_ITEMS, VITAL_NAMES } from './event-aggregates.js';
 export type { AdmissionAggregates, ItemAccumulator } from './event-aggregates.js';
-export { applyAggregatesTransform, fitAggregatesTransform, AGGREGATE_STATISTICS } from '../transforms/kinds/aggregates.js';
+export {
+  applyAggregatesTransform,
+  fitAggregatesTransform,
+  AGGREGATE_STATISTICS,
+} from '../transforms/kinds/aggregates.js';
 export { applyTextTransform, fitTextTransform, vectorizeText, tokenize, fnv1a } from '../transforms/kinds/text.js';
 export { applyCodesTransform, fitCodesTransform, encodeCodes } from '../transforms/kinds/codes.js';
 export { selectAggregateItems } from './select-aggregate-items.js';

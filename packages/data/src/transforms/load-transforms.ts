@@ -21,15 +21,21 @@ export function createRecordTransformerReadingFiles(
   const inner = createRecordTransformer(modalities, classes, transforms);
   return {
     ...inner,
-    transformRecord: (record, where) => inner.transformRecord(readNiftiRecordParts(record, transforms, recordLabel(record, where)), where),
+    transformRecord: (record, where) =>
+      inner.transformRecord(readNiftiRecordParts(record, transforms, recordLabel(record, where)), where),
   };
 }
 
 /**
  * Loads `manifest.json` and `transforms.json` of a dataset directory.
+ * @param options.readImageFiles accept `{ "nifti": "<path>" }` image parts and read them from this machine's
+ * disk (default false; the command-line `predict` turns it on, a server must not)
  * @returns an object whose `transformRecord(record)` gives the model inputs of a raw record
  */
-export async function loadTransforms(datasetDir: string): Promise<RecordTransformer> {
+export async function loadTransforms(
+  datasetDir: string,
+  options: { readImageFiles?: boolean } = {},
+): Promise<RecordTransformer> {
   const manifestFile = path.join(datasetDir, 'manifest.json');
   const transformsFile = path.join(datasetDir, 'transforms.json');
   let manifest: DatasetManifest;
@@ -45,7 +51,7 @@ export async function loadTransforms(datasetDir: string): Promise<RecordTransfor
     throw new Error(`${transformsFile}: cannot be read as JSON (${(e as Error).message})`);
   }
   if (!Array.isArray(manifest.modalities)) throw new Error(`${manifestFile}: field 'modalities' is missing`);
-  return createRecordTransformerReadingFiles(
+  return (options.readImageFiles ? createRecordTransformerReadingFiles : createRecordTransformer)(
     manifest.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
     manifest.classes,
     transforms,

@@ -40,7 +40,9 @@ export interface DatasetTransforms {
 }
 
 /** Every transform kind by its tag. */
-export const TRANSFORM_KINDS: { [K in ModalityTransform['kind']]: TransformKind<Extract<ModalityTransform, { kind: K }>> } = {
+export const TRANSFORM_KINDS: {
+  [K in ModalityTransform['kind']]: TransformKind<Extract<ModalityTransform, { kind: K }>>;
+} = {
   columns: columnsKind,
   genotypes: genotypesKind,
   image: imageKind,
@@ -63,7 +65,9 @@ function kindOf(t: ModalityTransform): TransformKind<ModalityTransform> | undefi
  */
 export function applyModalityTransform(t: ModalityTransform, raw: unknown, where: string): Float32Array {
   const kind = kindOf(t);
-  if (!kind) throw new Error(`${where}: unknown modality transform kind ${JSON.stringify((t as { kind?: unknown }).kind)}`);
+  if (!kind) {
+    throw new Error(`${where}: unknown modality transform kind ${JSON.stringify((t as { kind?: unknown }).kind)}`);
+  }
   return kind.apply(t, raw, where);
 }
 

@@ -7,11 +7,14 @@ import { adaptTransformer, type RecordTransformerLike } from './record-inputs.js
  * Browser-safe: the caller hashes `transformsJson` (node:crypto in Node, SubtleCrypto in a browser) and
  * passes the hex digest, so a damaged file is refused before any record is transformed.
  * @param transformsSha256 sha256 (hex) of `metadata.transformsJson` as the caller computed it
+ * @param create the record transformer factory (default: the file-free one; command-line prediction passes
+ *   @flexmoe/data's `createRecordTransformerReadingFiles` so image parts may name a NIfTI file)
  */
 export function embeddedTransformer(
   metadata: FlexMoEModelMetadata,
   transformsSha256: string | undefined,
   source = 'model',
+  create: typeof createRecordTransformer = createRecordTransformer,
 ): RecordTransformerLike | undefined {
   if (metadata.transformsJson === undefined) return undefined;
   if (metadata.transformsSha256 !== undefined && transformsSha256 !== metadata.transformsSha256) {
@@ -26,7 +29,7 @@ export function embeddedTransformer(
   const used = new Set(metadata.modalities.map((m) => m.name));
   // Modalities of the dataset that this model does not use are accepted in raw records and ignored.
   const ignored = new Set(Object.keys(transforms.modalities ?? {}).filter((name) => !used.has(name)));
-  const inner = createRecordTransformer(
+  const inner = create(
     metadata.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
     metadata.classes,
     transforms as Parameters<typeof createRecordTransformer>[2],

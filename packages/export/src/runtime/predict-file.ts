@@ -36,11 +36,15 @@ export { parseCsvRecords, parseJsonlRecords, type LocatedRecord } from './parse-
 
 /** Predicts every record of a file and writes predictions.jsonl (one line per input record, in order). */
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
-  const transformer = options.datasetDir ? await loadTransforms(options.datasetDir) : undefined;
+  // The command line may name NIfTI files on this machine; the service never reads files.
+  const transformer = options.datasetDir
+    ? await loadTransforms(options.datasetDir, { readImageFiles: true })
+    : undefined;
   const predictor = await Predictor.load(options.model, {
     device: options.device,
     intraOpThreads: options.intraOpThreads,
     transformer,
+    readImageFiles: true,
     warn: options.warn,
   });
   try {

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRecordTransformerReadingFiles } from '@flexmoe/data';
 import { readModelMetadata, type FlexMoEModelMetadata } from '../metadata.js';
 import { embeddedTransformer } from './embedded-transformer.js';
 import type { PredictionOutcome, SampleInputs } from './prediction-types.js';
@@ -15,6 +16,11 @@ export interface PredictorOptions extends SessionOptions {
    * model's modalities by name); default: the transforms embedded in the model (if any).
    */
   transformer?: RecordTransformerLike & { modalities?: readonly { name: string }[] };
+  /**
+   * Let raw image parts name a NIfTI file on this machine (`{ "nifti": "<path>" }`) with the embedded transforms
+   * (default false: the record transformer reads no file; command-line prediction turns it on, a server never).
+   */
+  readImageFiles?: boolean;
   /** Largest batch handed to onnxruntime in one run (default 256). */
   maxBatch?: number;
 }
@@ -43,7 +49,12 @@ export class Predictor {
     const metadata = readModelMetadata(bytes, source);
     const transformer = options.transformer
       ? adaptTransformer(options.transformer, metadata.modalities)
-      : embeddedTransformer(metadata, sha256Hex(metadata.transformsJson), source);
+      : embeddedTransformer(
+          metadata,
+          sha256Hex(metadata.transformsJson),
+          source,
+          options.readImageFiles ? createRecordTransformerReadingFiles : undefined,
+        );
     const { session, device } = await createSession(bytes, options);
     const runGraph = ortGraphRunner(session, (type, data, dims) => new ort.Tensor(type, data, dims), metadata.modalities);
     let core: PredictorCore;
