@@ -17,7 +17,9 @@ module.exports = {
     // Source imports use the NodeNext `.js` suffix; jest resolves the `.ts` file next to it.
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@flexmoe/data/transform$': path.join(__dirname, 'packages/data/src/transform.ts'),
-    '^@flexmoe/(data|encoders|moe-core|trainer|export|cli)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@flexmoe/data/browser$': path.join(__dirname, 'packages/data/src/browser.ts'),
+    '^@flexmoe/export/browser$': path.join(__dirname, 'packages/export/src/browser.ts'),
+    '^@flexmoe/(data|encoders|moe-core|trainer|export|cli|web)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,

@@ -3,7 +3,7 @@
  * (`combinationMasks`); here are the bit-code lookups the ONNX graph and the predictor need.
  * Index 0 is the full set; there are 2^M − 1 combinations.
  */
-import { combinationKey, combinationMasks } from '@flexmoe/data';
+import { combinationKey, combinationMasks } from '@flexmoe/data/browser';
 
 /** Every non-empty combination of `modalityCount` modalities as a mask, in SPEC §1 index order. */
 export function enumerateCombinations(modalityCount: number): boolean[][] {

@@ -1,5 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import { base64ToBytes } from './base64.js';
 import type { GraphVariant } from './onnx/flexmoe-graph.js';
 import type { ExportModelConfig } from './model-types.js';
 
@@ -149,8 +150,14 @@ export function decodeMetadata(props: readonly { key: string; value: string }[],
     temperature,
     calibration: optional(METADATA_KEYS.calibration),
     counterfactualSamples: samples.map((s) => {
-      const bytes = Buffer.from(s.float32Base64, 'base64');
-      const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      let bytes: Uint8Array;
+      try {
+        bytes = base64ToBytes(s.float32Base64);
+      } catch {
+        throw new Error(`${source}: counterfactual sample of ${s.modality} is not valid base64`);
+      }
+      if (bytes.length % 4 !== 0) throw new Error(`${source}: counterfactual sample of ${s.modality} is not float32 data`);
+      const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
       if (values.length !== s.rows * s.width) {
         throw new Error(`${source}: counterfactual sample of ${s.modality} has ${values.length} values, expected ${s.rows}×${s.width}`);
       }

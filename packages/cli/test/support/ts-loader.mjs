@@ -8,8 +8,13 @@ import { transformSync } from '@swc/core';
 const root = new URL('../../../../', import.meta.url);
 
 export async function resolve(specifier, context, next) {
-  const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli)$/.exec(specifier);
+  const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli|web)$/.exec(specifier);
   if (pkg) return { url: new URL(`packages/${pkg[1]}/src/index.ts`, root).href, shortCircuit: true };
+  // Subpath entries (@flexmoe/data/transform, @flexmoe/export/browser, …) → packages/<pkg>/src/<entry>.ts
+  const sub = /^@flexmoe\/([a-z-]+)\/([a-z-]+)$/.exec(specifier);
+  if (sub && existsSync(fileURLToPath(new URL(`packages/${sub[1]}/src/${sub[2]}.ts`, root)))) {
+    return { url: new URL(`packages/${sub[1]}/src/${sub[2]}.ts`, root).href, shortCircuit: true };
+  }
   if (context.parentURL && context.parentURL.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
     const ts = new URL(specifier.replace(/\.js$/, '.ts'), context.parentURL);
     if (existsSync(fileURLToPath(ts))) return { url: ts.href, shortCircuit: true };

@@ -1,4 +1,6 @@
 import { loadTransforms } from '@flexmoe/data';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { exportRun } from '../export-run.js';
@@ -6,6 +8,8 @@ import type { GraphVariant } from '../onnx/flexmoe-graph.js';
 import { predictFile } from '../runtime/predict-file.js';
 import { Predictor } from '../runtime/predictor.js';
 import { buildServer, DEFAULT_LIMITS, installShutdownHandlers } from '../service/server.js';
+import { registerStaticUi } from '../service/static-ui.js';
+import type { WebAppProvider } from './web-app-provider.js';
 
 /** Hooks for embedding the commands (tests, the trainer's CLI). */
 export interface ExportCommandHooks {
@@ -15,6 +19,13 @@ export interface ExportCommandHooks {
   onListening?: (app: FastifyInstance, address: string) => void;
   /** Install SIGTERM/SIGINT graceful shutdown for `serve` (default true). */
   installSignalHandlers?: boolean;
+  /** The browser app, for `export --web` and `serve --ui` (the flexmoe command passes @flexmoe/web's). */
+  webApp?: WebAppProvider;
+}
+
+function requireWebApp(hooks: ExportCommandHooks, flag: string): WebAppProvider {
+  if (!hooks.webApp) throw new Error(`${flag} needs the browser app (@flexmoe/web), which this command was built without`);
+  return hooks.webApp;
 }
 
 const positiveInt = (name: string) => (value: string): number => {
@@ -34,15 +45,19 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .command('export')
     .description('export a run\'s best model to ONNX (graph, fitted transforms, metadata; see docs/onnx.md)')
     .requiredOption('--run <dir>', 'run directory written by `flexmoe train`')
-    .requiredOption('--out <file>', 'output .onnx file (written atomically)')
+    .option('--out <file>', 'output .onnx file (written atomically); optional with --web')
+    .option('--web <dir>', 'also write the browser app with the model into this folder (any static host serves it)')
     .option('--data <dir>', 'dataset directory (default: the one run.json names)')
     .option('--calibrate', 'fit a softmax temperature on the validation split (stored in the model)', false)
     .option('--counterfactual-rows <n>', 'training rows per modality stored for "if acquired" effects (0 = none)', positiveInt('--counterfactual-rows'), 32)
     .addOption(new Option('--moe <kind>', 'expert evaluation in the graph').choices(['sparse', 'dense']).default('sparse'))
     .addOption(new Option('--linear <kind>', 'dense layers as Gemm or MatMul+Add').choices(['gemm', 'matmul']).default('gemm'))
     .addOption(new Option('--attention <kind>', 'standard ops or the com.microsoft fused Attention').choices(['standard', 'fused']).default('standard'))
-    .action(async (opts: { run: string; out: string; data?: string; calibrate: boolean; counterfactualRows: number; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention'] }) => {
-      const result = await exportRun(opts.run, opts.out, {
+    .action(async (opts: { run: string; out?: string; web?: string; data?: string; calibrate: boolean; counterfactualRows: number; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention'] }) => {
+      if (!opts.out && !opts.web) throw new Error('export: give --out <file>, --web <dir>, or both');
+      const webApp = opts.web ? requireWebApp(hooks, '--web') : undefined;
+      const outPath = opts.out ?? path.join(opts.web as string, 'model.onnx');
+      const result = await exportRun(opts.run, outPath, {
         datasetDir: opts.data,
         calibrate: opts.calibrate,
         counterfactualRows: opts.counterfactualRows,
@@ -50,6 +65,10 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         log,
       });
       log(`wrote ${result.outPath} (${result.bytes} bytes)`);
+      if (webApp && opts.web) {
+        const written = await webApp.writeApp(opts.web, result.outPath);
+        log(`wrote the browser app with the model to ${written.dir} (${written.files} files, ${written.bytes} bytes); serve it with any static host`);
+      }
     });
 
   program
@@ -89,8 +108,10 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--data <dir>', 'dataset whose transforms turn raw records into features (default: embedded transforms)')
     .option('--max-batch <n>', 'most records per request', positiveInt('--max-batch'), DEFAULT_LIMITS.maxBatch)
     .option('--body-limit <bytes>', 'largest request body', positiveInt('--body-limit'), DEFAULT_LIMITS.bodyLimit)
+    .option('--ui', 'also serve the browser app at / (it predicts in the browser; the model at /model.onnx)', false)
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-    .action(async (opts: { model: string; port: number; host: string; device: 'cpu' | 'cuda'; threads: number; data?: string; maxBatch: number; bodyLimit: number; logLevel: string }) => {
+    .action(async (opts: { model: string; port: number; host: string; device: 'cpu' | 'cuda'; threads: number; data?: string; maxBatch: number; bodyLimit: number; logLevel: string; ui: boolean }) => {
+      const webApp = opts.ui ? requireWebApp(hooks, '--ui') : undefined;
       const transformer = opts.data ? await loadTransforms(opts.data) : undefined;
       const predictor = await Predictor.load(opts.model, { device: opts.device, intraOpThreads: opts.threads || undefined, transformer, warn: log });
       const app = await buildServer({
@@ -99,6 +120,9 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         bodyLimit: Math.max(1024, opts.bodyLimit),
         logger: { level: opts.logLevel },
       });
+      if (webApp) {
+        registerStaticUi(app, { appDir: await webApp.appDir(), indexHtml: await webApp.indexHtml('model.onnx'), model: new Uint8Array(await readFile(opts.model)) });
+      }
       if (hooks.installSignalHandlers ?? true) installShutdownHandlers(app, predictor);
       const address = await app.listen({ host: opts.host, port: opts.port });
       hooks.onListening?.(app, address);

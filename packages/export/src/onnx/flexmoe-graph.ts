@@ -1,6 +1,7 @@
 import { combinationIndexByCode } from '../combinations.js';
 import type { ExportModelConfig, NamedWeights } from '../model-types.js';
 import { GraphBuilder } from './graph-builder.js';
+import { GRAPH_NAMES } from './graph-names.js';
 
 /** Graph variants measured in docs/benchmarks.md; all compute the same function. */
 export interface GraphVariant {
@@ -35,15 +36,7 @@ export function modalityInputNames(names: readonly string[]): string[] {
   });
 }
 
-/** Graph input and output names. */
-export const GRAPH_NAMES = {
-  observed: 'observed',
-  probabilities: 'probabilities',
-  logits: 'logits',
-  combination: 'combination',
-  topkExperts: 'topk_experts',
-  topkGates: 'topk_gates',
-} as const;
+export { GRAPH_NAMES } from './graph-names.js';
 
 /** Options of {@link buildFlexMoEGraph}. */
 export interface BuildGraphOptions {

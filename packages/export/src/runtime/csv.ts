@@ -1,4 +1,4 @@
-import { CsvParser } from '@flexmoe/data';
+import { CsvParser } from '@flexmoe/data/browser';
 
 /**
  * Parses a whole CSV text with @flexmoe/data's RFC 4180 parser (quoted fields, doubled quotes, quoted

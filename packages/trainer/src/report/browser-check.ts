@@ -1,4 +1,4 @@
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 
 /** Chromium flags for a headless, offline, sandbox-free check (CI containers). */
 export const CHROMIUM_ARGS = [
@@ -10,6 +10,14 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * Launches headless Chromium with {@link CHROMIUM_ARGS}: `executablePath`, else `CHROMIUM_PATH`, else
+ * `/usr/bin/chromium`. Every browser test (report, web app) finds the browser here.
+ */
+export function launchChromium(executablePath?: string): Promise<Browser> {
+  return chromium.launch({ executablePath: executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
 
 /** What a page looked like in headless Chromium. */
 export interface PageCheck {
@@ -27,10 +35,7 @@ export async function checkPageInChromium(
   htmlPath: string,
   options: { screenshotPath?: string; executablePath?: string } = {},
 ): Promise<PageCheck> {
-  const browser = await chromium.launch({
-    executablePath: options.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium(options.executablePath);
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const consoleErrors: string[] = [];
