@@ -1,3 +1,4 @@
+import { findExternalTool, missingToolMessage } from '@flexmoe/data';
 import { chromium } from 'playwright-core';
 
 /** Chromium flags for a headless, offline, sandbox-free check (CI containers). */
@@ -22,13 +23,18 @@ export interface PageCheck {
   renderedSvgs: number;
 }
 
-/** Opens an HTML file in headless Chromium (`/usr/bin/chromium` by default), optionally saving a screenshot. */
+/**
+ * Opens an HTML file in headless Chromium, optionally saving a screenshot. The browser is `options.executablePath`,
+ * else `$CHROMIUM_PATH`, else `chromium`, `chromium-browser` or `google-chrome` on `PATH` (@flexmoe/data findExternalTool).
+ */
 export async function checkPageInChromium(
   htmlPath: string,
   options: { screenshotPath?: string; executablePath?: string } = {},
 ): Promise<PageCheck> {
+  const executablePath = options.executablePath ?? findExternalTool('chromium');
+  if (executablePath === undefined) throw new Error(missingToolMessage('chromium'));
   const browser = await chromium.launch({
-    executablePath: options.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     args: CHROMIUM_ARGS,
   });
   try {
