@@ -1,24 +1,10 @@
 #!/usr/bin/env node
-/** The `flexmoe` executable (bin of @flexmoe/trainer). */
-import type { Command } from 'commander';
-import { runCli, type CommandRegistrar } from './program.js';
-
-/** @flexmoe/export's command registration, when that package provides it (loaded only when needed). */
-async function exportCommands(argv: string[]): Promise<CommandRegistrar[]> {
-  const first = argv[0];
-  const wanted = first === undefined || ['export', 'predict', 'serve', 'help', '--help', '-h'].includes(first);
-  if (!wanted) return [];
-  try {
-    const mod = (await import('@flexmoe/export')) as Record<string, unknown>;
-    const register = mod.registerExportCommands;
-    return typeof register === 'function' ? [(program: Command) => (register as (p: Command) => void)(program)] : [];
-  } catch (err) {
-    process.stderr.write(`[flexmoe] export/predict/serve unavailable: ${(err as Error).message}\n`);
-    return [];
-  }
-}
+/** The `flexmoe` executable: every command, including @flexmoe/export's `export`, `predict` and `serve`. */
+import { registerExportCommands } from '@flexmoe/export';
+import { runCli } from './program.js';
 
 const argv = process.argv.slice(2);
-const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr }, await exportCommands(argv));
+// Registered for every invocation so that `--help` (also the help shown after an error) lists every command.
+const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr }, [(program) => registerExportCommands(program)]);
 // serve keeps the process alive on its own; every other command ends here.
 if (code !== 0) process.exitCode = code;

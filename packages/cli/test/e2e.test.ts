@@ -56,6 +56,11 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     expect(Object.keys(e.perCombination)).toEqual(['CB']);
     expect(e.withheld).toEqual(['I', 'G']);
     expect(e.sameDataset).toBe(true);
+    // The same withholding by modality names, with the result as JSON on stdout (--json without a file).
+    const byName = await runCliChild(['evaluate', '--run', run, '--data', ds, '--withhold', 'image,genomic', '--json'], { env: { FLEXMOE_BACKEND: 'wasm' } });
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toEqual(e);
+    expect(byName.stderr).toMatch(/accuracy \d+\.\d\d {2}macro-F1/);
 
     html = join(root, 'report.html');
     const rep = await runCliChild(['report', '--run', run, '--out', html]);
