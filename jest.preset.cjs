@@ -18,6 +18,7 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@flexmoe/data/transform$': path.join(__dirname, 'packages/data/src/transform.ts'),
     '^@flexmoe/data/browser$': path.join(__dirname, 'packages/data/src/browser.ts'),
+    '^@flexmoe/data/testing$': path.join(__dirname, 'packages/data/src/testing/index.ts'),
     '^@flexmoe/export/browser$': path.join(__dirname, 'packages/export/src/browser.ts'),
     '^@flexmoe/(data|encoders|moe-core|trainer|export|cli|web)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },

@@ -1,8 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { runDataCli } from '@flexmoe/data';
+import { commandOutput, jsonOption, runDataCli, type JsonTarget } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
 import { chooseBackend } from '@flexmoe/trainer';
-import { writeJsonAtomic } from '@flexmoe/trainer';
 import { writeReport } from '@flexmoe/trainer';
 import { evaluate } from '@flexmoe/trainer';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@flexmoe/trainer';
@@ -35,9 +35,15 @@ function intList(flag: string) {
   return (v: string): number[] => v.split(',').map((s) => intArg(flag)(s.trim()));
 }
 
-function letterList(v: string): string[] {
-  return v.includes(',') ? v.split(',').map((s) => s.trim()) : [...v.trim()];
+/** `--modalities` parts; letters or names, resolved against the dataset by the trainer (parseModalitySelection). */
+function modalityList(v: string): string[] {
+  return v.split(',').map((s) => s.trim());
 }
+
+/** This package's version, for `flexmoe --version` (package.json sits beside src/ and dist/). */
+export const CLI_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Flags shared by `train` and `sweep` (defaults = paper ADNI settings). */
 function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
@@ -45,7 +51,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
   cmd
     .requiredOption('--data <dir>', 'dataset directory (flexmoe data …)')
     .requiredOption('--out <dir>', withGrid ? 'directory for the grid of runs' : 'run directory to write')
-    .option('--modalities <letters>', 'modality subset, e.g. I,G (one model per subset, end to end); default all', letterList)
+    .option('--modalities <list>', 'modality subset: letters IG or I,G, or names (one model per subset, end to end); default all', modalityList)
     .option('--epochs <n>', 'epochs', intArg('--epochs'), d.epochs)
     .option('--warmup <n>', 'epochs in curriculum order before shuffling', intArg('--warmup'), d.warmup)
     .option('--seeds <list>', 'seeds, comma-separated (mean ± std over them)', intList('--seeds'), d.seeds)
@@ -69,20 +75,21 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--top-k <list>', 'top-k, comma-separated', intList('--top-k'), [2, 4])
       .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
       .option('--ablations <list>', 'cross the grid with these ablations (paper Table 3), comma-separated', (v: string) => v.split(',').map((x) => x.trim()))
-      .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1);
+      .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
+      .addOption(jsonOption('the sweep table'));
   } else {
     cmd
       .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
       .option('--resume', 'continue the run in --out from its checkpoints', false)
-      .option('--json <file>', 'also write the metrics JSON here');
+      .addOption(jsonOption('the metrics'));
   }
   return cmd;
 }
 
 /** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
-type TrainFlags = TrainOptions & { progress: boolean };
+type TrainFlags = Omit<TrainOptions, 'json'> & { progress: boolean; json?: JsonTarget };
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
@@ -103,13 +110,15 @@ export type CommandRegistrar = (program: Command) => void;
  */
 export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []): Command {
   const program = new Command('flexmoe')
-    .description('Flex-MoE: multimodal learning with arbitrary missing modalities (train, evaluate, sweep, report, data)')
+    .description('Flex-MoE: multimodal learning with arbitrary missing modalities (datasets, training, evaluation, reports, ONNX export, prediction, serving)')
+    .version(CLI_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   addTrainingFlags(program.command('train').description('train Flex-MoE on a dataset (one model per seed) and write a run directory'), false).action(
     async (o: TrainFlags) => {
+      const output = commandOutput(o.json, io);
       const backend = await setUpTf(io, true);
       const options: Partial<TrainOptions> & { data: string; out: string } = {
         data: o.data,
@@ -133,13 +142,14 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         classWeights: o.classWeights,
         fullOnly: o.fullOnly,
         resume: o.resume,
-        json: o.json,
+        json: typeof o.json === 'string' && !output.jsonOnStdout ? o.json : undefined,
         evalBatchSize: o.evalBatchSize,
         dispatch: o.dispatch,
       };
       const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
       const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
-      io.stdout.write(
+      if (output.jsonOnStdout) output.result(metrics);
+      output.text(
         `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
           `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
       );
@@ -151,14 +161,15 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     .description('evaluate a trained run on a dataset split, optionally with modalities withheld')
     .requiredOption('--run <dir>', 'run directory')
     .requiredOption('--data <dir>', 'dataset directory')
-    .option('--withhold <letters>', 'modalities treated as missing at inference, e.g. IG')
+    .option('--withhold <list>', 'modalities treated as missing at inference: letters IG or I,G, or names')
     .option('--seed <n>', 'evaluate seed-<n>/best instead of best/', intArg('--seed'))
     .addOption(new Option('--split <name>', 'split').choices(['testing', 'validation', 'training']).default('testing'))
-    .option('--json <file>', 'write the result as JSON')
-    .action(async (o: { run: string; data: string; withhold?: string; seed?: number; split: 'testing' | 'validation' | 'training'; json?: string }) => {
+    .addOption(jsonOption('the evaluation'))
+    .action(async (o: { run: string; data: string; withhold?: string; seed?: number; split: 'testing' | 'validation' | 'training'; json?: JsonTarget }) => {
+      const output = commandOutput(o.json, io);
       await setUpTf(io, false);
       const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
-      if (o.json) writeJsonAtomic(o.json, r);
+      output.result(r);
       const lines = [
         `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
         `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
@@ -168,11 +179,12 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         ),
       ];
       if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');
-      io.stdout.write(`${lines.join('\n')}\n`);
+      output.text(lines.join('\n'));
     });
 
   addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
     async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number }) => {
+      const output = commandOutput(o.json, io);
       const valid = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
       for (const a of o.ablations ?? []) if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
       const passthrough: string[] = [
@@ -207,7 +219,8 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         cliPath: process.argv[1],
         log: (l) => io.stderr.write(`${l}\n`),
       });
-      io.stdout.write(`${formatSweepTable(rows)}\n(also in ${o.out}/sweep.json)\n`);
+      output.text(`${formatSweepTable(rows)}\n(also in ${o.out}/sweep.json)`);
+      output.result(rows);
     },
   );
 
@@ -216,9 +229,12 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     .description('write one self-contained HTML page for a run (curves, Figure 4/5, per-combination table, confusion, ROC)')
     .requiredOption('--run <dir>', 'run directory')
     .requiredOption('--out <file>', 'HTML file to write')
-    .action((o: { run: string; out: string }) => {
+    .addOption(jsonOption('{ "report": <file> }'))
+    .action((o: { run: string; out: string; json?: JsonTarget }) => {
+      const output = commandOutput(o.json, io);
       writeReport(o.run, o.out);
-      io.stdout.write(`wrote ${o.out}\n`);
+      output.text(`wrote ${o.out}`);
+      output.result({ report: o.out });
     });
 
   program

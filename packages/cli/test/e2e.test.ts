@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toolForTests } from '../../data/src/testing/tool-gate.js';
 import { checkPageInChromium } from '../../trainer/src/report/browser-check.js';
 import type { RunFile, RunMetrics } from '../../trainer/src/run/train.js';
 import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
+const itWithChromium = toolForTests('chromium', 'cli test/e2e.test.ts (1 report rendering test)') ? it : it.skip;
+
 describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics JSON → report', () => {
   let root = '';
   let ds = '';
+  let html = '';
   beforeAll(async () => {
     ({ root, ds } = await makeTinyAdniDataset());
   });
@@ -52,16 +56,26 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     expect(Object.keys(e.perCombination)).toEqual(['CB']);
     expect(e.withheld).toEqual(['I', 'G']);
     expect(e.sameDataset).toBe(true);
+    // The same withholding by modality names, with the result as JSON on stdout (--json without a file).
+    const byName = await runCliChild(['evaluate', '--run', run, '--data', ds, '--withhold', 'image,genomic', '--json'], { env: { FLEXMOE_BACKEND: 'wasm' } });
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toEqual(e);
+    expect(byName.stderr).toMatch(/accuracy \d+\.\d\d {2}macro-F1/);
 
-    const html = join(root, 'report.html');
+    html = join(root, 'report.html');
     const rep = await runCliChild(['report', '--run', run, '--out', html]);
     expect(rep.code).toBe(0);
+    expect(existsSync(html)).toBe(true);
+  }, 240000);
+
+  itWithChromium('the report of that run renders in headless Chromium with every section', async () => {
+    expect(html).not.toBe(''); // written by the test above
     const check = await checkPageInChromium(html, { screenshotPath: join(root, 'report.png') });
     expect(check.consoleErrors).toEqual([]);
     expect(check.externalRequests).toEqual([]);
     expect(check.visibleSections).toEqual(['summary', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
     expect(check.renderedSvgs).toBeGreaterThanOrEqual(8);
-  }, 240000);
+  }, 60000);
 
   it('reports bad input clearly', async () => {
     const missing = await runCliChild(['train', '--data', join(root, 'nope'), '--out', join(root, 'x'), '--epochs', '1'], { env: { FLEXMOE_BACKEND: 'cpu' } });

@@ -25,6 +25,8 @@ export * from './adni/missing-codes.js';
 export { findAdniTables, ADNI_TABLES, type AdniTableName } from './adni/adni-files.js';
 export { generateAdniRaw, type AdniSynthOptions, type AdniSynthSummary } from './synth/adni.js';
 export { generateTablesRaw, type TablesSynthOptions, type TablesSynthResult, type SynthModalitySpec } from './synth/tables.js';
+export { EXTERNAL_TOOLS, findExternalTool, findOnPath, missingToolMessage, type ExternalTool, type ExternalToolName } from './tools/external-tools.js';
+export { commandOutput, jsonOption, type CommandOutput, type JsonTarget, type OutputStreams } from './cli/json-output.js';
 export { runDataCli, type DataCliIo } from './cli/run-data-cli.js';
 export { inspectSummary, formatInspect, type InspectSummary } from './cli/inspect.js';
 // DATA-SOURCES modules (genomic, image, MIMIC-IV, streaming CSV; each folder's index.ts is its public API).

@@ -3,7 +3,6 @@ export * from './model-types.js';
 export * from './metadata.js';
 export * from './export-onnx.js';
 export * from './onnx/flexmoe-graph.js';
-export { randomNamedWeights, weightShapes, ADNI_SIZED_CONFIG } from './testing/random-model.js';
 /** Re-exported for the benchmarks in tools/bench/serve (seeded inputs). */
 export { mulberry32 } from '@flexmoe/data';
 export * from './runtime/session.js';

@@ -70,7 +70,10 @@ async function plinkPart() {
   const samples = Number(opt('samples', '2000'));
   const snps = Number(opt('snps', '100000'));
   const dummy = join(tmp, 'dummy');
-  const plink = (a) => execFileSync('plink1.9', [...a, '--allow-no-sex', '--threads', '1'], { stdio: 'pipe' });
+  const { findExternalTool, missingToolMessage } = await import(join(dist, 'tools/external-tools.js'));
+  const exe = findExternalTool('plink');
+  if (exe === undefined) throw new Error(missingToolMessage('plink'));
+  const plink = (a) => execFileSync(exe, [...a, '--allow-no-sex', '--threads', '1'], { stdio: 'pipe' });
   let t0 = performance.now();
   plink(['--dummy', String(samples), String(snps), '0.01', 'acgt', '--seed', '1', '--make-bed', '--out', dummy]);
   const dummySeconds = secs(t0);

@@ -3,7 +3,8 @@
 // ADNI-sized model: p50/p90 latency at batch 1 and 64, one intra-op thread. Bounded: --iters per case.
 // Usage: npm run build && node tools/bench/serve/onnx-latency.mjs [--iters 200] [--batches 1,64]
 import * as ort from 'onnxruntime-node';
-import { ADNI_SIZED_CONFIG, exportOnnx, modalityInputName, mulberry32, randomNamedWeights } from '../../../packages/export/dist/index.js';
+import { exportOnnx, modalityInputName, mulberry32 } from '../../../packages/export/dist/index.js';
+import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const iters = Number(args.iters ?? 200);

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADNI_SIZED_CONFIG, exportOnnx, mulberry32, randomNamedWeights } from '../../../packages/export/dist/index.js';
+import { exportOnnx, mulberry32 } from '../../../packages/export/dist/index.js';
+import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const duration = Number(args.duration ?? 10);

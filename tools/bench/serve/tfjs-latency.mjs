@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { FlexMoEModel, buildBatch, disposeBatch } from '../../../packages/moe-core/dist/index.js';
-import { ADNI_SIZED_CONFIG, mulberry32, randomNamedWeights } from '../../../packages/export/dist/index.js';
+import { mulberry32 } from '../../../packages/export/dist/index.js';
+import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const backend = args.backend ?? 'wasm';

@@ -1,7 +1,7 @@
 /**
  * The `flexmoe-data` command line (also reused by the trainer's `flexmoe data …`):
  * `synth adni|mimic`, `adni`, `mimic`, `tables`, `inspect`. Errors go to stderr with exit code 1 and
- * nothing is written; `--json` prints a machine-readable summary on stdout.
+ * nothing is written; `--json [file]` gives a machine-readable summary (json-output.ts, docs/cli.md).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { buildAdniDataset } from '../adni/build-adni-dataset.js';
@@ -14,6 +14,7 @@ import { buildTablesDataset } from '../tables/build-tables-dataset.js';
 import { runMimicBuild, runMimicSynth } from './mimic-commands.js';
 import { formatInspect, inspectSummary } from './inspect.js';
 import { createStepProgress, type StepProgress } from './progress.js';
+import { commandOutput, jsonOption, type JsonTarget } from './json-output.js';
 
 /** Where the CLI writes (defaults: the process streams). */
 export interface DataCliIo {
@@ -52,12 +53,9 @@ function collectModality(v: string, list: { name: string; file: string }[]): { n
  * @returns the exit code (0 success, 1 error)
  */
 export async function runDataCli(argv: string[], io: DataCliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const out = (s: string): void => {
-    io.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  };
   let progress: StepProgress | null = null;
-  const startProgress = (json: boolean, total: number): StepProgress => {
-    progress = createStepProgress(total, !json && io.stderr.isTTY === true, io.stderr);
+  const startProgress = (json: JsonTarget, total: number): StepProgress => {
+    progress = createStepProgress(total, json !== true && json !== '-' && io.stderr.isTTY === true, io.stderr);
     return progress;
   };
   const program = new Command('flexmoe-data')
@@ -76,10 +74,11 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--scale <f>', 'size factor (ADNI: 1.0 = 2,380 patients)', parseScale, 1)
     .addOption(new Option('--image <kind>', 'ADNI image input: NIfTI volumes, the FreeSurfer table, or both')
       .choices(['ravens', 'freesurfer', 'both']).default('ravens'))
-    .option('--json', 'print a JSON summary')
-    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: boolean }) => {
+    .addOption(jsonOption('a summary'))
+    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: JsonTarget }) => {
+      const { text: out, result } = commandOutput(o.json, io);
       if (kind === 'adni') {
-        const p = startProgress(o.json === true, 8);
+        const p = startProgress(o.json, 8);
         const s = await generateAdniRaw({
           outDir: o.out, seed: o.seed, scale: o.scale, image: o.image, onStep: (x) => p.step(x),
         });
@@ -87,17 +86,16 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
         const { records: _r, labels: _l, ...summary } = s;
         void _r;
         void _l;
-        if (o.json) out(JSON.stringify(summary, null, 2));
-        else {
-          out(`wrote synthetic ADNI raw data to ${s.outDir}`);
-          out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
-          out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
-          out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
-          out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
-        }
+        out(`wrote synthetic ADNI raw data to ${s.outDir}`);
+        out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
+        out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
+        out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
+        out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
+        result(summary);
       } else if (kind === 'mimic') {
         const summary = await runMimicSynth({ outDir: o.out, seed: o.seed, scale: o.scale });
-        out(o.json ? JSON.stringify(summary, null, 2) : `wrote synthetic MIMIC-IV raw data to ${o.out}`);
+        out(`wrote synthetic MIMIC-IV raw data to ${o.out}`);
+        result(summary);
       } else {
         throw new Error(`synth: unknown kind ${JSON.stringify(kind)} (expected adni or mimic)`);
       }
@@ -117,12 +115,13 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
       .choices(['pass', 'any']).default('pass'))
     .option('--image-features <suffixes>', 'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)',
       (v: string) => parseFreeSurferSuffixes(v), [...DEFAULT_FREESURFER_SUFFIXES])
-    .option('--json', 'print a JSON summary')
+    .addOption(jsonOption('a summary'))
     .action(async (o: {
       raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean;
-      image?: 'freesurfer' | 'ravens'; imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: boolean;
+      image?: 'freesurfer' | 'ravens'; imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: JsonTarget;
     }) => {
-      const p = startProgress(o.json === true, 10);
+      const { text: out, result } = commandOutput(o.json, io);
+      const p = startProgress(o.json, 10);
       const { content, report } = await buildAdniDataset({
         rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune,
         image: o.image, imageQc: o.imageQc, imageFeatures: o.imageFeatures, onStep: (x) => p.step(x),
@@ -131,19 +130,17 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
       const manifest = await writeDataset(o.out, content);
       p.stop();
       const droppedColumns = Object.fromEntries(Object.entries(report.droppedColumns).map(([k, v]) => [k, v.map((x) => `${x.column} (${x.reason})`)]));
-      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts, report: { ...report, droppedColumns } }, null, 2));
-      else {
-        out(`wrote ADNI dataset to ${o.out}`);
-        out(formatInspect(inspectSummary(manifest)));
-        out(`excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`);
-        if (report.image) out(`image: ${report.image.description}`);
-        const fs = report.image?.freesurfer;
-        if (fs) {
-          out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, `
-            + `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`);
-        }
-        if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
+      out(`wrote ADNI dataset to ${o.out}`);
+      out(formatInspect(inspectSummary(manifest)));
+      out(`excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`);
+      if (report.image) out(`image: ${report.image.description}`);
+      const fs = report.image?.freesurfer;
+      if (fs) {
+        out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, `
+          + `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`);
       }
+      if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
+      result({ dataset: o.out, counts: manifest.counts, report: { ...report, droppedColumns } });
     });
 
   program
@@ -152,14 +149,13 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .requiredOption('--raw <dir>', 'raw MIMIC-IV directory')
     .requiredOption('--out <dir>', 'dataset directory to write')
     .option('--seed <n>', 'split seed', parseSeed, 0)
-    .option('--json', 'print a JSON summary')
-    .action(async (o: { raw: string; out: string; seed: number; json?: boolean }) => {
+    .addOption(jsonOption('a summary'))
+    .action(async (o: { raw: string; out: string; seed: number; json?: JsonTarget }) => {
+      const { text: out, result } = commandOutput(o.json, io);
       const manifest = await runMimicBuild({ rawDir: o.raw, outDir: o.out, seed: o.seed });
-      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts }, null, 2));
-      else {
-        out(`wrote MIMIC-IV dataset to ${o.out}`);
-        out(formatInspect(inspectSummary(manifest)));
-      }
+      out(`wrote MIMIC-IV dataset to ${o.out}`);
+      out(formatInspect(inspectSummary(manifest)));
+      result({ dataset: o.out, counts: manifest.counts });
     });
 
   program
@@ -172,9 +168,10 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--classes <names>', 'comma-separated known class names (a label outside them is an error)')
     .option('--seed <n>', 'split seed', parseSeed, 0)
     .requiredOption('--out <dir>', 'dataset directory to write')
-    .option('--json', 'print a JSON summary')
-    .action(async (o: { modality: { name: string; file: string }[]; letters?: string; labels: string; splits?: string; classes?: string; seed: number; out: string; json?: boolean }) => {
-      const p = startProgress(o.json === true, 2 * o.modality.length + 2);
+    .addOption(jsonOption('a summary'))
+    .action(async (o: { modality: { name: string; file: string }[]; letters?: string; labels: string; splits?: string; classes?: string; seed: number; out: string; json?: JsonTarget }) => {
+      const { text: out, result } = commandOutput(o.json, io);
+      const p = startProgress(o.json, 2 * o.modality.length + 2);
       const content = await buildTablesDataset({
         modalities: o.modality,
         letters: o.letters,
@@ -187,22 +184,22 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
       p.step('writing');
       const manifest = await writeDataset(o.out, content, { splitsGiven: content.splitsGiven });
       p.stop();
-      if (o.json) out(JSON.stringify({ dataset: o.out, counts: manifest.counts }, null, 2));
-      else {
-        out(`wrote dataset to ${o.out}`);
-        out(formatInspect(inspectSummary(manifest)));
-      }
+      out(`wrote dataset to ${o.out}`);
+      out(formatInspect(inspectSummary(manifest)));
+      result({ dataset: o.out, counts: manifest.counts });
     });
 
   program
     .command('inspect')
     .description('check a dataset and print its counts per modality combination, features and labels')
     .argument('<dataset>', 'dataset directory')
-    .option('--json', 'print a JSON summary')
-    .action(async (dir: string, o: { json?: boolean }) => {
+    .addOption(jsonOption('a summary'))
+    .action(async (dir: string, o: { json?: JsonTarget }) => {
+      const { text: out, result } = commandOutput(o.json, io);
       const ds = await readDataset(dir);
       const summary = inspectSummary(ds.manifest);
-      out(o.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
+      out(formatInspect(summary));
+      result(summary);
     });
 
   try {

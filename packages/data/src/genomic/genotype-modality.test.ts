@@ -6,6 +6,9 @@ import { writePlinkFileset } from './write-plink.js';
 import { generatePlinkFileset } from '../synth/plink.js';
 import { applyModalityTransform } from '../transforms/modality-transform.js';
 import type { PlinkFileset } from './plink-types.js';
+import { toolForTests } from '../testing/tool-gate.js';
+
+const itWithPlink = toolForTests('plink', 'data genomic/genotype-modality.test.ts (1 LD-pruning test)') ? it : it.skip;
 
 const sample = (iid: string) => ({ fid: iid, iid, father: '0', mother: '0', sex: 0, phenotype: '-9' });
 
@@ -53,7 +56,7 @@ describe('genotype modality', () => {
     expect(Array.from(applyModalityTransform(transform, {}, 'x'))).toEqual([0, -1, 1]); // all imputed
   });
 
-  it('loads, filters, merges and LD-prunes filesets from disk', async () => {
+  itWithPlink('loads, filters, merges and LD-prunes filesets from disk', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'geno-'));
     try {
       const iids = Array.from({ length: 200 }, (_, i) => `P${i}`);

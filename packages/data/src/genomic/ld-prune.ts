@@ -1,12 +1,13 @@
 /**
  * LD pruning with PLINK 1.9 (`--indep-pairwise window step r2`, SPEC §8: 50 5 0.1). PLINK is an
- * external program (Debian package `plink1.9`); the executable can be overridden with the
- * `FLEXMOE_PLINK` environment variable or `options.plink`.
+ * external program (Debian package `plink1.9`), found as `$FLEXMOE_PLINK`, then `plink1.9` or `plink` on `PATH`
+ * (tools/external-tools.ts); `options.plink` overrides the lookup.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXTERNAL_TOOLS, findExternalTool, missingToolMessage } from '../tools/external-tools.js';
 import { selectVariantIds } from './filter-variants.js';
 import { writePlinkFileset } from './write-plink.js';
 import type { PlinkFileset } from './plink-types.js';
@@ -19,7 +20,7 @@ export interface LdPruneOptions {
   step?: number;
   /** r² threshold (default 0.1). */
   r2?: number;
-  /** PLINK 1.9 executable (default `$FLEXMOE_PLINK` or `plink1.9`). */
+  /** PLINK 1.9 executable (default: `$FLEXMOE_PLINK`, then `plink1.9` or `plink` on `PATH`). */
   plink?: string;
   /** PLINK threads (default 1). */
   threads?: number;
@@ -27,7 +28,7 @@ export interface LdPruneOptions {
 
 /** The PLINK executable to run. */
 export function plinkExecutable(options: LdPruneOptions = {}): string {
-  return options.plink ?? process.env.FLEXMOE_PLINK ?? 'plink1.9';
+  return options.plink ?? findExternalTool('plink') ?? process.env.FLEXMOE_PLINK ?? EXTERNAL_TOOLS.plink.names[0];
 }
 
 /** Runs PLINK with `args`; rejects with its log tail, or a clear message when it is not installed. */
@@ -38,7 +39,7 @@ export function runPlink(args: string[], options: LdPruneOptions = {}): Promise<
       if (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'ENOENT') {
-          reject(new Error(`'${exe}' not found: install PLINK 1.9 (Debian: apt-get install plink1.9) or set FLEXMOE_PLINK`));
+          reject(new Error(options.plink === undefined ? missingToolMessage('plink') : `'${exe}' not found: ${EXTERNAL_TOOLS.plink.install}`));
         } else {
           reject(new Error(`${exe} ${args.join(' ')} failed: ${(stderr || stdout).trim().split('\n').slice(-8).join('\n')}`));
         }

@@ -9,9 +9,13 @@ import { mergePlinkFilesets } from './merge-plink.js';
 import { ldPrune } from './ld-prune.js';
 import { generatePlinkFileset } from '../synth/plink.js';
 import type { PlinkFileset } from './plink-types.js';
+import { toolForTests } from '../testing/tool-gate.js';
 
+const plinkExe = toolForTests('plink', 'data genomic/plink.test.ts (4 tests compare with PLINK 1.9)');
+/** Tests that compare with PLINK itself; skipped (with one printed line) when PLINK is not installed. */
+const itWithPlink = plinkExe === undefined ? it.skip : it;
 const plink = (args: string[]): void => {
-  execFileSync('plink1.9', [...args, '--allow-no-sex', '--threads', '1'], { stdio: 'pipe' });
+  execFileSync(plinkExe ?? 'plink1.9', [...args, '--allow-no-sex', '--threads', '1'], { stdio: 'pipe' });
 };
 
 /** Parses `plink --recode A` output: iid → snp id → dosage (null = NA). */
@@ -47,7 +51,7 @@ describe('PLINK 1 binary filesets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads plink1.9 --dummy acgt data exactly as plink --recode A reports it', async () => {
+  itWithPlink('reads plink1.9 --dummy acgt data exactly as plink --recode A reports it', async () => {
     const prefix = join(dir, 'dummy');
     // 37 samples: not a multiple of 4, so the padding bits of the last byte are exercised
     plink(['--dummy', '37', '300', '0.05', 'acgt', '--seed', '7', '--make-bed', '--out', prefix]);
@@ -69,7 +73,7 @@ describe('PLINK 1 binary filesets', () => {
     expect(missing).toBeGreaterThan(0); // the 5 % missing calls are really decoded as missing
   });
 
-  it('writes .bed bytes identical to plink --make-bed (round trip)', async () => {
+  itWithPlink('writes .bed bytes identical to plink --make-bed (round trip)', async () => {
     const data = generatePlinkFileset({ iids: Array.from({ length: 23 }, (_, i) => `S${i}`), snps: 41, seed: 3, missingRate: 0.1 });
     const ours = join(dir, 'ours');
     await writePlinkFileset(ours, data);
@@ -133,7 +137,7 @@ describe('PLINK 1 binary filesets', () => {
     expect(report.conflicts).toBe(1);
   });
 
-  it('merges like plink --bmerge on overlapping dummy filesets', async () => {
+  itWithPlink('merges like plink --bmerge on overlapping dummy filesets', async () => {
     const iids = Array.from({ length: 30 }, (_, i) => `P${i}`);
     const base = generatePlinkFileset({ iids, snps: 60, seed: 11, missingRate: 0.05 });
     // set A: samples 0..19, SNPs 0..39 ; set B: samples 15..29, SNPs 20..59 with alleles swapped
@@ -162,7 +166,7 @@ describe('PLINK 1 binary filesets', () => {
     }
   });
 
-  it('LD-prunes with plink1.9 --indep-pairwise 50 5 0.1: one SNP of each perfectly linked pair stays', async () => {
+  itWithPlink('LD-prunes with plink1.9 --indep-pairwise 50 5 0.1: one SNP of each perfectly linked pair stays', async () => {
     const iids = Array.from({ length: 400 }, (_, i) => `L${i}`);
     const ind = generatePlinkFileset({ iids, snps: 20, seed: 5, blockSize: 1, missingRate: 0 });
     // interleave every SNP with an exact copy → 40 SNPs, 20 perfectly correlated pairs

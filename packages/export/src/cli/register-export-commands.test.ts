@@ -67,10 +67,18 @@ describe('flexmoe export / predict / serve commands', () => {
   test('serve listens and answers; bad options are rejected', async () => {
     let app: FastifyInstance | undefined;
     let address = '';
-    await program({ installSignalHandlers: false, onListening: (a, addr) => ((app = a), (address = addr)) }).parseAsync([
-      'node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--log-level', 'silent',
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } };
+    await program({ io, installSignalHandlers: false, onListening: (a, addr) => ((app = a), (address = addr)) }).parseAsync([
+      'node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--log-level', 'silent', '--json',
     ]);
     try {
+      // --json: the startup information on stdout; the plain "listening on" line on stderr.
+      const port = Number(new URL(address).port);
+      expect(port).toBeGreaterThan(0);
+      expect(err.join('')).toBe(`listening on http://127.0.0.1:${port}\n`);
+      expect(JSON.parse(out.join(''))).toEqual({ url: address, host: '127.0.0.1', port, model, device: 'cpu' });
       const res = await fetch(`${address}/v1/predict`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

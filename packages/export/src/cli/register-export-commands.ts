@@ -1,4 +1,4 @@
-import { loadTransforms } from '@flexmoe/data';
+import { commandOutput, jsonOption, loadTransforms, type JsonTarget, type OutputStreams } from '@flexmoe/data';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -15,6 +15,8 @@ import type { WebAppProvider } from './web-app-provider.js';
 export interface ExportCommandHooks {
   /** Progress lines (default: stderr). */
   log?: (message: string) => void;
+  /** Where results and their human-readable summaries go (default: the process streams; `--json [file]`). */
+  io?: OutputStreams;
   /** Called once `serve` listens. */
   onListening?: (app: FastifyInstance, address: string) => void;
   /** Install SIGTERM/SIGINT graceful shutdown for `serve` (default true). */
@@ -40,6 +42,7 @@ const positiveInt = (name: string) => (value: string): number => {
  */
 export function registerExportCommands(program: Command, hooks: ExportCommandHooks = {}): Command {
   const log = hooks.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const io = hooks.io ?? { stdout: process.stdout, stderr: process.stderr };
 
   program
     .command('export')
@@ -53,8 +56,10 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .addOption(new Option('--moe <kind>', 'expert evaluation in the graph').choices(['sparse', 'dense']).default('sparse'))
     .addOption(new Option('--linear <kind>', 'dense layers as Gemm or MatMul+Add').choices(['gemm', 'matmul']).default('gemm'))
     .addOption(new Option('--attention <kind>', 'standard ops or the com.microsoft fused Attention').choices(['standard', 'fused']).default('standard'))
-    .action(async (opts: { run: string; out?: string; web?: string; data?: string; calibrate: boolean; counterfactualRows: number; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention'] }) => {
+    .addOption(jsonOption('the export summary'))
+    .action(async (opts: { run: string; out?: string; web?: string; data?: string; calibrate: boolean; counterfactualRows: number; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention']; json?: JsonTarget }) => {
       if (!opts.out && !opts.web) throw new Error('export: give --out <file>, --web <dir>, or both');
+      const output = commandOutput(opts.json, io);
       const webApp = opts.web ? requireWebApp(hooks, '--web') : undefined;
       const outPath = opts.out ?? path.join(opts.web as string, 'model.onnx');
       const result = await exportRun(opts.run, outPath, {
@@ -64,11 +69,13 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         variant: { moe: opts.moe, linear: opts.linear, attention: opts.attention },
         log,
       });
-      log(`wrote ${result.outPath} (${result.bytes} bytes)`);
+      output.text(`wrote ${result.outPath} (${result.bytes} bytes)`);
+      let web: { dir: string; files: number; bytes: number } | undefined;
       if (webApp && opts.web) {
-        const written = await webApp.writeApp(opts.web, result.outPath);
-        log(`wrote the browser app with the model to ${written.dir} (${written.files} files, ${written.bytes} bytes); serve it with any static host`);
+        web = await webApp.writeApp(opts.web, result.outPath);
+        output.text(`wrote the browser app with the model to ${web.dir} (${web.files} files, ${web.bytes} bytes); serve it with any static host`);
       }
+      output.result(web ? { ...result, web } : result);
     });
 
   program
@@ -82,7 +89,9 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--data <dir>', 'dataset whose transforms turn raw records into features (default: transforms embedded in the model)')
     .option('--counterfactuals', 'report the expected effect of acquiring each missing modality', false)
     .option('--batch-size <n>', 'records per onnxruntime call', positiveInt('--batch-size'), 256)
-    .action(async (opts: { model: string; input: string; out: string; device: 'cpu' | 'cuda'; threads: number; data?: string; counterfactuals: boolean; batchSize: number }) => {
+    .addOption(jsonOption('the prediction summary (counts; the predictions stay in --out)'))
+    .action(async (opts: { model: string; input: string; out: string; device: 'cpu' | 'cuda'; threads: number; data?: string; counterfactuals: boolean; batchSize: number; json?: JsonTarget }) => {
+      const output = commandOutput(opts.json, io);
       const result = await predictFile({
         model: opts.model,
         input: opts.input,
@@ -94,7 +103,8 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         batchSize: Math.max(1, opts.batchSize),
         warn: log,
       });
-      log(`${result.predicted} of ${result.records} records predicted on ${result.device}, ${result.failed} failed (see the "error" lines of ${opts.out})`);
+      output.text(`${result.predicted} of ${result.records} records predicted on ${result.device}, ${result.failed} failed (see the "error" lines of ${opts.out})`);
+      output.result(result);
     });
 
   program
@@ -110,7 +120,9 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--body-limit <bytes>', 'largest request body', positiveInt('--body-limit'), DEFAULT_LIMITS.bodyLimit)
     .option('--ui', 'also serve the browser app at / (it predicts in the browser; the model at /model.onnx)', false)
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-    .action(async (opts: { model: string; port: number; host: string; device: 'cpu' | 'cuda'; threads: number; data?: string; maxBatch: number; bodyLimit: number; logLevel: string; ui: boolean }) => {
+    .addOption(jsonOption('the startup information (url, host, port, model)'))
+    .action(async (opts: { model: string; port: number; host: string; device: 'cpu' | 'cuda'; threads: number; data?: string; maxBatch: number; bodyLimit: number; logLevel: string; ui: boolean; json?: JsonTarget }) => {
+      const output = commandOutput(opts.json, io);
       const webApp = opts.ui ? requireWebApp(hooks, '--ui') : undefined;
       const transformer = opts.data ? await loadTransforms(opts.data) : undefined;
       const predictor = await Predictor.load(opts.model, { device: opts.device, intraOpThreads: opts.threads || undefined, transformer, warn: log });
@@ -125,6 +137,9 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
       }
       if (hooks.installSignalHandlers ?? true) installShutdownHandlers(app, predictor);
       const address = await app.listen({ host: opts.host, port: opts.port });
+      const port = new URL(address).port;
+      output.text(`listening on ${address}`);
+      output.result({ url: address, host: opts.host, port: Number(port), model: opts.model, device: opts.device });
       hooks.onListening?.(app, address);
     });
   return program;

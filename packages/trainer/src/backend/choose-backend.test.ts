@@ -54,10 +54,10 @@ describe('chooseBackend', () => {
       { name: 'node-gpu', reason: 'libcudnn.so.8: cannot open shared object file' },
       { name: 'node', reason: "ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node'" },
     ]);
+    // One plain line: no module-resolution text, a link to the install docs.
     expect(lines).toEqual([
-      '[flexmoe] backend node-gpu skipped: libcudnn.so.8: cannot open shared object file',
-      "[flexmoe] backend node skipped: ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node'",
-      '[flexmoe] backend: wasm',
+      '[flexmoe] backend: wasm (faster backends skipped — node-gpu: libcudnn.so.8: cannot open shared object file; '
+        + 'node: not installed; see https://github.com/flexmoe/flexmoe-ts/blob/main/docs/install.md#backends)',
     ]);
   });
 

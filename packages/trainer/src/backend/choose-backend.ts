@@ -77,10 +77,26 @@ async function tryCandidate(
   }
 }
 
+/** Where users read how to install the faster backends. */
+export const BACKENDS_DOC_URL = 'https://github.com/flexmoe/flexmoe-ts/blob/main/docs/install.md#backends';
+
+/** A skip reason in a few words: a package that is not installed is the common, expected case. */
+function shortReason(reason: string): string {
+  if (/^(ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND)\b|Cannot find (package|module)/.test(reason)) return 'not installed';
+  return reason.length > 100 ? `${reason.slice(0, 97)}...` : reason;
+}
+
+/** The one line that says which backend runs and why faster ones were not used. */
+export function backendLine(chosen: BackendCandidate['name'], skipped: readonly SkippedBackend[]): string {
+  if (skipped.length === 0) return `[flexmoe] backend: ${chosen}`;
+  const why = skipped.map((s) => `${s.name}: ${shortReason(s.reason)}`).join('; ');
+  return `[flexmoe] backend: ${chosen} (faster backends skipped — ${why}; see ${BACKENDS_DOC_URL})`;
+}
+
 /**
  * Picks the fastest TF.js backend that loads: tfjs-node-gpu, tfjs-node, wasm, cpu.
  * `FLEXMOE_BACKEND=<name>` forces one (an unknown name or a failing forced backend is an error).
- * Logs the choice and why each faster backend was skipped.
+ * Logs one line: the choice and why each faster backend was skipped ({@link backendLine}).
  */
 export async function chooseBackend(options: ChooseBackendOptions = {}): Promise<ChosenBackend> {
   const candidates = options.candidates ?? BACKEND_CANDIDATES;
@@ -108,8 +124,7 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
   for (const candidate of candidates) {
     const failure = await tryCandidate(candidate, importPackage);
     if (failure === null) {
-      for (const s of skipped) log(`[flexmoe] backend ${s.name} skipped: ${s.reason}`);
-      log(`[flexmoe] backend: ${candidate.name}`);
+      log(backendLine(candidate.name, skipped));
       return { name: candidate.name, tfBackend: candidate.tfBackend, skipped, forced: false };
     }
     skipped.push({ name: candidate.name, reason: failure });

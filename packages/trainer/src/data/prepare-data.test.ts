@@ -46,8 +46,8 @@ describe('prepareData', () => {
   });
 
   it('rejects unknown or repeated letters with the dataset path', () => {
-    expect(() => prepareData(fakeDataset(), { modalities: ['X'] })).toThrow(/'X' is not a modality of dataset \/fake\/ds \(it has I,G\)/);
-    expect(() => prepareData(fakeDataset(), { modalities: ['I', 'I'] })).toThrow(/'I' is given twice/);
+    expect(() => prepareData(fakeDataset(), { modalities: ['X'] })).toThrow(/'X' is not a modality of dataset \/fake\/ds \(expected letters IG/);
+    expect(() => prepareData(fakeDataset(), { modalities: ['I', 'I'] })).toThrow(/modality I is given twice/);
   });
 
   it('class weights: none, balanced (n / (C n_c)), explicit, invalid', () => {

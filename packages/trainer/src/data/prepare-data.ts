@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '@flexmoe/data';
+import { parseModalitySelection } from './modality-selection.js';
 
 /** One modality as the model sees it. */
 export interface PreparedModality {
@@ -29,7 +30,7 @@ export interface PreparedData {
 
 /** Options of {@link prepareData}. */
 export interface PrepareDataOptions {
-  /** Letters to keep (any order, e.g. `['I','G']`); all when undefined. */
+  /** Modalities to keep (letters or names, any order, e.g. `['I','G']`, `['IG']`; modality-selection.ts); all when undefined. */
   modalities?: string[];
   /** Train only on patients with every selected modality (the paper's full-modality baseline). */
   fullOnly?: boolean;
@@ -43,16 +44,7 @@ export function prepareData(dataset: LoadedDataset, options: PrepareDataOptions 
   const available = dataset.modalities.map((m) => m.letter);
   let selected = dataset.modalities.map((_, i) => i);
   if (options.modalities !== undefined) {
-    const wanted = options.modalities.map((l) => l.trim()).filter((l) => l.length > 0);
-    if (wanted.length === 0) throw new Error('--modalities: no modality letter given');
-    const seen = new Set<string>();
-    for (const l of wanted) {
-      if (!available.includes(l)) {
-        throw new Error(`--modalities: '${l}' is not a modality of dataset ${dataset.dir} (it has ${available.join(',')})`);
-      }
-      if (seen.has(l)) throw new Error(`--modalities: '${l}' is given twice`);
-      seen.add(l);
-    }
+    const seen = new Set(parseModalitySelection('--modalities', options.modalities, dataset.modalities, `dataset ${dataset.dir}`));
     selected = selected.filter((i) => seen.has(available[i]));
   }
   const M = selected.length;

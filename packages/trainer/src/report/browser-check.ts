@@ -1,3 +1,4 @@
+import { findExternalTool, missingToolMessage } from '@flexmoe/data';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Chromium flags for a headless, offline, sandbox-free check (CI containers). */
@@ -12,11 +13,14 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Launches headless Chromium with {@link CHROMIUM_ARGS}: `executablePath`, else `CHROMIUM_PATH`, else
- * `/usr/bin/chromium`. Every browser test (report, web app) finds the browser here.
+ * Launches headless Chromium with {@link CHROMIUM_ARGS}: `executablePath`, else `$CHROMIUM_PATH`, else `chromium`,
+ * `chromium-browser` or `google-chrome` on `PATH` (@flexmoe/data findExternalTool). Every browser test (report,
+ * web app) finds the browser here.
  */
 export function launchChromium(executablePath?: string): Promise<Browser> {
-  return chromium.launch({ executablePath: executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const found = executablePath ?? findExternalTool('chromium');
+  if (found === undefined) throw new Error(missingToolMessage('chromium'));
+  return chromium.launch({ executablePath: found, args: CHROMIUM_ARGS });
 }
 
 /** What a page looked like in headless Chromium. */
@@ -30,7 +34,10 @@ export interface PageCheck {
   renderedSvgs: number;
 }
 
-/** Opens an HTML file in headless Chromium (`/usr/bin/chromium` by default), optionally saving a screenshot. */
+/**
+ * Opens an HTML file in headless Chromium, optionally saving a screenshot. The browser is `options.executablePath`,
+ * else `$CHROMIUM_PATH`, else `chromium`, `chromium-browser` or `google-chrome` on `PATH` (@flexmoe/data findExternalTool).
+ */
 export async function checkPageInChromium(
   htmlPath: string,
   options: { screenshotPath?: string; executablePath?: string } = {},

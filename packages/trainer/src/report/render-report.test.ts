@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meanStd } from '../metrics/classification.js';
 import type { RunAnalysis, SeedResult } from '../run/run-types.js';
+import { toolForTests } from '@flexmoe/data/testing';
 import { checkPageInChromium } from './browser-check.js';
 import { renderReport, type ReportInput } from './render-report.js';
 
@@ -52,6 +53,8 @@ const input: ReportInput = {
   analysis,
 };
 
+const itWithChromium = toolForTests('chromium', 'trainer report/render-report.test.ts (1 rendering test)') ? it : it.skip;
+
 describe('renderReport', () => {
   it('is one self-contained page with every section, escaped text and the numbers', () => {
     const html = renderReport(input);
@@ -63,7 +66,7 @@ describe('renderReport', () => {
     expect(html).toContain('55.50 ± 0.50'); // test accuracy mean ± std in %
   });
 
-  it('renders in headless Chromium without console errors or network requests', async () => {
+  itWithChromium('renders in headless Chromium without console errors or network requests', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flexmoe-report-'));
     const file = join(dir, 'report.html');
     writeFileSync(file, renderReport(input));

@@ -7,6 +7,7 @@ import { prepareData } from '../data/prepare-data.js';
 import { manifestSha256 } from './train.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
 import type { CombinationScores, Scores } from './run-types.js';
+import { parseModalitySelection } from '../data/modality-selection.js';
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
@@ -47,10 +48,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   if (!existsSync(join(modelDir, 'model.json'))) throw new Error(`${modelDir}/model.json not found: is ${runDir} a finished flexmoe run?`);
   const { meta, weights } = readModelFiles(modelDir);
   const letters = meta.config.modalities.map((m) => m.letter);
-  const withheld = [...(options.withhold ?? '')].filter((c) => c.trim() !== '' && c !== ',');
-  for (const l of withheld) {
-    if (!letters.includes(l)) throw new Error(`--withhold: '${l}' is not a modality of this model (it uses ${letters.join(',')})`);
-  }
+  const withheld = options.withhold === undefined ? [] : parseModalitySelection('--withhold', options.withhold, meta.config.modalities, 'this model');
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const data = prepareData(dataset, { modalities: letters });
