@@ -17,6 +17,7 @@ module.exports = {
     // Source imports use the NodeNext `.js` suffix; jest resolves the `.ts` file next to it.
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@flexmoe/(data|encoders|moe-core|trainer|export|cli)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@flexmoe/moe-core/(spec|testing)$': path.join(__dirname, 'packages/moe-core/src/$1/index.ts'),
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,

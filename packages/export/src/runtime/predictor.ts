@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRecordTransformer } from '@flexmoe/data';
-import { combinationLetters, enumerateCombinations } from '../combinations.js';
+import { combinationKey, combinationMasks } from '@flexmoe/moe-core/spec';
 import { readModelMetadata, type FlexMoEModelMetadata } from '../metadata.js';
 import { GRAPH_NAMES } from '../onnx/flexmoe-graph.js';
 import type { MissingModalityEffect, Prediction, PredictionOutcome, RoutedBlock, SampleInputs } from './prediction-types.js';
@@ -239,14 +239,14 @@ export class Predictor {
       predictedIndex,
       probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]])),
       logits: Array.from(out.logits.subarray(r * C, (r + 1) * C)),
-      combination: { index: combinationIndex, letters: combinationLetters(mask, modalities.map((m) => m.letter)) },
+      combination: { index: combinationIndex, letters: combinationKey(modalities.map((m) => m.letter), (m) => mask[m]) },
       routedExperts,
       ...(effects ? { missingModalityEffects: effects } : {}),
     };
   }
 
   private maskOfCombination(index: number): boolean[] {
-    return enumerateCombinations(this.metadata.modalities.length)[index] ?? [];
+    return combinationMasks(this.metadata.modalities.length)[index] ?? [];
   }
 
   /**

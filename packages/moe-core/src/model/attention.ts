@@ -3,7 +3,7 @@ import { copyColumns, softmaxBackwardRows, softmaxRows, transposeInto, writeColu
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
 
 /** Shape of one attention call: `batch` sequences of `tokens` tokens, `heads` heads over width `hidden`. */
 export interface AttentionShape {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RandomSource } from '../random/random-source.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
 
 /** Inverted-dropout mask (`0` or `1/(1−rate)`) of `size` entries from `random`; null when nothing is dropped. */
 export function dropoutMask(random: RandomSource, size: number, rate: number, training: boolean): Float32Array | null {

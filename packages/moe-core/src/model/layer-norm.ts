@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
-import { layerNormKernels } from '../ops/wasm-simd.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
+import { layerNormKernels } from '../backends/wasm/wasm-simd.js';
 
 /** LayerNorm epsilon (SPEC / golden README). */
 export const LN_EPS = 1e-5;

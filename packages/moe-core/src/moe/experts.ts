@@ -5,8 +5,8 @@ import { denseBias } from '../ops/fast-matmul.js';
 import { gelu, geluForward, geluForwardHeap } from '../ops/gelu.js';
 import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
-import { combineKernels, mulColSumsKernel } from '../ops/wasm-simd.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
+import { combineKernels, mulColSumsKernel } from '../backends/wasm/wasm-simd.js';
 import type { RoutingChoice } from '../router/noisy-top-k.js';
 
 /** Stacked expert weights (`[in, out]` per expert): `W1 [E,H,2H]`, `b1 [E,2H]`, `W2 [E,2H,H]`, `b2 [E,H]`. */
@@ -17,8 +17,8 @@ export interface ExpertWeights {
   b2: tf.Tensor2D;
 }
 
-/** How the (token, expert) pairs are evaluated. */
-export type Dispatch = 'sparse' | 'dense' | 'auto';
+import type { Dispatch } from '../spec/config.js';
+export type { Dispatch };
 
 /**
  * Dense reference path: every expert on every token, combined with the gate matrix `G [rows, E]`.
