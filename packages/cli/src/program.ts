@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { runDataCli } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
@@ -75,6 +76,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
+      .option('--workers <n>', 'data-parallel training workers (default: the cores available)', intArg('--workers'), availableParallelism())
       .option('--resume', 'continue the run in --out from its checkpoints', false)
       .option('--json <file>', 'also write the metrics JSON here');
   }
@@ -136,6 +138,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         json: o.json,
         evalBatchSize: o.evalBatchSize,
         dispatch: o.dispatch,
+        workers: o.workers,
       };
       const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
       const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;

@@ -10,6 +10,8 @@ const root = new URL('../../../../', import.meta.url);
 export async function resolve(specifier, context, next) {
   const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli)$/.exec(specifier);
   if (pkg) return { url: new URL(`packages/${pkg[1]}/src/index.ts`, root).href, shortCircuit: true };
+  const sub = /^@flexmoe\/moe-core\/(spec|testing)$/.exec(specifier);
+  if (sub) return { url: new URL(`packages/moe-core/src/${sub[1]}/index.ts`, root).href, shortCircuit: true };
   if (context.parentURL && context.parentURL.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
     const ts = new URL(specifier.replace(/\.js$/, '.ts'), context.parentURL);
     if (existsSync(fileURLToPath(ts))) return { url: ts.href, shortCircuit: true };

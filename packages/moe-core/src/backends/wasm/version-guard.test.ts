@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../testing/golden.js';
 import { buildBatch, disposeBatch } from '../../model/batch.js';
 import { defaultConfig } from '../../spec/config.js';
