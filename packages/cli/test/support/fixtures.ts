@@ -21,8 +21,6 @@ export function runCliChild(
   options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
 ): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  // registerAllGradients hooks Node's loader only outside jest.
-  delete env.JEST_WORKER_ID;
   delete env.NODE_OPTIONS;
   const child = spawn(
     process.execPath,
