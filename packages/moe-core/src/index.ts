@@ -6,6 +6,8 @@
  * - `@flexmoe/moe-core/testing`: the readable reference router and other helpers for tests and benchmarks.
  */
 
+import './backends/wasm/register.js';
+
 // The model and its data.
 export {
   FlexMoEModel,
