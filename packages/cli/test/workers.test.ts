@@ -1,3 +1,7 @@
+/**
+ * @jest-environment ../export/jest-environment.cjs
+ */
+// onnxruntime-node needs the shared typed arrays of @flexmoe/export's test environment.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
@@ -45,8 +49,7 @@ describe('flexmoe train --workers (data-parallel)', () => {
     const run = await readRun(join(root, 'a'));
     const dataset = await readDataset(ds);
     const model = new FlexMoEModel(defaultConfig(run.config.modalities, { ...run.config }));
-    // Copies made in this realm: jest's Float32Array is not the one the run reader's arrays come from.
-    model.setNamedWeights(new Map([...run.namedWeights].map(([k, w]) => [k, { values: Float32Array.from(w.values), shape: w.shape }])));
+    model.setNamedWeights(run.namedWeights);
     const rows = Array.from(dataset.splitIndices.testing);
     const observed = rows.map((i) => dataset.modalities.map((m) => m.observed[i] === 1));
     const dense = dataset.modalities.map((m) => {

@@ -1,6 +1,6 @@
 // End-to-end training throughput of `flexmoe train` against the number of data-parallel workers, interleaved
 // (round r runs every N once, in alternating order) so that every N sees the same machine load. Usage:
-//   npm run build && node tools/bench/train-step/workers.mjs --data DATASET [--workers 1,2] [--rounds 2] [--epochs 3]
+//   npm run build && node tools/bench/train-step/workers.mjs --data DATASET [--workers 1,2] [--rounds 2] [--epochs 3] [--profile]
 // Prints, per N: train samples/s of each round (metrics JSON, validation and checkpoints excluded), the child's
 // peak RSS (VmHWM) and its RSS after each epoch (growth over epochs), and the load average around the runs.
 import { spawn } from 'node:child_process';
@@ -21,6 +21,7 @@ const rounds = Number(opt('rounds', '2'));
 const epochs = Number(opt('epochs', '3'));
 const cli = fileURLToPath(new URL('../../../packages/cli/bin/flexmoe.js', import.meta.url));
 const extra = (opt('args', '') || '').split(' ').filter(Boolean);
+const profile = args.includes('--profile'); // workers print where their step time goes (last epoch shown)
 
 /** KiB value of a /proc/PID/status field (0 when the process is gone). */
 function statusKiB(pid, field) {
@@ -38,7 +39,7 @@ function runOnce(workers) {
   const argv = [cli, 'train', '--data', data, '--out', join(dir, 'run'), '--epochs', String(epochs), '--warmup', '1', '--seeds', '0',
     '--no-progress', '--json', json, '--workers', String(workers), ...extra];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLEXMOE_BACKEND: 'wasm' } });
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLEXMOE_BACKEND: 'wasm', ...(profile ? { FLEXMOE_WORKER_PROFILE: '1' } : {}) } });
     let stderr = '';
     let peak = 0;
     const epochRss = [];
@@ -56,7 +57,8 @@ function runOnce(workers) {
       const metrics = JSON.parse(readFileSync(json, 'utf8'));
       const epochRates = [...stderr.matchAll(/, ([\d.]+) samples\/s/g)].map((m) => Number(m[1]));
       rmSync(dir, { recursive: true, force: true });
-      resolve({ samplesPerSecond: metrics.throughput.trainSamplesPerSecond, msPerStep: metrics.throughput.msPerStep, epochRates, peakMiB: peak / 1024, epochRssMiB: epochRss.map((k) => k / 1024) });
+      const steps = [...stderr.matchAll(/\[flexmoe\] (worker \d+ epoch \d+: per step .*)/g)].map((m) => m[1]);
+      resolve({ steps: steps.slice(-workers), samplesPerSecond: metrics.throughput.trainSamplesPerSecond, msPerStep: metrics.throughput.msPerStep, epochRates, peakMiB: peak / 1024, epochRssMiB: epochRss.map((k) => k / 1024) });
     });
   });
 }
@@ -71,6 +73,7 @@ for (let r = 0; r < rounds; r++) {
     loads.push(loadavg()[0]);
     console.log(`round ${r + 1} workers ${n}: ${res.samplesPerSecond.toFixed(1)} samples/s (epochs ${res.epochRates.join(', ')}), ` +
       `peak RSS ${res.peakMiB.toFixed(0)} MiB, RSS after each epoch ${res.epochRssMiB.map((x) => x.toFixed(0)).join(' → ')} MiB, load ${loadavg()[0].toFixed(1)}`);
+    for (const line of res.steps) console.log(`  ${line}`);
   }
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };

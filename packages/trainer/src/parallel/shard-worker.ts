@@ -4,6 +4,7 @@
  * waits for the others, adds every shard's gradient in worker order and applies the same Adam update as every
  * other worker, so all replicas stay identical without sending weights around.
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeBatch, FlexMoEModel, registerAllGradients, SeededRandom, TypedAdam } from '@flexmoe/moe-core';
@@ -107,14 +108,26 @@ function combineAndApply(parity: number): { task: number; router: number } {
   return { task, router };
 }
 
+/** `FLEXMOE_WORKER_PROFILE=1`: each worker prints where its step time went, once per epoch (stderr). */
+const profile = process.env.FLEXMOE_WORKER_PROFILE === '1';
+
 function runEpoch(epoch: number, batches: Int32Array[]): EpochLossSums {
   random.setState(new SeededRandom(workerRandomSeed(input.seed, index, epoch)).getState());
   const out: EpochLossSums = { loss: 0, task: 0, router: 0 };
+  const ms = { gradient: 0, wait: 0, combine: 0 };
   for (const rows of batches) {
     const parity = step & 1;
+    const t0 = performance.now();
     shardGradient(rows, parity);
+    const t1 = performance.now();
     barrier.arrive();
+    const t2 = performance.now();
     const { task, router } = combineAndApply(parity);
+    if (profile) {
+      ms.gradient += t1 - t0;
+      ms.wait += t2 - t1;
+      ms.combine += performance.now() - t2;
+    }
     step++;
     const loss = task + config.routerLossWeight * router;
     if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss}`);
@@ -122,6 +135,13 @@ function runEpoch(epoch: number, batches: Int32Array[]): EpochLossSums {
     out.task += task * rows.length;
     out.router += router * rows.length;
     if (index === 0) post({ type: 'step', loss });
+  }
+  if (profile && batches.length > 0) {
+    const per = (x: number): string => (x / batches.length).toFixed(1);
+    process.stderr.write(
+      `[flexmoe] worker ${index} epoch ${epoch + 1}: per step ${per(ms.gradient)} ms shard forward+backward, ` +
+        `${per(ms.wait)} ms waiting for the other workers, ${per(ms.combine)} ms adding gradients + Adam\n`,
+    );
   }
   return out;
 }
