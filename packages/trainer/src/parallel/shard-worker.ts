@@ -130,7 +130,7 @@ function runEpoch(epoch: number, batches: Int32Array[]): EpochLossSums {
     }
     step++;
     const loss = task + config.routerLossWeight * router;
-    if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss}`);
+    if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch + 1}: the training loss became ${loss}`);
     out.loss += loss * rows.length;
     out.task += task * rows.length;
     out.router += router * rows.length;
