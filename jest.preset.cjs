@@ -20,6 +20,7 @@ module.exports = {
     '^@flexmoe/data/browser$': path.join(__dirname, 'packages/data/src/browser.ts'),
     '^@flexmoe/data/testing$': path.join(__dirname, 'packages/data/src/testing/index.ts'),
     '^@flexmoe/export/browser$': path.join(__dirname, 'packages/export/src/browser.ts'),
+    '^@flexmoe/moe-core/(spec|testing)$': path.join(__dirname, 'packages/moe-core/src/$1/index.ts'),
     '^@flexmoe/(data|encoders|moe-core|trainer|export|cli|web)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { commandOutput, jsonOption, runDataCli, type JsonTarget } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
@@ -82,6 +83,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
+      .option('--workers <n>', 'data-parallel training workers (default: the cores available)', intArg('--workers'), availableParallelism())
       .option('--resume', 'continue the run in --out from its checkpoints', false)
       .addOption(jsonOption('the metrics'));
   }
@@ -145,6 +147,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         json: typeof o.json === 'string' && !output.jsonOnStdout ? o.json : undefined,
         evalBatchSize: o.evalBatchSize,
         dispatch: o.dispatch,
+        workers: o.workers,
       };
       const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
       const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;

@@ -3,5 +3,5 @@
  * (`@flexmoe/data/transform`), safe for browsers: the combination enumeration and the CSV parser.
  * `flexmoe predict` and the web app (@flexmoe/web, through @flexmoe/export/browser) both use it.
  */
-export { combinationKey, combinationMasks } from './dataset/combinations.js';
+export { combinationKey, combinationMasks } from '@flexmoe/moe-core/spec';
 export { CsvParser } from './io/csv-parser.js';

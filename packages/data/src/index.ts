@@ -3,7 +3,6 @@ export type * from './dataset/types.js';
 export { writeDataset, modalityFileName, modalityFileNames } from './dataset/write-dataset.js';
 export { readDataset } from './dataset/read-dataset.js';
 export { describeSourceFile } from './dataset/source-file.js';
-export { combinationKey, combinationMasks, combinationOrder } from './dataset/combinations.js';
 export { validateContent, countContent, modalityNameProblem } from './dataset/validate-content.js';
 export { TOOL_NAME, TOOL_VERSION } from './dataset/tool-version.js';
 export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } from './splits/make-splits.js';

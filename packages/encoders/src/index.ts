@@ -4,4 +4,4 @@ export { Cnn3dEncoder, type Cnn3dEncoderOptions } from './cnn/cnn3d-encoder.js';
 export { cnn3dForward, cnn3dWeightShapes, convChannels, CNN_CONV_LAYERS, type Cnn3dShape, type Cnn3dWeights } from './cnn/cnn3d.js';
 export { encoderFor, type EncoderModality } from './encoder-for.js';
 // Gradient registration lives in moe-core (training needs it there); re-exported for callers of this package.
-export { registerAllGradients, gradientsRegistered } from '@flexmoe/moe-core';
+export { registerAllGradients } from '@flexmoe/moe-core';

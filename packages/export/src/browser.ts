@@ -3,7 +3,6 @@
  * The web app (@flexmoe/web) predicts with exactly this code, as `flexmoe predict` and the service do.
  */
 export * from './metadata.js';
-export * from './combinations.js';
 export { GRAPH_NAMES } from './onnx/graph-names.js';
 export * from './runtime/prediction-types.js';
 export * from './runtime/record-inputs.js';

@@ -1,7 +1,7 @@
 import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel, SeededRandom, type FlexMoEConfig } from '@flexmoe/moe-core';
 import { Cnn3dEncoder, encoderFor } from '@flexmoe/encoders';
 import { mulberry32 } from '@flexmoe/data';
-import { enumerateCombinations } from './combinations.js';
+import { combinationMasks } from '@flexmoe/moe-core/spec';
 import { exportOnnx } from './export-onnx.js';
 import type { GraphVariant } from './onnx/flexmoe-graph.js';
 import { Predictor } from './runtime/predictor.js';
@@ -33,7 +33,7 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   }
   model.setNamedWeights(weights);
   const M = config.modalities.length;
-  const masks = enumerateCombinations(M);
+  const masks = combinationMasks(M);
   const perCombination = 3;
   const B = masks.length * perCombination;
   const rand = mulberry32(seed);

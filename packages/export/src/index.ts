@@ -1,4 +1,3 @@
-export * from './combinations.js';
 export * from './model-types.js';
 export * from './metadata.js';
 export * from './export-onnx.js';

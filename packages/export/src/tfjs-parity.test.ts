@@ -1,5 +1,5 @@
 import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel, type FlexMoEConfig } from '@flexmoe/moe-core';
-import { enumerateCombinations } from './combinations.js';
+import { combinationMasks } from '@flexmoe/moe-core/spec';
 import { exportOnnx } from './export-onnx.js';
 import type { GraphVariant } from './onnx/flexmoe-graph.js';
 import { Predictor } from './runtime/predictor.js';
@@ -21,7 +21,7 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   const model = new FlexMoEModel(config, { seed });
   model.setNamedWeights(randomNamedWeights(config, seed + 100));
   const M = config.modalities.length;
-  const masks = enumerateCombinations(M);
+  const masks = combinationMasks(M);
   const perCombination = 3;
   const B = masks.length * perCombination;
   const rand = mulberry32(seed);

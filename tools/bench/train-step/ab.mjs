@@ -4,7 +4,7 @@
 // Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, SeededRandom, TypedAdam, defaultConfig, registerAllGradients, setFastPath } from '@flexmoe/moe-core';
 import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
 
 const args = process.argv.slice(2);
@@ -17,7 +17,7 @@ const blocks = Number(opt('blocks', '10'));
 const perBlock = Number(opt('per-block', '4'));
 const B = Number(opt('batch', '8'));
 const switches = {
-  heap: (on) => { WasmHeap.enabled = on; },
+  heap: (on) => { setFastPath(on); },
   none: () => {}, // A/A: both variants identical (shows the harness's own spread)
 };
 if (!switches[toggle]) throw new Error(`unknown toggle ${toggle}; known: ${Object.keys(switches).join(', ')}`);

@@ -2,9 +2,9 @@
 // Usage: npm run build && node tools/bench/train-step/adam.mjs   (--no-heap: the JavaScript loop)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, TypedAdam, WasmHeap, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, TypedAdam, defaultConfig, registerAllGradients, setFastPath } from '@flexmoe/moe-core';
 await registerAllGradients(); await tf.setBackend('wasm'); await tf.ready();
-if (process.argv.includes('--no-heap')) WasmHeap.enabled = false;
+if (process.argv.includes('--no-heap')) setFastPath(false);
 const modalities = [500, 2000, 300, 20].map((w, i) => ({ name: 'm' + i, letter: 'IGCB'[i], width: w }));
 const model = new FlexMoEModel(defaultConfig(modalities, { classes: 3, experts: 16, topK: 4, dispatch: 'sparse' }), { seed: 0 });
 const vars = [...model.variables().values()];

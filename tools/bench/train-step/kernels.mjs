@@ -2,7 +2,7 @@
 // Usage: npm run build && node tools/bench/train-step/kernels.mjs
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { WasmHeap } from '@flexmoe/moe-core';
+import { WasmHeap } from '@flexmoe/moe-core/testing';
 import { geluForward, geluForwardHeap } from '../../../packages/moe-core/dist/ops/gelu.js';
 import { transposeInto } from '../../../packages/moe-core/dist/ops/array-kernels.js';
 await tf.setBackend('wasm'); await tf.ready();

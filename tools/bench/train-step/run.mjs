@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
-import { FlexMoEModel, SeededRandom, TypedAdam, WasmHeap, disposeBatch, defaultConfig, registerAllGradients } from '@flexmoe/moe-core';
+import { FlexMoEModel, SeededRandom, TypedAdam, disposeBatch, defaultConfig, registerAllGradients, setFastPath } from '@flexmoe/moe-core';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -20,7 +20,7 @@ const warmup = Number(opt('warmup', '2'));
 const profile = args.includes('--profile');
 const optimizers = opt('optimizer', 'adam').split(','); // adam = tf.train.adam, typed = TypedAdam
 // --no-heap: disable the direct wasm-heap paths of the custom ops (ops/wasm-heap.ts), for A/B comparisons.
-if (args.includes('--no-heap')) WasmHeap.enabled = false;
+if (args.includes('--no-heap')) setFastPath(false);
 
 await registerAllGradients();
 const results = [];

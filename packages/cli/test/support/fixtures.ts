@@ -26,8 +26,6 @@ export function runCliChild(
   } = {},
 ): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  // registerAllGradients hooks Node's loader only outside jest.
-  delete env.JEST_WORKER_ID;
   delete env.NODE_OPTIONS;
   const child = spawn(
     process.execPath,

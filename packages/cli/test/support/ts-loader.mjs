@@ -10,10 +10,14 @@ const root = new URL('../../../../', import.meta.url);
 export async function resolve(specifier, context, next) {
   const pkg = /^@flexmoe\/(data|encoders|moe-core|trainer|export|cli|web)$/.exec(specifier);
   if (pkg) return { url: new URL(`packages/${pkg[1]}/src/index.ts`, root).href, shortCircuit: true };
-  // Subpath entries (@flexmoe/data/transform, @flexmoe/export/browser, …) → packages/<pkg>/src/<entry>.ts
+  // Subpath entries (@flexmoe/data/transform, @flexmoe/moe-core/spec, …) → packages/<pkg>/src/<entry>.ts,
+  // or packages/<pkg>/src/<entry>/index.ts
   const sub = /^@flexmoe\/([a-z-]+)\/([a-z-]+)$/.exec(specifier);
-  if (sub && existsSync(fileURLToPath(new URL(`packages/${sub[1]}/src/${sub[2]}.ts`, root)))) {
-    return { url: new URL(`packages/${sub[1]}/src/${sub[2]}.ts`, root).href, shortCircuit: true };
+  if (sub) {
+    for (const candidate of [`packages/${sub[1]}/src/${sub[2]}.ts`, `packages/${sub[1]}/src/${sub[2]}/index.ts`]) {
+      const url = new URL(candidate, root);
+      if (existsSync(fileURLToPath(url))) return { url: url.href, shortCircuit: true };
+    }
   }
   if (context.parentURL && context.parentURL.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
     const ts = new URL(specifier.replace(/\.js$/, '.ts'), context.parentURL);

@@ -1,5 +1,5 @@
 /** The `inspect` summary: counts per combination (like the paper's Figure 2), features, label balance. */
-import { combinationOrder } from '../dataset/combinations.js';
+import { combinationOrder } from '@flexmoe/moe-core/spec';
 import type { DatasetManifest } from '../dataset/types.js';
 
 /** Machine-readable inspect summary. */

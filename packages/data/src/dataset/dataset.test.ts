@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { combinationOrder } from './combinations.js';
+import { combinationOrder } from '@flexmoe/moe-core/spec';
 import { readDataset } from './read-dataset.js';
 import { describeSourceFile } from './source-file.js';
 import { TOOL_VERSION } from './tool-version.js';

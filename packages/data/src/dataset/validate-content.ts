@@ -1,6 +1,6 @@
 /** Consistency checks of a dataset's content, shared by `writeDataset` and `readDataset`. */
 import { modalityTransformWidth } from '../transforms/modality-transform.js';
-import { combinationKey, combinationOrder } from './combinations.js';
+import { combinationKey, combinationOrder } from '@flexmoe/moe-core/spec';
 import type { DatasetContent, ManifestCounts } from './types.js';
 
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PatchEmbedding, uniformInit, type ModalityEncoder, type RandomSource } from '@flexmoe/moe-core';
+import { cnnChannels } from '@flexmoe/moe-core/spec';
 import { cnn3dForward, cnn3dWeightShapes, CNN_CONV_LAYERS, convChannels, type Cnn3dShape } from './cnn3d.js';
 
 /** Options of {@link Cnn3dEncoder}. */
@@ -12,7 +13,7 @@ export interface Cnn3dEncoderOptions {
   patches: number;
   /** H token width (also the CNN's dense output width). */
   hidden: number;
-  /** Channels of the three conv pairs (default [8, 16, 32]). */
+  /** Channels of the three conv pairs (default: moe-core/spec's DEFAULT_CNN_CHANNELS). */
   channels?: [number, number, number];
 }
 
@@ -36,7 +37,7 @@ export class Cnn3dEncoder implements ModalityEncoder {
       throw new Error(`encoder${position}: volumeShape must be three positive integers, got [${volumeShape.join(', ')}]`);
     }
     this.position = position;
-    this.shape = { volumeShape, channels: options.channels ?? [8, 16, 32], hidden: options.hidden };
+    this.shape = { volumeShape, channels: cnnChannels(options), hidden: options.hidden };
     this.width = volumeShape[0] * volumeShape[1] * volumeShape[2];
     for (const [suffix, shape] of cnn3dWeightShapes(this.shape)) {
       // torch default init (kaiming_uniform a=√5 ⇒ U(±1/√fan_in)) for kernels and biases alike.

@@ -1,4 +1,4 @@
-import { combinationIndexByCode } from '../combinations.js';
+import { cnnChannels, combinationIndexByCode } from '@flexmoe/moe-core/spec';
 import type { ExportModelConfig, NamedWeights } from '../model-types.js';
 import { GraphBuilder } from './graph-builder.js';
 import { GRAPH_NAMES } from './graph-names.js';
@@ -200,8 +200,7 @@ interface VolumeSpec {
   channels: [number, number, number];
 }
 
-/** Default CNN channels of @flexmoe/encoders' Cnn3dEncoder. */
-const DEFAULT_CNN_CHANNELS: [number, number, number] = [8, 16, 32];
+/** Conv layers of @flexmoe/encoders' 3D CNN (three pairs). */
 const CNN_CONV_LAYERS = 6;
 
 /** The volume of modality `i` (`kind: 'volume'`), checked against its width and weights; null for a tabular one. */
@@ -224,7 +223,7 @@ function volumeSpec(m: ExportModelConfig['modalities'][number], i: number, weigh
   if (voxels !== m.width) {
     throw new Error(`volume modality ${m.name} (position ${i}): volumeShape ${shape.join('×')} = ${voxels} voxels does not match width ${m.width}`);
   }
-  return { volumeShape: [shape[0], shape[1], shape[2]], channels: m.channels ? [m.channels[0], m.channels[1], m.channels[2]] : DEFAULT_CNN_CHANNELS };
+  return { volumeShape: [shape[0], shape[1], shape[2]], channels: cnnChannels(m) };
 }
 
 /** TF.js / TF `'same'` pooling: output ceil(n/s), the odd remainder padded at the end. */

@@ -1,4 +1,4 @@
-import { combinationLetters, enumerateCombinations } from '../combinations.js';
+import { combinationKey, combinationMasks } from '@flexmoe/moe-core/spec';
 import type { FlexMoEModelMetadata, ModalityMetadata } from '../metadata.js';
 import { GRAPH_NAMES } from '../onnx/graph-names.js';
 import type { MissingModalityEffect, Prediction, PredictionOutcome, RoutedBlock, SampleInputs } from './prediction-types.js';
@@ -231,14 +231,14 @@ export class PredictorCore {
       predictedIndex,
       probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]])),
       logits: Array.from(out.logits.subarray(r * C, (r + 1) * C)),
-      combination: { index: combinationIndex, letters: combinationLetters(mask, modalities.map((m) => m.letter)) },
+      combination: { index: combinationIndex, letters: combinationKey(modalities.map((m) => m.letter), (m) => mask[m]) },
       routedExperts,
       ...(effects ? { missingModalityEffects: effects } : {}),
     };
   }
 
   private maskOfCombination(index: number): boolean[] {
-    return enumerateCombinations(this.metadata.modalities.length)[index] ?? [];
+    return combinationMasks(this.metadata.modalities.length)[index] ?? [];
   }
 
   /**

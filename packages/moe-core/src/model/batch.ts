@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CombinationTable, combinationIndices } from '../combination/combination-table.js';
+import { CombinationTable, combinationIndices } from '../spec/combinations.js';
 
 /**
  * A model input batch. `inputs[m]` holds only the rows of the samples that observed modality m, in

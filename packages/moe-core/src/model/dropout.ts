@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RandomSource } from '../random/random-source.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
+import { backendKernel } from '../backends/kernel-registry.js';
 
 /** Inverted-dropout mask (`0` or `1/(1−rate)`) of `size` entries from `random`; null when nothing is dropped. */
 export function dropoutMask(random: RandomSource, size: number, rate: number, training: boolean): Float32Array | null {
@@ -18,17 +18,12 @@ export function applyDropout<T extends tf.Tensor>(x: T, mask: Float32Array | nul
 }
 
 /**
- * `x ⊙ mask` with a fresh mask drawn as {@link dropoutMask} would (same draws): on wasm with a
- * `dropoutMaskArray` source the mask is written straight into a heap tensor (no JS array, no copy).
+ * `x ⊙ mask` with a fresh mask drawn as {@link dropoutMask} would (same draws). A backend kernel may write the
+ * mask straight into backend memory (backends/wasm/dropout.ts).
  */
 export function dropout<T extends tf.Tensor>(x: T, random: RandomSource, rate: number, training: boolean): T {
   if (!training || rate <= 0) return x;
-  const heap = WasmHeap.current();
-  if (heap && random.dropoutMaskArray) {
-    const keep = 1 / (1 - rate);
-    const m = heap.allocTensor(x.shape);
-    random.dropoutMaskArray(x.size, rate, keep, heap.heap().subarray(m.offset, m.offset + x.size));
-    return tf.mul(x, m.tensor) as T;
-  }
+  const fast = backendKernel('FlexMoEDropout')?.(x, random, rate);
+  if (fast) return fast;
   return applyDropout(x, dropoutMask(random, x.size, rate, training));
 }

@@ -3,7 +3,7 @@ import { FixedNoiseSource, SeededRandom } from '../random/random-source.js';
 import { TypedAdam } from '../optim/typed-adam.js';
 import { BACKENDS, expectClose, useBackend } from '../testing/golden.js';
 import { buildBatch, disposeBatch, type FlexMoEBatch } from './batch.js';
-import { defaultConfig, validateConfig, type FlexMoEConfig } from './config.js';
+import { defaultConfig, validateConfig, type FlexMoEConfig } from '../spec/config.js';
 import { FlexMoEModel, type NamedWeight } from './flex-moe-model.js';
 
 const MODALITIES = [

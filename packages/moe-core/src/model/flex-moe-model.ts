@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ownedVariable } from '../ops/variables.js';
-import { CombinationTable } from '../combination/combination-table.js';
+import { CombinationTable } from '../spec/combinations.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import { WorkBuffers } from '../ops/work-buffers.js';
 import { assertGradientsRegistered, registerAllGradients } from '../ops/register-gradients.js';
 import { RandomNoiseSource, SeededRandom, type NoiseSource, type RandomSource } from '../random/random-source.js';
 import type { FlexMoEBatch } from './batch.js';
-import { modalityOrder, validateConfig, type FlexMoEConfig } from './config.js';
+import { modalityOrder, validateConfig, type FlexMoEConfig } from '../spec/config.js';
 import { FusionLayer, type FusionOutput } from './fusion-layer.js';
 import { assembleBlocks, createBank } from './missing-bank.js';
 import { PatchEmbedding, uniformInit, type ModalityEncoder } from './patch-embedding.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-op.js';
-import { WasmHeap } from './wasm-heap.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
 import { sharedBackwardBuffers } from './work-buffers.js';
 
 /*

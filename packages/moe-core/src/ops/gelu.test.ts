@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { erf64, gelu, geluDerivative, geluForward, geluForwardHeap } from './gelu.js';
-import { WasmHeap } from './wasm-heap.js';
+import { gelu, geluDerivative, geluForward, geluForwardHeap } from './gelu.js';
+import { erf64 } from '../router/normal-distribution.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
 import { SeededRandom } from '../random/random-source.js';
 import { useBackend } from '../testing/golden.js';
 

@@ -1,19 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { register } from 'node:module';
 
 /*
- * @tensorflow/tfjs-core's CommonJS build (what Node loads) registers no gradients; they are only in its ESM
- * sources (`dist/register_all_gradients.js`), whose relative imports lack the `.js` extension Node needs.
- * A resolve hook adds it for imports inside tfjs-core's dist folder; the gradients then register into the
- * global kernel registry. (Same technique as @flexmoe/encoders; either registration serves both.)
+ * @tensorflow/tfjs-core registers no gradients by itself; the @tensorflow/tfjs package does, for the core it
+ * shares (its Node build carries the gradient definitions compiled to CommonJS). Loading it on first need
+ * keeps inference-only users free of it and needs no loader hook.
  */
-const HOOK = `export async function resolve(specifier, context, next) {
-  if (context.parentURL && context.parentURL.includes('/@tensorflow/tfjs-core/dist/') &&
-      /^\\.{1,2}\\//.test(specifier) && !/\\.[cm]?js$/.test(specifier)) {
-    return next(specifier + '.js', context);
-  }
-  return next(specifier, context);
-}`;
 
 let pending: Promise<void> | null = null;
 
@@ -27,8 +18,12 @@ export function registerAllGradients(): Promise<void> {
   if (gradientsRegistered()) return Promise.resolve();
   if (pending === null) {
     pending = (async () => {
-      if (process.env.JEST_WORKER_ID === undefined) register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
-      await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+      try {
+        await import('@tensorflow/tfjs');
+      } catch (err) {
+        pending = null;
+        throw new Error(`registerAllGradients: training needs the @tensorflow/tfjs package (npm install @tensorflow/tfjs@${tf.version_core}): ${(err as Error).message}`);
+      }
       if (!gradientsRegistered()) throw new Error('registerAllGradients: the TF.js gradients did not register');
     })();
   }

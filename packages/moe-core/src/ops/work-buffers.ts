@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { HeapRegions } from './wasm-heap.js';
+import { HeapRegions } from '../backends/wasm/wasm-heap.js';
 
 /**
  * Named typed-array work buffers reused across training steps, to keep garbage (and GC time, ~10-20 % of a

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../testing/golden.js';
 import { TypedAdam } from './typed-adam.js';
-import { WasmHeap } from '../ops/wasm-heap.js';
-import { adamKernel } from '../ops/wasm-simd.js';
+import { WasmHeap } from '../backends/wasm/wasm-heap.js';
+import { adamKernel } from '../backends/wasm/wasm-simd.js';
 import { SeededRandom } from '../random/random-source.js';
 
 describe('TypedAdam', () => {

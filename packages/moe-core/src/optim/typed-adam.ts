@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { peekData } from '../ops/peek-data.js';
 import { WorkBuffers } from '../ops/work-buffers.js';
-import { HeapRegions, WasmHeap } from '../ops/wasm-heap.js';
-import { adamKernel } from '../ops/wasm-simd.js';
+import { HeapRegions, WasmHeap } from '../backends/wasm/wasm-heap.js';
+import { adamKernel } from '../backends/wasm/wasm-simd.js';
 
 /** One Adam update: `out = w − step·m/(√v + ε)` with m, v updated in place (top-level so V8 optimises it). */
 function adamUpdate(

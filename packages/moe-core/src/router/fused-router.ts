@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../ops/custom-op.js';
-import { normalCdfValue, normalPdfValue } from '../ops/gelu.js';
+import { normalCdfValue, normalPdfValue } from './normal-distribution.js';
 import { peekData } from '../ops/peek-data.js';
 import { CV2_EPS } from './cv-squared.js';
 import { NOISE_EPS, selectTopK, type RoutingChoice } from './noisy-top-k.js';

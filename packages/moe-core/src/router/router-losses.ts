@@ -3,8 +3,8 @@ import { matMul2d } from '../ops/fast-matmul.js';
 import { cvSquaredRows } from './cv-squared.js';
 import type { RoutingChoice } from './noisy-top-k.js';
 
-/** Ablation switches of SPEC §6 / paper Table 3. */
-export type Ablation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank';
+import type { Ablation } from '../spec/config.js';
+export type { Ablation };
 
 /** Which tokens belong to which SMoE call, and their combinations. */
 export interface TokenGroups {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerAllGradients } from '../ops/register-gradients.js';
+import '../backends/wasm/register.js';
 
 /** Directory of the golden fixtures (`FLEXMOE_GOLDEN_DIR` overrides). */
 export function goldenDir(): string {

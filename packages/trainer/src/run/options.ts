@@ -45,6 +45,8 @@ export interface TrainOptions {
   evalBatchSize: number;
   /** Expert evaluation path (see @flexmoe/moe-core). */
   dispatch: 'auto' | 'sparse' | 'dense';
+  /** Data-parallel training workers (trainer/src/parallel); 1 trains in this thread. */
+  workers: number;
 }
 
 /** The paper's ADNI settings (Table 6), except `experts` which depends on the number of modalities. */
@@ -68,6 +70,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'data' | 'out'> = {
   resume: false,
   evalBatchSize: 64,
   dispatch: 'auto',
+  workers: 1,
 };
 
 const ABLATIONS: TrainingAblation[] = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
@@ -88,6 +91,7 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
   int('layers', o.layers, 1);
   int('patches', o.patches, 1);
   int('eval-batch-size', o.evalBatchSize, 1);
+  int('workers', o.workers, 1);
   if (o.experts !== undefined) int('experts', o.experts, 1);
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new Error(`--lr: expected a positive number, got ${o.lr}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`--dropout: expected a rate in [0, 1), got ${o.dropout}`);

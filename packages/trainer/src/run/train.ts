@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
@@ -15,6 +16,7 @@ import { makeBatch } from './batching.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
 import { modelConfig, resolveTrainOptions, trainingOrder, type TrainOptions } from './options.js';
 import { createProgress } from './progress.js';
+import { ParallelTraining } from '../parallel/parallel-training.js';
 import type { AggregatedScores, CombinationScores, EpochRecord, RunAnalysis, SeedResult, Throughput } from './run-types.js';
 
 /** `RUN/run.json`. */
@@ -101,10 +103,11 @@ interface SeedContext {
   manifestSha: string;
   log: (line: string) => void;
   progress: boolean;
+  backend: string;
 }
 
 /** Trains (or resumes, or just re-evaluates a finished) one seed. */
-function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis: RunAnalysis } {
+async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedResult; analysis: RunAnalysis }> {
   const { options, data, config, log } = ctx;
   const seedDir = join(ctx.runDir, `seed-${seed}`);
   const model = new FlexMoEModel(config, { seed });
@@ -117,6 +120,7 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
   let best: BestState | null = null;
   let bestWeights: Map<string, NamedWeight> | null = null;
   let epochsCompleted = 0;
+  let parallel: ParallelTraining | null = null;
   try {
     const saved = options.resume ? loadCheckpoint(seedDir) : null;
     if (saved) {
@@ -129,6 +133,10 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
       log(`[flexmoe] seed ${seed}: resuming after epoch ${epochsCompleted}/${options.epochs}`);
     }
     const progress = createProgress(log, ctx.progress);
+    if (options.workers > 1 && epochsCompleted < options.epochs) {
+      const { workers, lr: learningRate } = options;
+      parallel = await ParallelTraining.start(model, optimizer, { workers, backend: ctx.backend, config, seed, learningRate, data });
+    }
     for (let epoch = epochsCompleted; epoch < options.epochs; epoch++) {
       const epochBatches = batches(epochOrder(curriculum, epoch, options.warmup, order, shuffle), options.batchSize);
       progress.startEpoch(seed, epoch + 1, options.epochs, epochBatches.length);
@@ -136,7 +144,13 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
       let task = 0;
       let router = 0;
       const t0 = performance.now();
-      for (const rows of epochBatches) {
+      if (parallel) {
+        const sums = await parallel.epoch(epoch, epochBatches, (l) => progress.step(l));
+        loss = sums.loss;
+        task = sums.task;
+        router = sums.router;
+      }
+      for (const rows of parallel ? [] : epochBatches) {
         const { batch, labels } = makeBatch(data, model.table, rows);
         try {
           const v = model.trainStep(batch, labels, optimizer);
@@ -219,6 +233,7 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
     writeJsonAtomic(join(seedDir, 'result.json'), { ...result, analysis });
     return { result, analysis };
   } finally {
+    await parallel?.close();
     optimizer.dispose();
     model.dispose();
   }
@@ -252,7 +267,7 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   if (options.resume && existsSync(runJsonPath)) {
     const stored = JSON.parse(readFileSync(runJsonPath, 'utf8')) as RunFile;
     // The stored options define the run; only the output-side flags come from this invocation.
-    options = { ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data };
+    options = { ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data, workers: options.workers };
     log(`[flexmoe] resuming run ${runDir} with its stored options`);
   } else if (!options.resume && existsSync(runDir) && readdirSync(runDir).length > 0) {
     throw new Error(`run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`);
@@ -292,11 +307,12 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
       `modalities ${data.modalities.map((m) => m.letter).join('')}, ${parameters} parameters, backend ${backend}`,
   );
 
-  const ctx: SeedContext = { options, data, config, runDir, manifestSha, log, progress: hooks.progress ?? true };
+  if (options.workers > 1) log(`[flexmoe] data-parallel training: ${options.workers} worker threads (--workers; this machine has ${availableParallelism()} cores)`);
+  const ctx: SeedContext = { options, data, config, runDir, manifestSha, log, progress: hooks.progress ?? true, backend };
   const results: SeedResult[] = [];
   const analyses: RunAnalysis[] = [];
   for (const seed of options.seeds) {
-    const { result, analysis } = runSeed(seed, ctx);
+    const { result, analysis } = await runSeed(seed, ctx);
     results.push(result);
     analyses.push(analysis);
   }

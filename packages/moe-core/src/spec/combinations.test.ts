@@ -1,4 +1,4 @@
-import { CombinationTable, combinationIndices } from './combination-table.js';
+import { CombinationTable, combinationIndices } from './combinations.js';
 import { readGolden } from '../testing/golden.js';
 
 interface GoldenCombos {

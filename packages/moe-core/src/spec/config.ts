@@ -1,6 +1,18 @@
-import type { Dispatch } from '../moe/experts.js';
-import type { Ablation } from '../router/router-losses.js';
-import { MAX_MODALITIES } from '../combination/combination-table.js';
+import { MAX_MODALITIES } from './combinations.js';
+
+/** Ablation switches of SPEC §6 / paper Table 3. */
+export type Ablation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank';
+
+/** How the (token, expert) pairs are evaluated. */
+export type Dispatch = 'sparse' | 'dense' | 'auto';
+
+/** Output channels of the 3D CNN's three conv pairs when a volume modality names none. */
+export const DEFAULT_CNN_CHANNELS: readonly [number, number, number] = [8, 16, 32];
+
+/** The CNN channels of a volume modality: its own, else {@link DEFAULT_CNN_CHANNELS}. */
+export function cnnChannels(m: Pick<ModalitySpec, 'channels'>): [number, number, number] {
+  return m.channels ? [...m.channels] : [...DEFAULT_CNN_CHANNELS];
+}
 
 /**
  * One input modality: display name, one-letter code (combination order), feature width. A `volume`
@@ -15,7 +27,7 @@ export interface ModalitySpec {
   kind?: 'tabular' | 'volume';
   /** `[D, H, W]` of a volume modality (required for `kind: 'volume'`); the product must equal `width`. */
   volumeShape?: [number, number, number];
-  /** Output channels of the CNN's three conv pairs (volume modalities; default [8, 16, 32]). */
+  /** Output channels of the CNN's three conv pairs (volume modalities; default {@link DEFAULT_CNN_CHANNELS}). */
   channels?: [number, number, number];
 }
 

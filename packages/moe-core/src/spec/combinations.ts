@@ -1,4 +1,12 @@
-/** Largest supported number of modalities (the combination index fits comfortably; the bank stays small). */
+/*
+ * Combination indexing (SPEC §1), written once for every package: no TF.js here (see spec/index.ts).
+ * Index 0 is the full set; sizes descend; within a size, `itertools.combinations` order of positions.
+ */
+
+/**
+ * Largest supported number of modalities, everywhere (data, model, export): 2^8 − 1 = 255 combinations keeps
+ * the expert count (E ≥ 2^M − 1) and the missing-modality bank small.
+ */
 export const MAX_MODALITIES = 8;
 
 /** One non-empty subset of the modalities. */
@@ -174,4 +182,60 @@ export function combinationIndices(table: CombinationTable, observed: Uint8Array
     }
   });
   return out;
+}
+
+/** Throws unless `count` is a supported number of modalities (1..{@link MAX_MODALITIES}). */
+export function assertModalityCount(count: number): void {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_MODALITIES) {
+    throw new Error(`modality count must be an integer in 1..${MAX_MODALITIES}, got ${count}`);
+  }
+}
+
+/**
+ * Every non-empty combination of `count` modalities as an observed mask, in SPEC §1 index order
+ * (there are 2^count − 1).
+ */
+export function combinationMasks(count: number): boolean[][] {
+  assertModalityCount(count);
+  const out: boolean[][] = [];
+  for (let size = count; size >= 1; size--) {
+    for (const positions of combinationsOf(count, size)) {
+      const mask = new Array<boolean>(count).fill(false);
+      for (const p of positions) mask[p] = true;
+      out.push(mask);
+    }
+  }
+  return out;
+}
+
+/** The combination key of one sample: observed letters in modality order ('' when none). */
+export function combinationKey(letters: readonly string[], observed: (m: number) => boolean): string {
+  let key = '';
+  letters.forEach((l, m) => {
+    if (observed(m)) key += l;
+  });
+  return key;
+}
+
+/** Every non-empty combination's key in SPEC §1 index order (e.g. `IGCB`, `IGC`, …). */
+export function combinationOrder(letters: readonly string[]): string[] {
+  return combinationMasks(letters.length).map((mask) => combinationKey(letters, (m) => mask[m]));
+}
+
+/** Bit code of a mask: bit m (value 2^m) is set iff modality m is observed. */
+export function maskCode(mask: readonly boolean[]): number {
+  let code = 0;
+  mask.forEach((observed, m) => {
+    if (observed) code |= 1 << m;
+  });
+  return code;
+}
+
+/** Table from mask code (0 … 2^M − 1) to combination index; code 0 (no modality) maps to -1. */
+export function combinationIndexByCode(count: number): number[] {
+  const table = new Array<number>(1 << count).fill(-1);
+  combinationMasks(count).forEach((mask, index) => {
+    table[maskCode(mask)] = index;
+  });
+  return table;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transposeInto } from './array-kernels.js';
+import { transposeInto } from '../../ops/array-kernels.js';
+import { wasmBackendSupported } from './version-guard.js';
 import { copyRowsKernel, transpose4Kernel, transposeKernel, type CopyRowsKernel, type TransposeKernel } from './wasm-simd.js';
 
 /*
@@ -50,9 +51,12 @@ export class WasmHeap {
   /** Switch for the direct-heap fast paths (tests and benchmarks compare both; on by default). */
   static enabled = true;
 
-  /** The heap of the current backend, or null unless it is tfjs-backend-wasm with the expected internals. */
+  /**
+   * The heap of the current backend, or null unless it is a supported tfjs-backend-wasm version
+   * (backends/wasm/version-guard.ts) with the expected internals.
+   */
   static current(): WasmHeap | null {
-    if (!WasmHeap.enabled || tf.getBackend() !== 'wasm') return null;
+    if (!WasmHeap.enabled || tf.getBackend() !== 'wasm' || !wasmBackendSupported()) return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const m = backend.wasm;
     if (

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '../testing/golden.js';
-import { buildBatch, disposeBatch } from '../model/batch.js';
-import { defaultConfig } from '../model/config.js';
-import { FlexMoEModel } from '../model/flex-moe-model.js';
-import { TypedAdam } from '../optim/typed-adam.js';
-import { SeededRandom } from '../random/random-source.js';
+import { useBackend } from '../../testing/golden.js';
+import { buildBatch, disposeBatch } from '../../model/batch.js';
+import { defaultConfig } from '../../spec/config.js';
+import { FlexMoEModel } from '../../model/flex-moe-model.js';
+import { TypedAdam } from '../../optim/typed-adam.js';
+import { SeededRandom } from '../../random/random-source.js';
 import { WasmHeap } from './wasm-heap.js';
 import { adamKernel, combineKernels, copyRowsKernel, geluKernel, layerNormKernels, mulColSumsKernel, transpose4Kernel, transposeKernel } from './wasm-simd.js';
 
