@@ -2,6 +2,7 @@
 export type * from './dataset/types.js';
 export { writeDataset, modalityFileName, modalityFileNames } from './dataset/write-dataset.js';
 export { readDataset } from './dataset/read-dataset.js';
+export * from './dataset/file-hashes.js';
 export { describeSourceFile } from './dataset/source-file.js';
 export { combinationKey, combinationMasks, combinationOrder } from './dataset/combinations.js';
 export { validateContent, countContent, modalityNameProblem } from './dataset/validate-content.js';
@@ -9,6 +10,8 @@ export { TOOL_NAME, TOOL_VERSION } from './dataset/tool-version.js';
 export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } from './splits/make-splits.js';
 export * from './transforms/column-transform.js';
 export * from './transforms/modality-transform.js';
+export * from './transforms/category-vocabulary.js';
+export * from './transforms/free-text-columns.js';
 export * from './transforms/transform-record.js';
 export { buildTablesDataset, resolveLetters, classNamesOf, readSplitsFile, type TablesDatasetOptions } from './tables/build-tables-dataset.js';
 export { readTable, readIds, requireColumn, checkNumericColumn, checkMostlyNumericColumns, isArrowPath, type LoadedTable } from './tables/read-table.js';

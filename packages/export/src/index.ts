@@ -18,3 +18,7 @@ export { parseCsv } from './runtime/csv.js';
 export * from './service/request-schema.js';
 export * from './service/server.js';
 export * from './cli/register-export-commands.js';
+export * from './counterfactual-distributions.js';
+export * from './audit/artifact-audit.js';
+export * from './service/hardening.js';
+export * from './runtime/dataset-match.js';

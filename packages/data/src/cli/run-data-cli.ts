@@ -32,6 +32,25 @@ function parseScale(v: string): number {
   return x;
 }
 
+function parseMinCount(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1) throw new Error(`--min-category-count must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+interface TablesCliOptions {
+  modality: { name: string; file: string }[];
+  letters?: string;
+  labels: string;
+  splits?: string;
+  classes?: string;
+  seed: number;
+  out: string;
+  json?: boolean;
+  categorical?: string;
+  minCategoryCount: number;
+}
+
 function collectModality(v: string, list: { name: string; file: string }[]): { name: string; file: string }[] {
   const eq = v.indexOf('=');
   if (eq <= 0 || eq === v.length - 1) throw new Error(`--modality expects NAME=FILE, got ${JSON.stringify(v)}`);
@@ -142,7 +161,9 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--seed <n>', 'split seed', parseSeed, 0)
     .requiredOption('--out <dir>', 'dataset directory to write')
     .option('--json', 'print a JSON summary')
-    .action(async (o: { modality: { name: string; file: string }[]; letters?: string; labels: string; splits?: string; classes?: string; seed: number; out: string; json?: boolean }) => {
+    .option('--categorical <columns>', 'comma-separated text columns to keep as categorical even if they look like free text')
+    .option('--min-category-count <k>', 'text categories held by fewer training patients become "other"', parseMinCount, 5)
+    .action(async (o: TablesCliOptions) => {
       const p = startProgress(o.json === true, 2 * o.modality.length + 2);
       const content = await buildTablesDataset({
         modalities: o.modality,
@@ -152,6 +173,9 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
         classes: o.classes?.split(',').map((c) => c.trim()),
         seed: o.seed,
         onStep: (x) => p.step(x),
+        categoricalColumns: o.categorical?.split(',').map((c) => c.trim()),
+        minCategoryCount: o.minCategoryCount,
+        onWarning: (w) => io.stderr.write(`${w}\n`),
       });
       p.step('writing');
       const manifest = await writeDataset(o.out, content, { splitsGiven: content.splitsGiven });

@@ -6,6 +6,7 @@ import type { DatasetTransforms } from '../transforms/modality-transform.js';
 import { decodeLabels, decodeModality } from './arrow-io.js';
 import type { DatasetContent, DatasetManifest, DatasetSplits, LoadedDataset, ModalityTable } from './types.js';
 import { countContent, validateContent } from './validate-content.js';
+import { datasetHashCheckEnabled, verifyDatasetFiles } from './file-hashes.js';
 
 async function readBytes(dir: string, file: string): Promise<Uint8Array> {
   try {
@@ -72,9 +73,13 @@ function sameJson(a: unknown, b: unknown): boolean {
  *   masks, labels and split index arrays
  * @throws an error listing every inconsistency found
  */
-export async function readDataset(dir: string): Promise<LoadedDataset> {
+export async function readDataset(dir: string, options: { verifyFileHashes?: boolean } = {}): Promise<LoadedDataset> {
   const manifestFile = path.join(dir, 'manifest.json');
   const manifest = checkManifestShape((await readJson(dir, 'manifest.json')).value, manifestFile);
+  if (options.verifyFileHashes ?? datasetHashCheckEnabled()) {
+    const changed = await verifyDatasetFiles(dir, manifest.fileSha256);
+    if (changed.length > 0) throw new Error(`dataset ${dir} was modified:\n  - ${changed.join('\n  - ')}`);
+  }
   const tables: ModalityTable[] = [];
   for (const m of manifest.modalities) {
     const { ids, features } = decodeModality(await readBytes(dir, m.file), path.join(dir, m.file), m.width);

@@ -1,6 +1,7 @@
 /** Writing a dataset directory atomically (docs/architecture.md §2, docs/data.md). */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hashDatasetFiles } from './file-hashes.js';
 import path from 'node:path';
 import { encodeLabels, encodeModality } from './arrow-io.js';
 import { TOOL_NAME, TOOL_VERSION } from './tool-version.js';
@@ -99,6 +100,7 @@ export async function writeDataset(
       splitsOrigin: splitsGiven ? 'given' : 'generated',
       transformsFile: 'transforms.json',
       transformsSha256: createHash('sha256').update(transformsText).digest('hex'),
+      fileSha256: await hashDatasetFiles(tmp, [...files, 'labels.arrow', 'splits.json', 'transforms.json']),
     };
     await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     if (await exists(target)) {

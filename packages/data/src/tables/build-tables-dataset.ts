@@ -9,6 +9,7 @@ import type { DatasetContent, DatasetSplits, ModalityTable, SourceFile } from '.
 import { makeSplits } from '../splits/make-splits.js';
 import { applyColumnTransforms, fitColumnTransforms, normalizeCell, parseNumeric, toRawColumns } from '../transforms/column-transform.js';
 import type { DatasetTransforms } from '../transforms/modality-transform.js';
+import { droppedColumnWarning } from '../transforms/free-text-columns.js';
 import { checkMostlyNumericColumns, readIds, readTable, requireColumn } from './read-table.js';
 
 /** Options of {@link buildTablesDataset}. */
@@ -26,6 +27,12 @@ export interface TablesDatasetOptions {
   seed?: number;
   /** Reports progress of long steps. */
   onStep?: (step: string) => void;
+  /** Text columns kept as categorical even when they look like free text (`--categorical`). */
+  categoricalColumns?: string[];
+  /** Text categories held by fewer training patients become "other" (`--min-category-count`, default 5). */
+  minCategoryCount?: number;
+  /** Receives a warning per dropped column (names the column and why; never a value). */
+  onWarning?: (message: string) => void;
 }
 
 /** Letters of the modalities: given, or upper-cased first letters; one per modality, distinct. */
@@ -201,7 +208,11 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   const modalities: ModalityTable[] = [];
   tables.forEach((t, i) => {
     step(`transforming ${t.name}`);
-    const fitted = fitColumnTransforms(t.raw, splits.training);
+    const fitted = fitColumnTransforms(t.raw, splits.training, {
+      categoricalColumns: options.categoricalColumns,
+      minCategoryCount: options.minCategoryCount,
+    });
+    for (const d of fitted.dropped) options.onWarning?.(droppedColumnWarning(t.file, d));
     if (fitted.columns.length === 0) {
       throw new Error(`${t.file}: no usable feature column (${fitted.dropped.map((d) => `${d.column}: ${d.reason}`).join('; ')})`);
     }

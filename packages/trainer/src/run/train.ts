@@ -9,6 +9,7 @@ import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
+import { checkCheckpointAgainstRun, checkResumeDataset, readRunForResume, type ResumableRun } from '../checkpoint/resume-check.js';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, type BestState } from '../checkpoint/training-checkpoint.js';
 import { analyse } from './analysis.js';
 import { makeBatch } from './batching.js';
@@ -120,6 +121,7 @@ function runSeed(seed: number, ctx: SeedContext): { result: SeedResult; analysis
   try {
     const saved = options.resume ? loadCheckpoint(seedDir) : null;
     if (saved) {
+      checkCheckpointAgainstRun(saved.header, join(seedDir, 'checkpoint.bin'), { seed, epochs: options.epochs });
       restoreTrainingState(saved, model, optimizer);
       shuffle.state = saved.header.shuffleState;
       history = saved.header.history;
@@ -249,8 +251,10 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   const runDir = resolve(partial.out);
   const runJsonPath = join(runDir, 'run.json');
   let options = resolveTrainOptions(partial);
-  if (options.resume && existsSync(runJsonPath)) {
-    const stored = JSON.parse(readFileSync(runJsonPath, 'utf8')) as RunFile;
+  let resumed: ResumableRun | undefined;
+  if (options.resume) {
+    resumed = readRunForResume(runDir);
+    const stored = resumed as unknown as RunFile;
     // The stored options define the run; only the output-side flags come from this invocation.
     options = { ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data };
     log(`[flexmoe] resuming run ${runDir} with its stored options`);
@@ -266,6 +270,7 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   }
   const config = modelConfig(options, data, weights);
   const manifestSha = manifestSha256(datasetDir);
+  if (resumed) checkResumeDataset(resumed, runJsonPath, { dir: datasetDir, manifestSha256: manifestSha, classes: data.classes, modalities: config.modalities });
   const backend = hooks.backend ?? (await import('@tensorflow/tfjs-core')).getBackend();
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
