@@ -4,7 +4,7 @@
  * those distributions independently (docs/privacy.md). A one-hot group (a categorical or date column) draws
  * one category by its training frequency; a feature with at most three distinct values (genotype dosages,
  * ±1 indicators) draws one of its levels by frequency; any other feature draws from a normal distribution
- * with the training mean and standard deviation, clipped to the training range.
+ * with the training mean and standard deviation, truncated to the training range.
  */
 import { mulberry32, type LoadedDataset, type LoadedModality, type ModalityTransform } from '@flexmoe/data';
 import type { CounterfactualSample } from './metadata.js';
@@ -78,7 +78,19 @@ function drawIndex(probabilities: readonly number[], u: number): number {
   return probabilities.length - 1;
 }
 
-/** Draws `count` rows from fitted distributions with a seeded generator (Box–Muller for normals). */
+/**
+ * A normal draw inside [min, max] by rejection (Box–Muller), so no value sits exactly on a patient's
+ * extreme value as clipping would put it; after 16 rejections a uniform draw in the range.
+ */
+function truncatedNormal(d: { mean: number; std: number; min: number; max: number }, rand: () => number): number {
+  for (let tries = 0; tries < 16; tries++) {
+    const x = d.mean + d.std * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    if (x > d.min && x < d.max) return x;
+  }
+  return d.min + (d.max - d.min) * rand();
+}
+
+/** Draws `count` rows from fitted distributions with a seeded generator. */
 export function drawFromDistributions(distributions: readonly FeatureGroupDistribution[], width: number, count: number, rand: () => number): Float32Array {
   const values = new Float32Array(count * width);
   for (let r = 0; r < count; r++) {
@@ -90,8 +102,7 @@ export function drawFromDistributions(distributions: readonly FeatureGroupDistri
       } else if (d.kind === 'levels') {
         row[d.offset] = d.levels[drawIndex(d.probabilities, rand())];
       } else {
-        const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-        row[d.offset] = Math.min(d.max, Math.max(d.min, d.mean + d.std * z));
+        row[d.offset] = truncatedNormal(d, rand);
       }
     }
   }
