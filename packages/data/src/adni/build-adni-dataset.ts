@@ -72,7 +72,7 @@ function columnsModality(
     ids: raw.ids,
     build: (training, patients) => {
       const rows = selectRows(raw, patients);
-      const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes });
+      const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes, file });
       dropped[name] = fitted.dropped;
       const applied = applyColumnTransforms(fitted.columns, rows, file);
       return {

@@ -94,6 +94,8 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: expected { "training": [...], "validation": [...], "testing": [...] }`);
   const splits = value as Record<string, unknown>;
+  const unknownKey = Object.keys(splits).find((k) => !['training', 'validation', 'testing'].includes(k));
+  if (unknownKey !== undefined) throw new Error(`${file}: unknown field ${JSON.stringify(unknownKey)} (expected training, validation and testing)`);
   const seen = new Map<string, string>();
   const out: Record<string, string[]> = {};
   for (const key of ['training', 'validation', 'testing']) {
@@ -112,6 +114,9 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   }
   const missing = [...patients].filter((id) => !seen.has(id));
   if (missing.length > 0) throw new Error(`${file}: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
+  for (const key of ['training', 'validation', 'testing']) {
+    if (out[key].length === 0) throw new Error(`${file}: field '${key}' is empty; training needs patients in training, validation and testing`);
+  }
   return { training: out.training, validation: out.validation, testing: out.testing };
 }
 
@@ -211,6 +216,7 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
     const fitted = fitColumnTransforms(t.raw, splits.training, {
       categoricalColumns: options.categoricalColumns,
       minCategoryCount: options.minCategoryCount,
+      file: t.file,
     });
     for (const d of fitted.dropped) options.onWarning?.(droppedColumnWarning(t.file, d));
     if (fitted.columns.length === 0) {

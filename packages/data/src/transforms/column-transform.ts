@@ -6,6 +6,7 @@
 
 import { categoryOf, categoryVocabulary, DEFAULT_MIN_CATEGORY_COUNT } from './category-vocabulary.js';
 import { freeTextReason } from './free-text-columns.js';
+import { checkFloat32Cell, fitsFloat32 } from './float32-range.js';
 
 /** A raw table cell as read from CSV/Arrow/JSON. `null`/`undefined`/blank = missing. */
 export type RawCell = string | number | boolean | null | undefined;
@@ -79,6 +80,8 @@ export interface ColumnTransformOptions {
   minCategoryCount?: number;
   /** Text columns kept as categorical even when they look like free text (free-text-columns.ts). */
   categoricalColumns?: Iterable<string>;
+  /** Table description used in errors (e.g. the source file name). */
+  file?: string;
 }
 
 /** The result of {@link fitColumnTransforms}. */
@@ -214,6 +217,7 @@ export function fitColumnTransforms(
     const values: string[] = [];
     for (const i of rows) {
       const v = normalizeCell(cells[i], missingCodes);
+      if (v !== null) checkFloat32Cell(parseNumeric(v), v, () => `${options.file ?? 'table'}: row ${i + 1} (patient ${raw.ids[i]}), column ${column}`);
       if (v !== null) values.push(v);
     }
     if (values.length === 0) {
@@ -327,6 +331,7 @@ function writeCell(c: ColumnTransform, cell: RawCell, out: Float32Array, offset:
       const x = parseNumeric(v);
       if (Number.isNaN(x)) throw new Error(`${where()}, column ${c.column}: expected a number, found ${JSON.stringify(v)}`);
       out[offset] = scale(x, c.min, c.max);
+      if (!fitsFloat32(out[offset])) checkFloat32Cell(out[offset], v, () => `${where()}, column ${c.column} (after scaling)`);
     }
     return 1;
   }
@@ -370,7 +375,7 @@ export function applyColumnTransforms(
     let offset = i * width;
     columns.forEach((c, j) => {
       const cells = cellsByColumn[j];
-      offset += writeCell(c, cells ? cells[i] : null, features, offset, () => `${file}: patient row ${i + 1}`);
+      offset += writeCell(c, cells ? cells[i] : null, features, offset, () => `${file}: patient row ${i + 1} (id ${raw.ids[i]})`);
     });
   }
   return { ids: raw.ids, featureNames: columnFeatureNames(columns), features };
