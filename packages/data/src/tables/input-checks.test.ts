@@ -33,9 +33,11 @@ describe('early, named input errors', () => {
         `labs.csv: row 2 (patient p2), column LAB: "${v}" is outside the 32-bit float range (±3.4e38) that features are stored in`,
       );
     }
-    // fitted on training rows 1 and 3 only; range 0.5: the validation row 2 (×4) overflows once scaled
-    const fitted = fitColumnTransforms({ ids: ['p1', 'p2', 'p3'], columns: new Map([['LAB', ['1', '5', '1.5']]]) }, ['p1', 'p3'], { file: 'labs.csv' });
-    expect(() => applyColumnTransforms(fitted.columns, raw('3e38'), 'labs.csv')).toThrow(
+    // fitted on training rows 1, 3 and 4 only; range 0.5: the validation row 2 (×4) overflows once scaled
+    const ids = ['p1', 'p2', 'p3', 'p4'];
+    const fitted = fitColumnTransforms({ ids, columns: new Map([['LAB', ['1', '5', '1.5', '1.25']]]) }, ['p1', 'p3', 'p4'], { file: 'labs.csv' });
+    const validation = { ids, columns: new Map([['LAB', ['1', '3e38', '1.5', '1.25']]]) };
+    expect(() => applyColumnTransforms(fitted.columns, validation, 'labs.csv')).toThrow(
       /labs\.csv: patient row 2 \(id p2\), column LAB \(after scaling\): "3e38" is outside the 32-bit float range/,
     );
   });
