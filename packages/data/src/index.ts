@@ -3,6 +3,7 @@ export type * from './dataset/types.js';
 export { writeDataset, modalityFileName, modalityFileNames } from './dataset/write-dataset.js';
 export { readDataset } from './dataset/read-dataset.js';
 export * from './dataset/file-hashes.js';
+export { recoverInterruptedReplace } from './dataset/replace-recovery.js';
 export { describeSourceFile } from './dataset/source-file.js';
 export { combinationKey, combinationMasks, combinationOrder } from './dataset/combinations.js';
 export { validateContent, countContent, modalityNameProblem } from './dataset/validate-content.js';

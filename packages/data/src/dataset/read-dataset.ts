@@ -7,6 +7,7 @@ import { decodeLabels, decodeModality } from './arrow-io.js';
 import type { DatasetContent, DatasetManifest, DatasetSplits, LoadedDataset, ModalityTable } from './types.js';
 import { countContent, validateContent } from './validate-content.js';
 import { datasetHashCheckEnabled, verifyDatasetFiles } from './file-hashes.js';
+import { recoverInterruptedReplace } from './replace-recovery.js';
 
 async function readBytes(dir: string, file: string): Promise<Uint8Array> {
   try {
@@ -75,6 +76,7 @@ function sameJson(a: unknown, b: unknown): boolean {
  */
 export async function readDataset(dir: string, options: { verifyFileHashes?: boolean } = {}): Promise<LoadedDataset> {
   const manifestFile = path.join(dir, 'manifest.json');
+  await recoverInterruptedReplace(dir).catch(() => 'none'); // a replace killed between its two renames
   const manifest = checkManifestShape((await readJson(dir, 'manifest.json')).value, manifestFile);
   const changed = options.verifyFileHashes ?? datasetHashCheckEnabled() ? await verifyDatasetFiles(dir, manifest.fileSha256) : [];
   try {

@@ -4,3 +4,4 @@ export type { CsvBatch, CsvStreamOptions } from './csv-stream.js';
 export { CsvWriter, csvField, writeCsvFile } from './csv-writer.js';
 export type { CsvCell } from './csv-writer.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+export { cleanStaleTemporaries, parseTemporaryName, processAlive } from './stale-temporaries.js';

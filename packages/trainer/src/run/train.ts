@@ -9,6 +9,7 @@ import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
+import { cleanRunTemporaries } from '../checkpoint/run-temporaries.js';
 import { checkCheckpointAgainstRun, checkResumeDataset, readRunForResume, type ResumableRun } from '../checkpoint/resume-check.js';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, type BestState } from '../checkpoint/training-checkpoint.js';
 import { analyse } from './analysis.js';
@@ -261,6 +262,7 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   } else if (!options.resume && existsSync(runDir) && readdirSync(runDir).length > 0) {
     throw new Error(`run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`);
   }
+  await cleanRunTemporaries(runDir);
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const data = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
