@@ -10,6 +10,7 @@ import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js'
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
 import { cleanRunTemporaries } from '../checkpoint/run-temporaries.js';
+import { checkTrainingMemory, validateTrainConfig } from './config-checks.js';
 import { checkCheckpointAgainstRun, checkResumeDataset, readRunForResume, type ResumableRun } from '../checkpoint/resume-check.js';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, type BestState } from '../checkpoint/training-checkpoint.js';
 import { analyse } from './analysis.js';
@@ -271,9 +272,11 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     throw new Error(`--class-weights ${options.classWeights}: every class needs a positive weight (a class may be absent from the training split)`);
   }
   const config = modelConfig(options, data, weights);
+  validateTrainConfig(config);
   const manifestSha = manifestSha256(datasetDir);
   if (resumed) checkResumeDataset(resumed, runJsonPath, { dir: datasetDir, manifestSha256: manifestSha, classes: data.classes, modalities: config.modalities });
   const backend = hooks.backend ?? (await import('@tensorflow/tfjs-core')).getBackend();
+  checkTrainingMemory(config, options.batchSize, backend);
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
     log(`[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ${JSON.stringify(data.dropped)}`);
