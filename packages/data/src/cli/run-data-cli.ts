@@ -9,6 +9,7 @@ import { readDataset } from '../dataset/read-dataset.js';
 import { writeDataset } from '../dataset/write-dataset.js';
 import { TOOL_VERSION } from '../dataset/tool-version.js';
 import { generateAdniRaw } from '../synth/adni.js';
+import { checkEmptyOutputDir } from '../synth/empty-output.js';
 import { buildTablesDataset } from '../tables/build-tables-dataset.js';
 import { runMimicBuild, runMimicSynth } from './mimic-commands.js';
 import { formatInspect, inspectSummary } from './inspect.js';
@@ -87,6 +88,7 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--scale <f>', 'size factor (ADNI: 1.0 = 2,380 patients)', parseScale, 1)
     .option('--json', 'print a JSON summary')
     .action(async (kind: string, o: { out: string; seed: number; scale: number; json?: boolean }) => {
+      if (kind === 'adni' || kind === 'mimic') await checkEmptyOutputDir(o.out);
       if (kind === 'adni') {
         const p = startProgress(o.json === true, 7);
         const s = await generateAdniRaw({ outDir: o.out, seed: o.seed, scale: o.scale, onStep: (x) => p.step(x) });
