@@ -23,7 +23,7 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
     .description('scan a model file, run directory or report for training ids and rare raw text values of a dataset')
     .argument('<artifact>', 'file or directory to scan (recursively)')
     .requiredOption('--data <dir>', 'dataset the artifact was made from')
-    .option('--raw <files>', 'comma-separated raw tables whose text values to look for (default: the dataset\'s sources)')
+    .option('--raw <paths>', 'comma-separated raw tables or directories of them (default: the dataset\'s sources)')
     .option('--min-count <k>', 'text values held by at least k training patients are allowed', positiveInt('--min-count'), 5)
     .option('--json [file]', 'print the result as JSON (to stdout, or to the file given)')
     .action(async (artifact: string, o: { data: string; raw?: string; minCount: number; json?: string | true }) => {

@@ -32,7 +32,7 @@ export interface AuditHit {
 
 /** Options of {@link auditArtifact}. */
 export interface AuditOptions {
-  /** Raw tables whose text values are needles (default: the dataset's source files that still exist). */
+  /** Raw tables (or directories of them) whose text values are needles (default: the dataset's sources). */
   rawFiles?: string[];
   /** Text values held by at least this many training patients are allowed (categories; default 5). */
   minCount?: number;
@@ -53,6 +53,7 @@ export interface AuditResult {
 const MIN_BINARY_NEEDLE = 6;
 /** Shorter text values (`M`, `no`) are too common to mean a patient. */
 const MIN_VALUE_LENGTH = 3;
+const RAW_TABLE = /\.(csv|csv\.gz|arrow|feather|ipc)$/i;
 const TEXT_EXTENSIONS = /\.(json|jsonl|html?|csv|tsv|txt|md|log|svg|xml|js|mjs|ya?ml)$/i;
 
 /** Training ids of the dataset as needles. */
@@ -61,21 +62,37 @@ export function idNeedles(dataset: LoadedDataset): AuditNeedle[] {
 }
 
 /**
- * Text cells of a raw table (first column = patient id) held by fewer than `minCount` training patients.
+ * Text cells of a raw table held by fewer than `minCount` training patients. The patient id column is the
+ * one whose values are most often dataset ids; a table without one counts rows instead of patients.
  * Numbers and short strings are not needles.
  */
-export async function rawValueNeedles(file: string, trainingIds: ReadonlySet<string>, classes: readonly string[], minCount: number): Promise<AuditNeedle[]> {
+export async function rawValueNeedles(
+  file: string,
+  datasetIds: ReadonlySet<string>,
+  trainingIds: ReadonlySet<string>,
+  classes: readonly string[],
+  minCount: number,
+): Promise<AuditNeedle[]> {
   const table = await readTable(file, { allowEmpty: true });
-  const idColumn = table.columns[0];
-  const ids = (table.data.get(idColumn) ?? []).map((v) => String(v ?? '').trim());
+  const text = (v: unknown): string => String(v ?? '').trim();
+  let idColumn: string | undefined;
+  let best = 0;
+  for (const column of table.columns) {
+    const hits = (table.data.get(column) ?? []).filter((v) => datasetIds.has(text(v))).length;
+    if (hits > best) [idColumn, best] = [column, hits];
+  }
+  const ids = idColumn ? (table.data.get(idColumn) ?? []).map(text) : [];
+  // Without an id column every row counts as its own holder (training or not is unknown).
+  const holderOf = (row: number): string | undefined => (idColumn ? (trainingIds.has(ids[row]) ? ids[row] : undefined) : `row ${row}`);
   const holders = new Map<string, { patients: Set<string>; source: string }>();
-  for (const column of table.columns.slice(1)) {
+  for (const column of table.columns.filter((c) => c !== idColumn)) {
     (table.data.get(column) ?? []).forEach((cell, row) => {
       const v = normalizeCell(cell, []);
       if (v === null || v.length < MIN_VALUE_LENGTH || !Number.isNaN(parseNumeric(v)) || classes.includes(v)) return;
       let h = holders.get(v);
       if (!h) holders.set(v, (h = { patients: new Set(), source: `${path.basename(file)} column ${column} row ${row + 1}` }));
-      if (trainingIds.has(ids[row])) h.patients.add(ids[row]);
+      const holder = holderOf(row);
+      if (holder !== undefined) h.patients.add(holder);
     });
   }
   return [...holders].filter(([, h]) => h.patients.size < minCount).map(([text, h]) => ({ kind: 'value' as const, text, source: h.source }));
@@ -147,10 +164,15 @@ export async function auditArtifact(artifact: string, datasetDir: string, option
   const dataset = await readDataset(datasetDir);
   const minCount = options.minCount ?? DEFAULT_MIN_CATEGORY_COUNT;
   const trainingIds = new Set(Array.from(dataset.splitIndices.training, (i) => dataset.ids[i]));
+  const datasetIds = new Set(dataset.ids);
   const needles = idNeedles(dataset);
   const rawFilesRead: string[] = [];
   const rawFilesMissing: string[] = [];
-  const candidates = options.rawFiles ?? dataset.manifest.sources.map((s) => s.file);
+  const candidates: string[] = [];
+  for (const f of options.rawFiles ?? dataset.manifest.sources.map((s) => s.file)) {
+    const isDir = await stat(f).then((s) => s.isDirectory(), () => false);
+    candidates.push(...(isDir ? (await listFiles(f)).filter((p) => RAW_TABLE.test(p)) : [f]));
+  }
   for (const file of candidates) {
     const exists = await stat(file).then((s) => s.isFile(), () => false);
     if (!exists) {
@@ -158,8 +180,8 @@ export async function auditArtifact(artifact: string, datasetDir: string, option
       rawFilesMissing.push(file);
       continue;
     }
-    if (!/\.(csv|csv\.gz|tsv|arrow|feather|ipc)$/i.test(file)) continue; // PLINK, NIfTI: no text values
-    needles.push(...(await rawValueNeedles(file, trainingIds, dataset.classes, minCount)));
+    if (!RAW_TABLE.test(file)) continue; // PLINK, NIfTI: no text values
+    needles.push(...(await rawValueNeedles(file, datasetIds, trainingIds, dataset.classes, minCount)));
     rawFilesRead.push(file);
   }
   const files = await listFiles(artifact);
