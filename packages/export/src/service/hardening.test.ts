@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Predictor } from '../runtime/predictor.js';
 import { goldenPredictor } from '../testing/golden-service.js';
 import { checkBindAllowed, isLoopbackHost, readServiceToken, SERVE_TOKEN_ENV, tokenMatches } from './hardening.js';
-import { buildServer } from './server.js';
+import { buildServer, installShutdownHandlers } from './server.js';
 
 const TOKEN = 'correct-horse-battery-staple-42';
 
@@ -133,6 +133,25 @@ describe('hardened service', () => {
       clearInterval(timer);
       expect(sent).toBeLessThan(1000); // closed long before the body could complete
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    }, 60000);
+
+    it('shuts down on a signal even while a client never finishes its body', async () => {
+      const own = await buildServer({ predictor, logger: false, hardening: { requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 } });
+      await own.listen({ host: '127.0.0.1', port: 0 });
+      const socket = net.connect((own.server.address() as net.AddressInfo).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.write('POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"fea');
+      await new Promise((r) => setTimeout(r, 200));
+      const exited = new Promise<number>((resolve) => {
+        const remove = installShutdownHandlers(own, { close: async () => undefined } as unknown as Predictor, (code) => {
+          remove();
+          resolve(code);
+        }, ['SIGUSR2'], 300);
+      });
+      process.emit('SIGUSR2', 'SIGUSR2');
+      expect(await exited).toBe(0);
+      await closed;
     }, 60000);
 
     it('closes idle connections and refuses connections beyond the cap', async () => {

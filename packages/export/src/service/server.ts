@@ -18,6 +18,9 @@ export interface ServerOptions {
   hardening?: Partial<ServiceHardening>;
 }
 
+/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Default limits. */
 export const DEFAULT_LIMITS: ServiceLimits = { maxBatch: 64, bodyLimit: 1024 * 1024 };
 
@@ -141,12 +144,16 @@ export function installShutdownHandlers(
   predictor: Predictor,
   exit: (code: number) => void = (code) => process.exit(code),
   signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+  graceMs = SHUTDOWN_GRACE_MS,
 ): () => void {
   let started = false;
   const handler = (signal: NodeJS.Signals): void => {
     if (started) return;
     started = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Node stops sweeping request timeouts once the server closes: a client that never finishes its body
+    // would keep the process alive. After the grace period every remaining connection is closed.
+    setTimeout(() => app.server.closeAllConnections(), graceMs).unref();
     app
       .close()
       .then(() => predictor.close())
