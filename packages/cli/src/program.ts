@@ -9,6 +9,7 @@ import { evaluate } from '@flexmoe/trainer';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@flexmoe/trainer';
 import { train } from '@flexmoe/trainer';
 import { formatSweepTable, sweep } from '@flexmoe/trainer';
+import { registerAuditCommand } from './commands/audit.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -252,6 +253,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       if (code !== 0) throw Object.assign(new Error('data command failed'), { exitCode: code, reported: true });
     });
 
+  registerAuditCommand(program, io);
   for (const register of registerExtra) register(program);
   return program;
 }

@@ -2,12 +2,16 @@
 export type * from './dataset/types.js';
 export { writeDataset, modalityFileName, modalityFileNames } from './dataset/write-dataset.js';
 export { readDataset } from './dataset/read-dataset.js';
+export * from './dataset/file-hashes.js';
+export { recoverInterruptedReplace } from './dataset/replace-recovery.js';
 export { describeSourceFile } from './dataset/source-file.js';
 export { validateContent, countContent, modalityNameProblem } from './dataset/validate-content.js';
 export { TOOL_NAME, TOOL_VERSION } from './dataset/tool-version.js';
 export { makeSplits, mulberry32, type MakeSplitsInput, type SplitFractions } from './splits/make-splits.js';
 export * from './transforms/column-transform.js';
 export * from './transforms/modality-transform.js';
+export * from './transforms/category-vocabulary.js';
+export * from './transforms/free-text-columns.js';
 export * from './transforms/transform-record.js';
 export { loadTransforms, createRecordTransformerReadingFiles } from './transforms/load-transforms.js';
 export type { TransformKind } from './transforms/transform-kind.js';

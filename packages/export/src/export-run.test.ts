@@ -36,13 +36,30 @@ describe('exportRun', () => {
     expect(meta.calibration?.validationSamples).toBe(6);
     expect(meta.temperature).toBe(meta.calibration?.temperature);
     expect(meta.calibration?.nllAfter).toBeLessThanOrEqual((meta.calibration?.nllBefore ?? 0) + 1e-12);
-    // counterfactual rows are real training feature rows
+    // counterfactual rows are drawn from fitted distributions: none is a training patient's row, and no
+    // stored value is a patient's value
     const dataset = await readDataset(datasetDir);
     const bio = dataset.modalities[1];
     const stored = meta.counterfactualSamples.find((s) => s.modality === 'biospecimen');
     expect(stored?.rows).toBe(4);
-    const trainingRows = Array.from(dataset.splitIndices.training).filter((i) => bio.observed[i]).map((i) => Array.from(bio.features.subarray(i * 3, i * 3 + 3)).join());
-    for (let r = 0; r < 4; r++) expect(trainingRows).toContain(Array.from(stored?.values.subarray(r * 3, r * 3 + 3) ?? []).join());
+    const observed = Array.from(dataset.splitIndices.training).filter((i) => bio.observed[i]);
+    const patientValues = new Set(observed.flatMap((i) => Array.from(bio.features.subarray(i * 3, i * 3 + 3))));
+    const storedValues = Array.from(stored?.values ?? []);
+    expect(storedValues).toHaveLength(12);
+    for (const v of storedValues) expect(patientValues.has(v)).toBe(false);
+  });
+
+  test('real training rows only with the explicit opt-in, which says what it embeds', async () => {
+    const out = path.join(root, 'out', 'real-rows.onnx');
+    const logged: string[] = [];
+    await exportRun(runDir, out, { counterfactualRows: 3, counterfactualRealRows: true, log: (m) => logged.push(m) });
+    expect(logged).toContain('warning: embedding 3 real training rows of biospecimen (3 transformed features each, no ids) in the model file');
+    const meta = readModelMetadata(new Uint8Array(await readFile(out)));
+    const dataset = await readDataset(datasetDir);
+    const bio = dataset.modalities[1];
+    const stored = meta.counterfactualSamples.find((s) => s.modality === 'biospecimen');
+    const rows = Array.from(dataset.splitIndices.training).filter((i) => bio.observed[i]).map((i) => Array.from(bio.features.subarray(i * 3, i * 3 + 3)).join());
+    for (let r = 0; r < 3; r++) expect(rows).toContain(Array.from(stored?.values.subarray(r * 3, r * 3 + 3) ?? []).join());
   });
 
   test('no patient identifier anywhere in the exported bytes', async () => {

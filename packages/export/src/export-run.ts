@@ -2,6 +2,7 @@ import { mulberry32, readDataset, writeFileAtomic, type LoadedDataset } from '@f
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportOnnx, type ExportMetadataInput, type ExportOptions } from './export-onnx.js';
+import { synthesizeCounterfactualRows } from './counterfactual-distributions.js';
 import type { CalibrationReport, CounterfactualSample } from './metadata.js';
 import type { ExportModelConfig } from './model-types.js';
 import { readRun, type LoadedRun } from './run-reader.js';
@@ -15,8 +16,13 @@ export interface ExportRunOptions extends ExportOptions {
   datasetDir?: string;
   /** Fit a softmax temperature on the validation split and store it (default false). */
   calibrate?: boolean;
-  /** Training rows per modality stored for counterfactual predictions (default 32; 0 = none). */
+  /** Rows per modality stored for counterfactual predictions (default 32; 0 = none). */
   counterfactualRows?: number;
+  /**
+   * Store real training rows (features only) instead of rows drawn from fitted per-feature distributions.
+   * Opt-in only (`--counterfactual-real-rows`): it puts patient data into the model file (docs/privacy.md).
+   */
+  counterfactualRealRows?: boolean;
   /** Seed of the counterfactual row draw (default 0). */
   seed?: number;
   /** Progress and warnings (default: none). */
@@ -97,7 +103,15 @@ export async function runMetadata(run: LoadedRun, dataset: LoadedDataset | undef
     meta.featureNames = Object.fromEntries(run.config.modalities.map((m, i) => [m.name, used[i].featureNames]));
     meta.transformsJson = await readFile(path.join(dataset.dir, 'transforms.json'), 'utf8');
     const k = options.counterfactualRows ?? 32;
-    if (k > 0) meta.counterfactualSamples = sampleCounterfactualRows(dataset, run.config, k, options.seed ?? 0);
+    if (k > 0 && options.counterfactualRealRows) {
+      meta.counterfactualSamples = sampleCounterfactualRows(dataset, run.config, k, options.seed ?? 0);
+      for (const s of meta.counterfactualSamples) {
+        options.log?.(`warning: embedding ${s.rows} real training rows of ${s.modality} (${s.width} transformed features each, no ids) in the model file`);
+      }
+    } else if (k > 0) {
+      const names = run.config.modalities.map((m) => m.name);
+      meta.counterfactualSamples = synthesizeCounterfactualRows(dataset, used, names, k, options.seed ?? 0);
+    }
   }
   return meta;
 }

@@ -20,3 +20,7 @@ export * from './service/server.js';
 export * from './service/static-ui.js';
 export type { WebAppProvider } from './cli/web-app-provider.js';
 export * from './cli/register-export-commands.js';
+export * from './counterfactual-distributions.js';
+export * from './audit/artifact-audit.js';
+export * from './service/hardening.js';
+export * from './runtime/dataset-match.js';

@@ -10,6 +10,9 @@ export { curriculumOrder, epochOrder, batches, type TrainingOrder } from './sche
 export { ShuffleRandom, shuffled } from './schedule/shuffle-random.js';
 export { writeJsonAtomic, saveCheckpoint, loadCheckpoint, restoreTrainingState, checkpointPaths, type CheckpointHeader, type TrainingState, type BestState } from './checkpoint/training-checkpoint.js';
 export { writeModelFiles, readModelFiles, type ModelFile } from './checkpoint/model-files.js';
+export { cleanRunTemporaries } from './checkpoint/run-temporaries.js';
+export * from './checkpoint/resume-check.js';
+export * from './run/config-checks.js';
 export { writeReport, loadReportInput } from './report/write-report.js';
 export { renderReport, type ReportInput } from './report/render-report.js';
 export { sweep, formatSweepTable, type SweepOptions, type SweepRow } from './sweep/sweep.js';

@@ -26,7 +26,7 @@ export function runCliChild(
   } = {},
 ): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  delete env.NODE_OPTIONS;
+  if (options.env?.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS; // a test may preload a module (kill tests)
   const child = spawn(
     process.execPath,
     ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args],

@@ -80,7 +80,7 @@ function fitColumnsModality(
   patients: Set<string>,
 ) {
   const rows = selectRows(raw, patients);
-  const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes });
+  const fitted = fitColumnTransforms(rows, training, { missingCodes: adniMissingCodes, file });
   const applied = applyColumnTransforms(fitted.columns, rows, file);
   return {
     table: { name, letter, featureNames: applied.featureNames, ids: applied.ids, features: applied.features },

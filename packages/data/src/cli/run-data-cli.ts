@@ -10,6 +10,7 @@ import { readDataset } from '../dataset/read-dataset.js';
 import { writeDataset } from '../dataset/write-dataset.js';
 import { TOOL_VERSION } from '../dataset/tool-version.js';
 import { generateAdniRaw } from '../synth/adni.js';
+import { checkEmptyOutputDir } from '../synth/empty-output.js';
 import { buildTablesDataset } from '../tables/build-tables-dataset.js';
 import { runMimicBuild, runMimicSynth } from './mimic-commands.js';
 import { formatInspect, inspectSummary } from './inspect.js';
@@ -39,6 +40,25 @@ function parseScale(v: string): number {
   const x = Number(v);
   if (!Number.isFinite(x) || x <= 0 || x > 20) throw new Error(`--scale must be a number in (0, 20], got ${JSON.stringify(v)}`);
   return x;
+}
+
+function parseMinCount(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1) throw new Error(`--min-category-count must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+interface TablesCliOptions {
+  modality: { name: string; file: string }[];
+  letters?: string;
+  labels: string;
+  splits?: string;
+  classes?: string;
+  seed: number;
+  out: string;
+  json?: JsonTarget;
+  categorical?: string;
+  minCategoryCount: number;
 }
 
 function collectModality(v: string, list: { name: string; file: string }[]): { name: string; file: string }[] {
@@ -77,6 +97,7 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .addOption(jsonOption('a summary'))
     .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: JsonTarget }) => {
       const { text: out, result } = commandOutput(o.json, io);
+      if (kind === 'adni' || kind === 'mimic') await checkEmptyOutputDir(o.out);
       if (kind === 'adni') {
         const p = startProgress(o.json, 8);
         const s = await generateAdniRaw({
@@ -169,7 +190,9 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--seed <n>', 'split seed', parseSeed, 0)
     .requiredOption('--out <dir>', 'dataset directory to write')
     .addOption(jsonOption('a summary'))
-    .action(async (o: { modality: { name: string; file: string }[]; letters?: string; labels: string; splits?: string; classes?: string; seed: number; out: string; json?: JsonTarget }) => {
+    .option('--categorical <columns>', 'comma-separated text columns to keep as categorical even if they look like free text')
+    .option('--min-category-count <k>', 'text categories held by fewer training patients become "other"', parseMinCount, 5)
+    .action(async (o: TablesCliOptions) => {
       const { text: out, result } = commandOutput(o.json, io);
       const p = startProgress(o.json, 2 * o.modality.length + 2);
       const content = await buildTablesDataset({
@@ -180,6 +203,9 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
         classes: o.classes?.split(',').map((c) => c.trim()),
         seed: o.seed,
         onStep: (x) => p.step(x),
+        categoricalColumns: o.categorical?.split(',').map((c) => c.trim()),
+        minCategoryCount: o.minCategoryCount,
+        onWarning: (w) => io.stderr.write(`${w}\n`),
       });
       p.step('writing');
       const manifest = await writeDataset(o.out, content, { splitsGiven: content.splitsGiven });

@@ -116,25 +116,45 @@ describe('dataset directory', () => {
 
   it('says what is inconsistent when reading a damaged dataset', async () => {
     const dir = path.join(root, 'ds');
+    const noHashes = { verifyFileHashes: false }; // the content checks alone
     await writeDataset(dir, content());
     const manifestFile = path.join(dir, 'manifest.json');
     const m = JSON.parse(await readFile(manifestFile, 'utf8'));
     m.counts.perCombination.AB = 7;
     await writeFile(manifestFile, JSON.stringify(m));
-    await expect(readDataset(dir)).rejects.toThrow(/counts\.perCombination/);
+    await expect(readDataset(dir, noHashes)).rejects.toThrow(/counts\.perCombination/);
     m.counts.perCombination.AB = 2;
     await writeFile(manifestFile, JSON.stringify(m));
     await writeFile(path.join(dir, 'transforms.json'), '{"formatVersion":1,"modalities":{}}\n');
-    await expect(readDataset(dir)).rejects.toThrow(/no transform for modality alpha[\s\S]*SHA-256/);
+    await expect(readDataset(dir, noHashes)).rejects.toThrow(/no transform for modality alpha[\s\S]*SHA-256/);
     await writeDataset(dir, content());
     await writeFile(path.join(dir, 'splits.json'), JSON.stringify({ training: ['p2', 'p4', 'zz'], validation: ['p1'], testing: ['p3'] }));
-    await expect(readDataset(dir)).rejects.toThrow(/training names unknown patient id "zz"/);
+    await expect(readDataset(dir, noHashes)).rejects.toThrow(/training names unknown patient id "zz"/);
     await writeDataset(dir, content());
     await writeFile(path.join(dir, 'modality-beta.arrow'), 'garbage');
-    await expect(readDataset(dir)).rejects.toThrow(/modality-beta\.arrow: not a readable Arrow IPC file/);
+    await expect(readDataset(dir, noHashes)).rejects.toThrow(/modality-beta\.arrow: not a readable Arrow IPC file/);
     await writeDataset(dir, content());
     await rm(path.join(dir, 'labels.arrow'));
-    await expect(readDataset(dir)).rejects.toThrow(/labels\.arrow: cannot be read/);
+    await expect(readDataset(dir, noHashes)).rejects.toThrow(/labels\.arrow: cannot be read/);
+  });
+
+  it('records a SHA-256 of every dataset file and refuses a file edited afterwards, naming it', async () => {
+    const dir = path.join(root, 'ds');
+    const manifest = await writeDataset(dir, content());
+    expect(Object.keys(manifest.fileSha256 ?? {}).sort()).toEqual(['labels.arrow', 'modality-alpha.arrow', 'modality-beta.arrow', 'splits.json', 'transforms.json']);
+    const file = path.join(dir, 'modality-alpha.arrow');
+    const bytes = await readFile(file);
+    bytes[bytes.length - 20] ^= 0x40; // flip one bit inside the feature values
+    await writeFile(file, bytes);
+    await expect(readDataset(dir)).rejects.toThrow(/modality-alpha\.arrow: SHA-256 [0-9a-f]{64} differs from the manifest's/);
+    const prev = process.env.FLEXMOE_SKIP_DATASET_HASHES;
+    process.env.FLEXMOE_SKIP_DATASET_HASHES = '1';
+    try {
+      await expect(readDataset(dir)).resolves.toBeDefined(); // the documented opt-out skips the check
+    } finally {
+      if (prev === undefined) delete process.env.FLEXMOE_SKIP_DATASET_HASHES;
+      else process.env.FLEXMOE_SKIP_DATASET_HASHES = prev;
+    }
   });
 
   it('describes a source file with its size and streamed SHA-256', async () => {

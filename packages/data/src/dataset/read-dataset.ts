@@ -6,6 +6,8 @@ import type { DatasetTransforms } from '../transforms/modality-transform.js';
 import { decodeLabels, decodeModality } from './arrow-io.js';
 import type { DatasetContent, DatasetManifest, DatasetSplits, LoadedDataset, ModalityTable } from './types.js';
 import { countContent, validateContent } from './validate-content.js';
+import { datasetHashCheckEnabled, verifyDatasetFiles } from './file-hashes.js';
+import { recoverInterruptedReplace } from './replace-recovery.js';
 
 async function readBytes(dir: string, file: string): Promise<Uint8Array> {
   try {
@@ -72,9 +74,21 @@ function sameJson(a: unknown, b: unknown): boolean {
  *   masks, labels and split index arrays
  * @throws an error listing every inconsistency found
  */
-export async function readDataset(dir: string): Promise<LoadedDataset> {
+export async function readDataset(dir: string, options: { verifyFileHashes?: boolean } = {}): Promise<LoadedDataset> {
   const manifestFile = path.join(dir, 'manifest.json');
+  await recoverInterruptedReplace(dir).catch(() => 'none'); // a replace killed between its two renames
   const manifest = checkManifestShape((await readJson(dir, 'manifest.json')).value, manifestFile);
+  const changed = options.verifyFileHashes ?? datasetHashCheckEnabled() ? await verifyDatasetFiles(dir, manifest.fileSha256) : [];
+  try {
+    return await readCheckedDataset(dir, manifest, changed);
+  } catch (e) {
+    // A changed file often fails decoding first: say that it was changed, too.
+    if (changed.length === 0 || (e as Error).message.startsWith(`dataset ${dir} is inconsistent`)) throw e;
+    throw new Error(`dataset ${dir} is inconsistent:\n  - ${[...changed, (e as Error).message].join('\n  - ')}`);
+  }
+}
+
+async function readCheckedDataset(dir: string, manifest: DatasetManifest, changed: string[]): Promise<LoadedDataset> {
   const tables: ModalityTable[] = [];
   for (const m of manifest.modalities) {
     const { ids, features } = decodeModality(await readBytes(dir, m.file), path.join(dir, m.file), m.width);
@@ -86,7 +100,7 @@ export async function readDataset(dir: string): Promise<LoadedDataset> {
   const transforms = transformsJson.value as DatasetTransforms;
   if (!isObject(transforms) || !isObject(transforms.modalities)) throw new Error(`${path.join(dir, 'transforms.json')}: expected { formatVersion, modalities }`);
   const content: DatasetContent = { source: manifest.source, modalities: tables, classes: manifest.classes, labels, splits, transforms, sources: manifest.sources };
-  const problems = validateContent(content, { fullOnlyEvaluation: manifest.splitsOrigin !== 'given' });
+  const problems = [...changed, ...validateContent(content, { fullOnlyEvaluation: manifest.splitsOrigin !== 'given' })];
   const sha = createHash('sha256').update(transformsJson.text).digest('hex');
   if (sha !== manifest.transformsSha256) problems.push(`transforms.json: SHA-256 ${sha} differs from the manifest's ${manifest.transformsSha256}`);
   const counts = countContent(content);

@@ -94,6 +94,8 @@ export interface DatasetManifest {
   transformsFile: 'transforms.json';
   /** SHA-256 of the bytes of `transforms.json`. */
   transformsSha256: string;
+  /** SHA-256 of every other file of the dataset directory (file-hashes.ts; absent in older datasets). */
+  fileSha256?: Record<string, string>;
 }
 
 /** One modality of a loaded dataset, dense and aligned with {@link LoadedDataset.ids}. */

@@ -1,6 +1,8 @@
 /** Writing a dataset directory atomically (docs/architecture.md §2, docs/data.md). */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hashDatasetFiles } from './file-hashes.js';
+import { recoverInterruptedReplace } from './replace-recovery.js';
 import path from 'node:path';
 import { encodeLabels, encodeModality } from './arrow-io.js';
 import { TOOL_NAME, TOOL_VERSION } from './tool-version.js';
@@ -57,6 +59,7 @@ export async function writeDataset(
   const problems = validateContent(content, { fullOnlyEvaluation: !splitsGiven });
   if (problems.length > 0) throw new Error(`dataset content is inconsistent:\n  - ${problems.join('\n  - ')}`);
   const target = path.resolve(dir);
+  await recoverInterruptedReplace(target);
   if (await exists(target)) {
     const entries = await readdir(target).catch(() => {
       throw new Error(`${dir}: exists and is not a directory`);
@@ -66,7 +69,7 @@ export async function writeDataset(
     }
   }
   await mkdir(path.dirname(target), { recursive: true });
-  const tag = randomBytes(6).toString('hex');
+  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`; // the pid tells later runs whether it is stale
   const tmp = `${target}.tmp-${tag}`;
   await mkdir(tmp);
   const files = modalityFileNames(content.modalities.map((m) => m.name));
@@ -100,6 +103,7 @@ export async function writeDataset(
       splitsOrigin: splitsGiven ? 'given' : 'generated',
       transformsFile: 'transforms.json',
       transformsSha256: createHash('sha256').update(transformsText).digest('hex'),
+      fileSha256: await hashDatasetFiles(tmp, [...files, 'labels.arrow', 'splits.json', 'transforms.json']),
     };
     await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     if (await exists(target)) {

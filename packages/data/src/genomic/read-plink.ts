@@ -47,7 +47,11 @@ function sixFieldLines(text: string, path: string, fieldNames: string): { line: 
 
 /** Parses a `.fam` file (6 whitespace-separated fields per line). */
 export function parseFam(text: string, path: string): PlinkSample[] {
-  return sixFieldLines(text, path, 'fid iid father mother sex phenotype').map(({ f }) => {
+  const firstLine = new Map<string, number>();
+  return sixFieldLines(text, path, 'fid iid father mother sex phenotype').map(({ line, f }) => {
+    const first = firstLine.get(f[1]);
+    if (first !== undefined) throw new Error(`${path}: line ${line}: sample ${JSON.stringify(f[1])} is already on line ${first} (each sample once)`);
+    firstLine.set(f[1], line);
     const sex = Number(f[4]);
     return { fid: f[0], iid: f[1], father: f[2], mother: f[3], sex: Number.isInteger(sex) ? sex : 0, phenotype: f[5] };
   });

@@ -5,3 +5,4 @@ export { CsvWriter, csvField, writeCsvFile } from './csv-writer.js';
 export type { CsvCell } from './csv-writer.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 export { readAdmissionCodes } from './read-admission-codes.js';
+export { cleanStaleTemporaries, parseTemporaryName, processAlive } from './stale-temporaries.js';

@@ -9,6 +9,7 @@ import type { DatasetContent, DatasetSplits, ModalityTable, SourceFile } from '.
 import { makeSplits } from '../splits/make-splits.js';
 import { applyColumnTransforms, fitColumnTransforms, normalizeCell, parseNumeric, toRawColumns } from '../transforms/column-transform.js';
 import type { DatasetTransforms } from '../transforms/modality-transform.js';
+import { droppedColumnWarning } from '../transforms/free-text-columns.js';
 import { checkMostlyNumericColumns, readIds, readTable, requireColumn } from './read-table.js';
 
 /** Options of {@link buildTablesDataset}. */
@@ -26,6 +27,12 @@ export interface TablesDatasetOptions {
   seed?: number;
   /** Reports progress of long steps. */
   onStep?: (step: string) => void;
+  /** Text columns kept as categorical even when they look like free text (`--categorical`). */
+  categoricalColumns?: string[];
+  /** Text categories held by fewer training patients become "other" (`--min-category-count`, default 5). */
+  minCategoryCount?: number;
+  /** Receives a warning per dropped column (names the column and why; never a value). */
+  onWarning?: (message: string) => void;
 }
 
 /** Letters of the modalities: given, or upper-cased first letters; one per modality, distinct. */
@@ -87,6 +94,8 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: expected { "training": [...], "validation": [...], "testing": [...] }`);
   const splits = value as Record<string, unknown>;
+  const unknownKey = Object.keys(splits).find((k) => !['training', 'validation', 'testing'].includes(k));
+  if (unknownKey !== undefined) throw new Error(`${file}: unknown field ${JSON.stringify(unknownKey)} (expected training, validation and testing)`);
   const seen = new Map<string, string>();
   const out: Record<string, string[]> = {};
   for (const key of ['training', 'validation', 'testing']) {
@@ -105,6 +114,9 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   }
   const missing = [...patients].filter((id) => !seen.has(id));
   if (missing.length > 0) throw new Error(`${file}: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
+  for (const key of ['training', 'validation', 'testing']) {
+    if (out[key].length === 0) throw new Error(`${file}: field '${key}' is empty; training needs patients in training, validation and testing`);
+  }
   return { training: out.training, validation: out.validation, testing: out.testing };
 }
 
@@ -201,7 +213,12 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
   const modalities: ModalityTable[] = [];
   tables.forEach((t, i) => {
     step(`transforming ${t.name}`);
-    const fitted = fitColumnTransforms(t.raw, splits.training);
+    const fitted = fitColumnTransforms(t.raw, splits.training, {
+      categoricalColumns: options.categoricalColumns,
+      minCategoryCount: options.minCategoryCount,
+      file: t.file,
+    });
+    for (const d of fitted.dropped) options.onWarning?.(droppedColumnWarning(t.file, d));
     if (fitted.columns.length === 0) {
       throw new Error(`${t.file}: no usable feature column (${fitted.dropped.map((d) => `${d.column}: ${d.reason}`).join('; ')})`);
     }

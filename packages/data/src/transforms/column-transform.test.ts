@@ -44,7 +44,7 @@ describe('fitColumnTransforms (SPEC §8)', () => {
     EXAMDATE: ['2010-01-01', '2010-01-01', '2015-01-01', null, '2012-06-01', '2010-01-01'],
   });
   const training = ['a', 'b', 'c', 'd', 'e'];
-  const fitted = fitColumnTransforms(raw, training, { missingCodes: () => ['-4'] });
+  const fitted = fitColumnTransforms(raw, training, { missingCodes: () => ['-4'], minCategoryCount: 1 });
   const byName = new Map(fitted.columns.map((c) => [c.column, c]));
 
   it('types columns: numeric, ≤2 distinct → categorical, text, censored → numeric, DATE name → date', () => {
@@ -121,7 +121,7 @@ describe('fitColumnTransforms (SPEC §8)', () => {
 
   it('drops text columns with ≥ maxCategories categories and columns without training values', () => {
     const many = table(['a', 'b', 'c', 'd'], { t: ['p', 'q', 'r', 's'], empty: [null, '-4', '', null], n: ['1', '2', '3', '4'] });
-    const f = fitColumnTransforms(many, ['a', 'b', 'c', 'd'], { maxCategories: 4, missingCodes: () => ['-4'] });
+    const f = fitColumnTransforms(many, ['a', 'b', 'c', 'd'], { maxCategories: 4, missingCodes: () => ['-4'], minCategoryCount: 1 });
     expect(f.columns.map((c) => c.column)).toEqual(['n']);
     expect(f.dropped.map((d) => d.column).sort()).toEqual(['empty', 't']);
   });

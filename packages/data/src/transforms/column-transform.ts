@@ -4,6 +4,10 @@
  * imputation, epoch seconds, 5 equal-width bins, one-hot ±1. Everything is fitted on training rows only.
  */
 
+import { categoryOf, categoryVocabulary, DEFAULT_MIN_CATEGORY_COUNT } from './category-vocabulary.js';
+import { freeTextReason } from './free-text-columns.js';
+import { checkFloat32Cell, fitsFloat32 } from './float32-range.js';
+
 /** A raw table cell as read from CSV/Arrow/JSON. `null`/`undefined`/blank = missing. */
 export type RawCell = string | number | boolean | null | undefined;
 
@@ -38,6 +42,8 @@ export interface CategoricalColumnTransform extends ColumnTransformBase {
   /** Sorted training categories; one output feature each. */
   categories: string[];
   mode: string;
+  /** The category that rare training values and unseen values map to (category-vocabulary.ts). */
+  other?: string;
 }
 
 /** A date column: epoch seconds, equal-width bins between the training min and max, one-hot ±1. */
@@ -70,6 +76,12 @@ export interface ColumnTransformOptions {
   exclude?: Iterable<string>;
   /** Id column name when `table` is an arquero table. */
   idColumn?: string;
+  /** Text categories held by fewer training patients become "other" (default 5, docs/privacy.md). */
+  minCategoryCount?: number;
+  /** Text columns kept as categorical even when they look like free text (free-text-columns.ts). */
+  categoricalColumns?: Iterable<string>;
+  /** Table description used in errors (e.g. the source file name). */
+  file?: string;
 }
 
 /** The result of {@link fitColumnTransforms}. */
@@ -159,10 +171,6 @@ export function normalizeCell(cell: RawCell, missingCodes: readonly string[]): s
   return s;
 }
 
-function stableCompare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Most frequent value; ties go to the first in `order`. */
 function modeOf<T>(values: T[], order: T[]): T {
   const counts = new Map<T, number>();
@@ -200,6 +208,7 @@ export function fitColumnTransforms(
   const exclude = new Set(options.exclude ?? []);
   const maxCategories = options.maxCategories ?? 1000;
   const bins = options.dateBins ?? 5;
+  const declared = new Set(options.categoricalColumns ?? []);
   const columns: ColumnTransform[] = [];
   const dropped: DroppedColumn[] = [];
   for (const [column, cells] of raw.columns) {
@@ -208,13 +217,16 @@ export function fitColumnTransforms(
     const values: string[] = [];
     for (const i of rows) {
       const v = normalizeCell(cells[i], missingCodes);
+      if (v !== null) checkFloat32Cell(parseNumeric(v), v, () => `${options.file ?? 'table'}: row ${i + 1} (patient ${raw.ids[i]}), column ${column}`);
       if (v !== null) values.push(v);
     }
     if (values.length === 0) {
       dropped.push({ column, reason: 'no value in the training rows' });
       continue;
     }
-    const fitted = fitOneColumn(column, values, missingCodes, maxCategories, bins);
+    const freeText = declared.has(column) ? undefined : freeTextReason(values);
+    const textOptions = { minCount: options.minCategoryCount ?? DEFAULT_MIN_CATEGORY_COUNT, freeText };
+    const fitted = fitOneColumn(column, values, missingCodes, maxCategories, bins, textOptions);
     if ('reason' in fitted) dropped.push(fitted);
     else columns.push(fitted);
   }
@@ -227,6 +239,7 @@ function fitOneColumn(
   missingCodes: string[],
   maxCategories: number,
   bins: number,
+  text: { minCount: number; freeText?: string },
 ): ColumnTransform | DroppedColumn {
   const numbers = values.map(parseNumeric);
   const allNumeric = numbers.every((x) => !Number.isNaN(x));
@@ -258,11 +271,15 @@ function fitOneColumn(
     for (const x of numbers) sum += scale(x, min, max);
     return { column, type: 'numerical', missingCodes, min, max, mean: sum / numbers.length };
   }
-  const categories = [...new Set(values)].sort(stableCompare);
-  if (categories.length >= maxCategories) {
-    return { column, reason: `${categories.length} categories (limit ${maxCategories - 1})` };
+  if (text.freeText) return { column, reason: text.freeText };
+  const distinct = new Set(values).size;
+  if (distinct >= maxCategories) {
+    return { column, reason: `${distinct} categories (limit ${maxCategories - 1})` };
   }
-  return { column, type: 'categorical', missingCodes, numericCategories: false, categories, mode: modeOf(values, categories) };
+  const vocabulary = categoryVocabulary(values, text.minCount);
+  const { categories, other } = vocabulary;
+  const mode = modeOf(values.map((v) => categoryOf(v, vocabulary)), categories);
+  return { column, type: 'categorical', missingCodes, numericCategories: false, categories, mode, ...(other ? { other } : {}) };
 }
 
 function fitDate(column: string, times: number[], missingCodes: string[], bins: number): DateColumnTransform {
@@ -314,6 +331,7 @@ function writeCell(c: ColumnTransform, cell: RawCell, out: Float32Array, offset:
       const x = parseNumeric(v);
       if (Number.isNaN(x)) throw new Error(`${where()}, column ${c.column}: expected a number, found ${JSON.stringify(v)}`);
       out[offset] = scale(x, c.min, c.max);
+      if (!fitsFloat32(out[offset])) checkFloat32Cell(out[offset], v, () => `${where()}, column ${c.column} (after scaling)`);
     }
     return 1;
   }
@@ -323,7 +341,8 @@ function writeCell(c: ColumnTransform, cell: RawCell, out: Float32Array, offset:
       const x = parseNumeric(v);
       key = Number.isNaN(x) ? v : canonicalNumber(x);
     }
-    const hit = c.categories.indexOf(key); // unseen category: every indicator -1
+    let hit = c.categories.indexOf(key); // unseen category: every indicator -1 (or "other" when the column has one)
+    if (hit < 0 && c.other !== undefined) hit = c.categories.indexOf(c.other);
     for (let k = 0; k < c.categories.length; k++) out[offset + k] = k === hit ? 1 : -1;
     return c.categories.length;
   }
@@ -356,7 +375,7 @@ export function applyColumnTransforms(
     let offset = i * width;
     columns.forEach((c, j) => {
       const cells = cellsByColumn[j];
-      offset += writeCell(c, cells ? cells[i] : null, features, offset, () => `${file}: patient row ${i + 1}`);
+      offset += writeCell(c, cells ? cells[i] : null, features, offset, () => `${file}: patient row ${i + 1} (id ${raw.ids[i]})`);
     });
   }
   return { ids: raw.ids, featureNames: columnFeatureNames(columns), features };

@@ -7,9 +7,31 @@ import { exportRun } from '../export-run.js';
 import type { GraphVariant } from '../onnx/flexmoe-graph.js';
 import { predictFile } from '../runtime/predict-file.js';
 import { Predictor } from '../runtime/predictor.js';
+import { checkDatasetMatchesModel } from '../runtime/dataset-match.js';
+import { checkBindAllowed, DEFAULT_HARDENING, isLoopbackHost, readServiceToken, SERVE_TOKEN_ENV } from '../service/hardening.js';
 import { buildServer, DEFAULT_LIMITS, installShutdownHandlers } from '../service/server.js';
 import { registerStaticUi } from '../service/static-ui.js';
 import type { WebAppProvider } from './web-app-provider.js';
+
+interface ServeFlags {
+  model: string;
+  port: number;
+  host: string;
+  device: 'cpu' | 'cuda';
+  threads: number;
+  data?: string;
+  maxBatch: number;
+  bodyLimit: number;
+  logLevel: string;
+  tokenFile?: string;
+  insecure: boolean;
+  rateLimit: number;
+  requestTimeout: number;
+  maxConnections: number;
+  forceData: boolean;
+  ui: boolean;
+  json?: JsonTarget;
+}
 
 /** Hooks for embedding the commands (tests, the trainer's CLI). */
 export interface ExportCommandHooks {
@@ -29,6 +51,12 @@ function requireWebApp(hooks: ExportCommandHooks, flag: string): WebAppProvider 
   if (!hooks.webApp) throw new Error(`${flag} needs the browser app (@flexmoe/web), which this command was built without`);
   return hooks.webApp;
 }
+
+const atLeastOne = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be an integer ≥ 1, got ${JSON.stringify(value)}`);
+  return n;
+};
 
 const positiveInt = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -52,12 +80,13 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--web <dir>', 'also write the browser app with the model into this folder (any static host serves it)')
     .option('--data <dir>', 'dataset directory (default: the one run.json names)')
     .option('--calibrate', 'fit a softmax temperature on the validation split (stored in the model)', false)
-    .option('--counterfactual-rows <n>', 'training rows per modality stored for "if acquired" effects (0 = none)', positiveInt('--counterfactual-rows'), 32)
+    .option('--counterfactual-rows <n>', 'synthetic rows per modality stored for "if acquired" effects (0 = none)', positiveInt('--counterfactual-rows'), 32)
+    .option('--counterfactual-real-rows', 'store real training rows instead (puts patient data in the model file)', false)
     .addOption(new Option('--moe <kind>', 'expert evaluation in the graph').choices(['sparse', 'dense']).default('sparse'))
     .addOption(new Option('--linear <kind>', 'dense layers as Gemm or MatMul+Add').choices(['gemm', 'matmul']).default('gemm'))
     .addOption(new Option('--attention <kind>', 'standard ops or the com.microsoft fused Attention').choices(['standard', 'fused']).default('standard'))
     .addOption(jsonOption('the export summary'))
-    .action(async (opts: { run: string; out?: string; web?: string; data?: string; calibrate: boolean; counterfactualRows: number; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention']; json?: JsonTarget }) => {
+    .action(async (opts: { run: string; out?: string; web?: string; data?: string; calibrate: boolean; counterfactualRows: number; counterfactualRealRows: boolean; moe: GraphVariant['moe']; linear: GraphVariant['linear']; attention: GraphVariant['attention']; json?: JsonTarget }) => {
       if (!opts.out && !opts.web) throw new Error('export: give --out <file>, --web <dir>, or both');
       const output = commandOutput(opts.json, io);
       const webApp = opts.web ? requireWebApp(hooks, '--web') : undefined;
@@ -66,6 +95,7 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         datasetDir: opts.data,
         calibrate: opts.calibrate,
         counterfactualRows: opts.counterfactualRows,
+        counterfactualRealRows: opts.counterfactualRealRows,
         variant: { moe: opts.moe, linear: opts.linear, attention: opts.attention },
         log,
       });
@@ -88,9 +118,10 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--threads <n>', 'intra-op threads (0 = onnxruntime default)', positiveInt('--threads'), 0)
     .option('--data <dir>', 'dataset whose transforms turn raw records into features (default: transforms embedded in the model)')
     .option('--counterfactuals', 'report the expected effect of acquiring each missing modality', false)
-    .option('--batch-size <n>', 'records per onnxruntime call', positiveInt('--batch-size'), 256)
+    .option('--batch-size <n>', 'records per onnxruntime call (≥ 1)', atLeastOne('--batch-size'), 256)
+    .option('--force-data', 'use --data transforms even when the dataset is not the model\'s', false)
     .addOption(jsonOption('the prediction summary (counts; the predictions stay in --out)'))
-    .action(async (opts: { model: string; input: string; out: string; device: 'cpu' | 'cuda'; threads: number; data?: string; counterfactuals: boolean; batchSize: number; json?: JsonTarget }) => {
+    .action(async (opts: { model: string; input: string; out: string; device: 'cpu' | 'cuda'; threads: number; data?: string; counterfactuals: boolean; batchSize: number; forceData: boolean; json?: JsonTarget }) => {
       const output = commandOutput(opts.json, io);
       const result = await predictFile({
         model: opts.model,
@@ -100,7 +131,8 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         intraOpThreads: opts.threads || undefined,
         datasetDir: opts.data,
         counterfactuals: opts.counterfactuals,
-        batchSize: Math.max(1, opts.batchSize),
+        batchSize: opts.batchSize,
+        forceData: opts.forceData,
         warn: log,
       });
       output.text(`${result.predicted} of ${result.records} records predicted on ${result.device}, ${result.failed} failed (see the "error" lines of ${opts.out})`);
@@ -120,10 +152,20 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--body-limit <bytes>', 'largest request body', positiveInt('--body-limit'), DEFAULT_LIMITS.bodyLimit)
     .option('--ui', 'also serve the browser app at / (it predicts in the browser; the model at /model.onnx)', false)
     .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .option('--token-file <file>', `bearer token clients must send (or set ${SERVE_TOKEN_ENV})`)
+    .option('--insecure', 'allow a non-loopback --host without a token', false)
+    .option('--rate-limit <n>', 'requests per minute per client address (0 = none)', positiveInt('--rate-limit'), DEFAULT_HARDENING.rateLimitPerMinute)
+    .option('--request-timeout <ms>', 'a request (headers + body) must arrive within this', atLeastOne('--request-timeout'), DEFAULT_HARDENING.requestTimeoutMs)
+    .option('--max-connections <n>', 'most open connections', atLeastOne('--max-connections'), DEFAULT_HARDENING.maxConnections)
+    .option('--force-data', 'use --data transforms even when the dataset is not the model\'s', false)
     .addOption(jsonOption('the startup information (url, host, port, model)'))
-    .action(async (opts: { model: string; port: number; host: string; device: 'cpu' | 'cuda'; threads: number; data?: string; maxBatch: number; bodyLimit: number; logLevel: string; ui: boolean; json?: JsonTarget }) => {
+    .action(async (opts: ServeFlags) => {
       const output = commandOutput(opts.json, io);
       const webApp = opts.ui ? requireWebApp(hooks, '--ui') : undefined;
+      const token = await readServiceToken(opts.tokenFile);
+      checkBindAllowed(opts.host, token !== undefined, opts.insecure);
+      if (opts.insecure && !isLoopbackHost(opts.host) && token === undefined) log(`warning: --insecure: serving ${opts.host} without authentication`);
+      if (opts.data) await checkDatasetMatchesModel(opts.data, opts.model, opts.forceData);
       const transformer = opts.data ? await loadTransforms(opts.data) : undefined;
       const predictor = await Predictor.load(opts.model, { device: opts.device, intraOpThreads: opts.threads || undefined, transformer, warn: log });
       const app = await buildServer({
@@ -131,6 +173,12 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         maxBatch: Math.max(1, opts.maxBatch),
         bodyLimit: Math.max(1024, opts.bodyLimit),
         logger: { level: opts.logLevel },
+        hardening: {
+          token,
+          rateLimitPerMinute: opts.rateLimit,
+          requestTimeoutMs: opts.requestTimeout,
+          maxConnections: opts.maxConnections,
+        },
       });
       if (webApp) {
         registerStaticUi(app, { appDir: await webApp.appDir(), indexHtml: await webApp.indexHtml('model.onnx'), model: new Uint8Array(await readFile(opts.model)) });

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadTransforms, writeFileAtomic } from '@flexmoe/data';
 import { parseCsvRecords, parseJsonlRecords, type LocatedRecord } from './parse-records.js';
+import { checkDatasetMatchesModel } from './dataset-match.js';
 import type { PredictionOutcome } from './prediction-types.js';
 import { Predictor } from './predictor.js';
 import type { Device } from './session.js';
@@ -21,6 +23,8 @@ export interface PredictFileOptions {
   counterfactuals?: boolean;
   /** Records per onnxruntime call (default 256). */
   batchSize?: number;
+  /** Use `datasetDir`'s transforms even when the dataset is not the model's (`--force-data`). */
+  forceData?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -36,6 +40,10 @@ export { parseCsvRecords, parseJsonlRecords, type LocatedRecord } from './parse-
 
 /** Predicts every record of a file and writes predictions.jsonl (one line per input record, in order). */
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
+  if (path.resolve(options.out) === path.resolve(options.input)) {
+    throw new Error(`--out ${options.out} is the --input file; predictions would overwrite the records (choose another --out)`);
+  }
+  if (options.datasetDir) await checkDatasetMatchesModel(options.datasetDir, options.model, options.forceData);
   // The command line may name NIfTI files on this machine; the service never reads files.
   const transformer = options.datasetDir
     ? await loadTransforms(options.datasetDir, { readImageFiles: true })

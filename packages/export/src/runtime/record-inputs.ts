@@ -60,6 +60,10 @@ export function recordToInputs(
   where: string,
 ): SampleInputs {
   if (!isPlainObject(record)) throw new InputError(`${where}: expected a JSON object with "features" or "modalities"`);
+  const unknownField = Object.keys(record).find((k) => k !== 'id' && k !== 'features' && k !== 'modalities');
+  if (unknownField !== undefined) {
+    throw new InputError(`${where}: unknown field ${JSON.stringify(unknownField)} (a record has "id" and "features" or "modalities")`);
+  }
   if (record.id !== undefined && typeof record.id !== 'string') throw new InputError(`${where}.id: must be a string`);
   const hasFeatures = record.features !== undefined;
   const hasRaw = record.modalities !== undefined;

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { PredictionOutcome } from '../runtime/prediction-types.js';
 import type { Predictor } from '../runtime/predictor.js';
 import { InputError } from '../runtime/record-inputs.js';
+import { DEFAULT_HARDENING, installAccessControl, serverWithTimeouts, type ServiceHardening } from './hardening.js';
 import { formatSchemaError, predictBodySchema, type SchemaError, type ServiceLimits } from './request-schema.js';
 
 /** Options of {@link buildServer}. */
@@ -13,7 +14,12 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Fastify/pino logger options (default: info level to stdout); `false` disables logging. */
   logger?: FastifyServerOptions['logger'];
+  /** Timeouts, connection cap, rate limit, bearer token (defaults: {@link DEFAULT_HARDENING}, no token). */
+  hardening?: Partial<ServiceHardening>;
 }
+
+/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Default limits. */
 export const DEFAULT_LIMITS: ServiceLimits = { maxBatch: 64, bodyLimit: 1024 * 1024 };
@@ -33,6 +39,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     maxBatch: options.maxBatch ?? DEFAULT_LIMITS.maxBatch,
     bodyLimit: options.bodyLimit ?? DEFAULT_LIMITS.bodyLimit,
   };
+  const hardening: ServiceHardening = { ...DEFAULT_HARDENING, ...options.hardening };
   const app = Fastify({
     bodyLimit: limits.bodyLimit,
     logger: options.logger ?? { level: 'info' },
@@ -43,7 +50,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     forceCloseConnections: 'idle',
     // Request logs: method and path only (the default serializer is kept off the body anyway).
     disableRequestLogging: false,
+    serverFactory: serverWithTimeouts(hardening),
+    connectionTimeout: hardening.idleTimeoutMs,
+    keepAliveTimeout: hardening.keepAliveTimeoutMs,
+    requestTimeout: hardening.requestTimeoutMs,
   });
+  await installAccessControl(app, hardening);
   let closing = false;
   app.addHook('onClose', async () => {
     closing = true;
@@ -57,27 +69,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
     }
     request.log.info({ statusCode: status, code: error.code ?? (error.validation ? 'FST_ERR_VALIDATION' : error.name) }, 'request rejected');
-    return reply.status(status).send({ statusCode: status, error: status === 413 ? 'Payload Too Large' : 'Bad Request', message: error.message });
+    const name = status === 413 ? 'Payload Too Large' : status === 429 ? 'Too Many Requests' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    return reply.status(status).send({ statusCode: status, error: name, message: error.message });
   });
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => (closing ? reply.status(503).send({ status: 'closing' }) : { status: 'ready', device: predictor.device }));
   app.get('/v1/model', async () => {
+    // What a client needs to build requests and read answers; no training options, paths or stored rows.
     const m = predictor.metadata;
     return {
       producer: m.producer,
       modalities: m.modalities,
       classes: m.classes,
-      config: m.config,
       temperature: m.temperature,
-      calibration: m.calibration ?? null,
+      calibrated: m.calibration !== undefined,
       transformsSha256: m.transformsSha256 ?? null,
-      datasetManifestSha256: m.datasetManifestSha256 ?? null,
-      training: m.training ?? null,
-      counterfactualModalities: m.counterfactualSamples.map((s) => ({ modality: s.modality, rows: s.rows })),
+      counterfactualModalities: m.counterfactualSamples.filter((s) => s.rows > 0).map((s) => s.modality),
       acceptsRawRecords: predictor.acceptsRawRecords,
-      device: predictor.device,
       limits,
     };
   });
@@ -134,12 +144,16 @@ export function installShutdownHandlers(
   predictor: Predictor,
   exit: (code: number) => void = (code) => process.exit(code),
   signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+  graceMs = SHUTDOWN_GRACE_MS,
 ): () => void {
   let started = false;
   const handler = (signal: NodeJS.Signals): void => {
     if (started) return;
     started = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Node stops sweeping request timeouts once the server closes: a client that never finishes its body
+    // would keep the process alive. After the grace period every remaining connection is closed.
+    setTimeout(() => app.server.closeAllConnections(), graceMs).unref();
     app
       .close()
       .then(() => predictor.close())

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '@flexmoe/data';
+import { tensorFileChecksum, verifyTensorFileChecksum } from './tensor-checksum.js';
 
 /** A named float32 tensor as plain data. */
 export interface NamedArray {
@@ -68,7 +69,8 @@ export function unpackTensors(entries: TensorEntry[], bytes: Uint8Array, source:
  */
 export function writeTensorFile<H extends object>(path: string, header: H, tensors: Iterable<[string, NamedArray]>): TensorEntry[] {
   const { entries, bytes } = packTensors(tensors);
-  const json = Buffer.from(JSON.stringify({ ...header, tensors: entries }), 'utf8');
+  const body = JSON.stringify({ ...header, tensors: entries });
+  const json = Buffer.from(JSON.stringify({ ...header, tensors: entries, sha256: tensorFileChecksum(body, bytes) }), 'utf8');
   const headLen = MAGIC.length + 4 + json.length;
   const pad = (4 - (headLen % 4)) % 4;
   const head = Buffer.alloc(headLen + pad);
@@ -80,8 +82,8 @@ export function writeTensorFile<H extends object>(path: string, header: H, tenso
   return entries;
 }
 
-/** Reads a file written by {@link writeTensorFile}. */
-export function readTensorFile<H extends object>(path: string): { header: H; tensors: Map<string, NamedArray> } {
+/** Reads a file written by {@link writeTensorFile}; verifies its checksum (required with `requireChecksum`). */
+export function readTensorFile<H extends object>(path: string, options: { requireChecksum?: boolean } = {}): { header: H; tensors: Map<string, NamedArray> } {
   const buf = readFileSync(path);
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
     throw new Error(`${path}: not a Flex-MoE tensor file (missing '${MAGIC}' magic)`);
@@ -97,5 +99,6 @@ export function readTensorFile<H extends object>(path: string): { header: H; ten
   }
   const data = new Uint8Array(buf.buffer, buf.byteOffset + start + jsonLen, buf.length - start - jsonLen);
   const tensors = unpackTensors(parsed.tensors, data, path);
-  return { header: parsed, tensors };
+  const header = verifyTensorFileChecksum(parsed, data, path, options.requireChecksum ?? false);
+  return { header, tensors };
 }

@@ -85,7 +85,7 @@ export function saveCheckpoint(
 export function loadCheckpoint(seedDir: string): TrainingState | null {
   const { bin } = checkpointPaths(seedDir);
   if (!existsSync(bin)) return null;
-  const { header, tensors } = readTensorFile<CheckpointHeader>(bin);
+  const { header, tensors } = readTensorFile<CheckpointHeader>(bin, { requireChecksum: true });
   if (header.formatVersion !== 1) throw new Error(`${bin}: unsupported checkpoint formatVersion ${String(header.formatVersion)}`);
   const weights = new Map<string, NamedWeight>();
   const best = new Map<string, NamedWeight>();

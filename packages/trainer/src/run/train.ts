@@ -10,6 +10,9 @@ import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
+import { cleanRunTemporaries } from '../checkpoint/run-temporaries.js';
+import { checkTrainingMemory, validateTrainConfig } from './config-checks.js';
+import { checkCheckpointAgainstRun, checkResumeDataset, readRunForResume, type ResumableRun } from '../checkpoint/resume-check.js';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, type BestState } from '../checkpoint/training-checkpoint.js';
 import { analyse } from './analysis.js';
 import { makeBatch } from './batching.js';
@@ -124,6 +127,7 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
   try {
     const saved = options.resume ? loadCheckpoint(seedDir) : null;
     if (saved) {
+      checkCheckpointAgainstRun(saved.header, join(seedDir, 'checkpoint.bin'), { seed, epochs: options.epochs });
       restoreTrainingState(saved, model, optimizer);
       shuffle.state = saved.header.shuffleState;
       history = saved.header.history;
@@ -264,14 +268,17 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   const runDir = resolve(partial.out);
   const runJsonPath = join(runDir, 'run.json');
   let options = resolveTrainOptions(partial);
-  if (options.resume && existsSync(runJsonPath)) {
-    const stored = JSON.parse(readFileSync(runJsonPath, 'utf8')) as RunFile;
+  let resumed: ResumableRun | undefined;
+  if (options.resume) {
+    resumed = readRunForResume(runDir);
+    const stored = resumed as unknown as RunFile;
     // The stored options define the run; only the output-side flags come from this invocation.
     options = { ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data, workers: options.workers };
     log(`[flexmoe] resuming run ${runDir} with its stored options`);
   } else if (!options.resume && existsSync(runDir) && readdirSync(runDir).length > 0) {
     throw new Error(`run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`);
   }
+  await cleanRunTemporaries(runDir);
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const data = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
@@ -280,8 +287,11 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     throw new Error(`--class-weights ${options.classWeights}: every class needs a positive weight (a class may be absent from the training split)`);
   }
   const config = modelConfig(options, data, weights);
+  validateTrainConfig(config);
   const manifestSha = manifestSha256(datasetDir);
+  if (resumed) checkResumeDataset(resumed, runJsonPath, { dir: datasetDir, manifestSha256: manifestSha, classes: data.classes, modalities: config.modalities });
   const backend = hooks.backend ?? (await import('@tensorflow/tfjs-core')).getBackend();
+  checkTrainingMemory(config, options.batchSize, backend);
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
     log(`[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ${JSON.stringify(data.dropped)}`);
