@@ -8,6 +8,11 @@ import { evaluate } from '@flexmoe/trainer';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@flexmoe/trainer';
 import { train } from '@flexmoe/trainer';
 import { formatSweepTable, sweep } from '@flexmoe/trainer';
+import { PARENT_PID_ENV, TrialQueue } from '@flexmoe/trainer';
+import { addRegularisationFlags, regularisationArgs, regularisationOptions } from './commands/regularisation-flags.js';
+import { registerBaselineCommand } from './commands/baseline.js';
+import { registerTuneCommand } from './commands/tune.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -63,26 +68,47 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
     .option('--eval-batch-size <n>', 'inference batch size', intArg('--eval-batch-size'), d.evalBatchSize)
     .addOption(new Option('--dispatch <path>', 'expert evaluation path').choices(['auto', 'sparse', 'dense']).default(d.dispatch))
     .option('--no-progress', 'no progress bar');
+  addRegularisationFlags(cmd);
   if (withGrid) {
     cmd
       .option('--experts <list>', 'experts E, comma-separated', intList('--experts'), [8, 16, 32])
       .option('--top-k <list>', 'top-k, comma-separated', intList('--top-k'), [2, 4])
       .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
       .option('--ablations <list>', 'cross the grid with these ablations (paper Table 3), comma-separated', (v: string) => v.split(',').map((x) => x.trim()))
-      .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1);
+      .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
+      .option('--queue <url>', 'run the points on a BullMQ queue at redis://HOST:PORT (`flexmoe worker` runs them)');
   } else {
     cmd
       .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
       .option('--resume', 'continue the run in --out from its checkpoints', false)
+      .option('--baselines', 'also fit the logistic baselines on the same split and compare', false)
+      .option('--validation-only', 'never evaluate the test split (tuning trials): test metrics repeat validation', false)
       .option('--json <file>', 'also write the metrics JSON here');
   }
   return cmd;
 }
 
+/**
+ * A train child started by a queue worker exits when that worker is gone (checked at each log line,
+ * i.e. every epoch), so a retried trial never has two writers for long.
+ */
+function exitWithParent(log: (line: string) => void): (line: string) => void {
+  const parent = process.env[PARENT_PID_ENV];
+  if (!parent) return log;
+  return (line) => {
+    try {
+      process.kill(Number(parent), 0); // signal 0: only asks whether the process exists
+    } catch {
+      process.exit(1);
+    }
+    log(line);
+  };
+}
+
 /** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
-type TrainFlags = TrainOptions & { progress: boolean };
+type TrainFlags = TrainOptions & { progress: boolean; baselines: boolean; validationOnly: boolean };
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
@@ -136,8 +162,11 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         json: o.json,
         evalBatchSize: o.evalBatchSize,
         dispatch: o.dispatch,
+        ...regularisationOptions(o),
+        baselines: o.baselines,
+        validationOnly: o.validationOnly,
       };
-      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
+      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: exitWithParent((l) => io.stderr.write(`${l}\n`)) });
       const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
       io.stdout.write(
         `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
@@ -172,7 +201,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     });
 
   addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
-    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number }) => {
+    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number; queue?: string }) => {
       const valid = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
       for (const a of o.ablations ?? []) if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
       const passthrough: string[] = [
@@ -193,9 +222,12 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         '--eval-batch-size', String(o.evalBatchSize),
         '--dispatch', o.dispatch,
         '--no-progress',
+        ...regularisationArgs(o),
         ...(o.fullOnly ? ['--full-only'] : []),
       ];
+      const queue = o.queue ? new TrialQueue(o.queue) : null;
       const rows = await sweep({
+        runTrial: queue?.runner(),
         data: o.data,
         out: o.out,
         experts: o.experts,
@@ -206,7 +238,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         trainArgs: passthrough,
         cliPath: process.argv[1],
         log: (l) => io.stderr.write(`${l}\n`),
-      });
+      }).finally(() => queue?.close());
       io.stdout.write(`${formatSweepTable(rows)}\n(also in ${o.out}/sweep.json)\n`);
     },
   );
@@ -233,6 +265,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       if (code !== 0) throw Object.assign(new Error('data command failed'), { exitCode: code, reported: true });
     });
 
+  registerBaselineCommand(program, io);
+  registerTuneCommand(program, io);
+  registerWorkerCommand(program, io);
   for (const register of registerExtra) register(program);
   return program;
 }

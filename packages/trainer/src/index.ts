@@ -13,3 +13,11 @@ export { writeModelFiles, readModelFiles, type ModelFile } from './checkpoint/mo
 export { writeReport, loadReportInput } from './report/write-report.js';
 export { renderReport, type ReportInput } from './report/render-report.js';
 export { sweep, formatSweepTable, type SweepOptions, type SweepRow } from './sweep/sweep.js';
+export { fitLogistic, predictLogistic, type LogisticModel, type LogisticFitOptions } from './baselines/logistic-regression.js';
+export { fitDesignMatrix, designRows, type DesignMatrix } from './baselines/design-matrix.js';
+export { runBaselines, bestBaseline, baselineVerdict, DEFAULT_C_GRID, type BaselineResult, type BaselinesReport, type BaselineOptions } from './baselines/run-baselines.js';
+export { learningRateAt, plateauFactor, shouldStopEarly, scheduledLearningRate, PLATEAU_PATIENCE, type LrScheduleKind, type LrScheduleOptions } from './schedule/lr-schedule.js';
+export { runTrainChild, readCompleteRun, runPool, PARENT_PID_ENV, type CliLauncher, type TrainChildResult, type TrialTask, type TrialRunner } from './trials/train-child.js';
+export { TrialQueue, startTrialWorker, redisConnection, TRIAL_QUEUE_NAME, TRIAL_ATTEMPTS, type TrialWorkerOptions } from './trials/trial-queue.js';
+export { tune, formatTuneTable, TRIAL_TRAINING_ARGS, type TuneOptions, type TuneResult, type TuneTrialRow } from './tune/tune.js';
+export { sampleConfigs, configArgs, DEFAULT_SEARCH_SPACE, type SearchSpace, type TrialConfig } from './tune/search-space.js';
