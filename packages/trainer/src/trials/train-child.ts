@@ -37,14 +37,15 @@ export interface TrainChildResult {
 
 /**
  * Runs `flexmoe train --out runDir <args>` as a child process (with `--resume` when the run directory
- * already has a run.json, so an interrupted trial continues), its output appended to `logPath`.
+ * already has a run.json, so an interrupted trial continues), its output appended to `logPath`. The child
+ * exits by itself at its next epoch if this process dies (killed sweep, tune or worker), so a restarted
+ * one does not train the same trial twice at once.
  */
 export function runTrainChild(
   launcher: CliLauncher,
   runDir: string,
   args: string[],
   logPath: string,
-  options: { exitWithParent?: boolean } = {},
 ): Promise<TrainChildResult> {
   return new Promise((resolveRun) => {
     const argv = [
@@ -58,7 +59,7 @@ export function runTrainChild(
     ];
     const logFile = createWriteStream(logPath, { flags: 'a' });
     const t0 = performance.now();
-    const env = options.exitWithParent ? { ...process.env, [PARENT_PID_ENV]: String(process.pid) } : process.env;
+    const env = { ...process.env, [PARENT_PID_ENV]: String(process.pid) };
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let tail = '';
     const keep = (chunk: Buffer): void => {

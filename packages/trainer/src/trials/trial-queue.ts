@@ -100,7 +100,7 @@ export function startTrialWorker(options: TrialWorkerOptions): Worker {
     async (job) => {
       const task = job.data as TrialTask;
       log(`[worker ${process.pid}] start ${task.name} (attempt ${job.attemptsMade + 1}) in ${task.runDir}`);
-      const r = await runTrainChild(options.launcher, task.runDir, task.args, task.logPath, { exitWithParent: true });
+      const r = await runTrainChild(options.launcher, task.runDir, task.args, task.logPath);
       if (r.code !== 0 || !readCompleteRun(task.runDir)) throw new Error(`trial ${task.name}: exit code ${r.code}: ${r.lastLine}`);
       log(`[worker ${process.pid}] done ${task.name} in ${r.seconds.toFixed(1)} s`);
       return { seconds: r.seconds };

@@ -39,7 +39,7 @@ export interface TuneOptions {
 export interface TuneTrialRow {
   name: string;
   config: TrialConfig;
-  status: 'ok' | 'reused' | 'failed';
+  status: 'pending' | 'ok' | 'reused' | 'failed';
   reason?: string;
   /** Validation selection metric of the trial's kept epoch. */
   validation?: number;
@@ -131,7 +131,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
 
   const configs = sampleConfigs(options.budget, options.seed, defaultExperts(prepared.modalities.length), space);
   const common = ['--data', data, '--select-metric', options.selectMetric, '--class-weights', options.classWeights, '--no-progress'];
-  const rows: TuneTrialRow[] = configs.map((config, i) => ({ name: trialName(i), config, status: 'ok' }));
+  const rows: TuneTrialRow[] = configs.map((config, i) => ({ name: trialName(i), config, status: 'pending' }));
   const fill = (row: TuneTrialRow, runDir: string): boolean => {
     const run = readCompleteRun(runDir);
     if (!run?.metrics) return false;
@@ -155,6 +155,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     log(`[tune] start ${row.name}: ${configArgs(row.config).join(' ')}`);
     const r = await runTrial({ name: row.name, runDir, args, logPath: join(out, 'trials', `${row.name}.log`) });
     row.seconds = r.seconds;
+    row.status = 'ok';
     if (!fill(row, runDir)) {
       row.status = 'failed';
       row.reason = `exit code ${r.code}: ${r.lastLine}`;
