@@ -6,7 +6,7 @@ import { designRows, fitDesignMatrix } from './design-matrix.js';
 import { fitLogistic, predictLogistic } from './logistic-regression.js';
 
 /** Inverse regularisation strengths tried; the one with the best validation metric is kept. */
-export const DEFAULT_C_GRID = [0.001, 0.01, 0.1, 1, 10, 100];
+export const DEFAULT_C_GRID = [0.0001, 0.001, 0.01, 0.1, 1, 10, 100];
 
 /** One fitted baseline, in the train metrics schema (one "seed": the fit is deterministic). */
 export interface BaselineResult {
