@@ -31,7 +31,7 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
   topK: [1, 2, 4],
   dropout: [0.1, 0.3, 0.5],
   weightDecay: [0, 1e-4, 1e-3, 1e-2],
-  epochs: [10, 20, 30],
+  epochs: [10, 20],
 };
 
 /** `n` configurations drawn with a seeded generator (same seed, same list: resumable). */
