@@ -87,6 +87,15 @@ describe('runBaselines', () => {
     expect(dirty.logistic.test.accuracy.mean).toBeCloseTo(1 - clean.logistic.test.accuracy.mean, 10);
   });
 
+  it('keeps searching past the edge of the C grid while validation improves', () => {
+    // Validation accuracy on this toy set: 0.65 up to C = 0.01, 0.75 at 0.1, 0.9 at 1 and at 10.
+    const up = runBaselines(toyData(), { selectMetric: 'accuracy', classWeights: 'none', cGrid: [0.01, 0.1] });
+    expect(up.logistic.c).toBe(1); // 0.1 was the best of the grid; 1 improves, 10 does not
+    expect(up.logistic.validation.accuracy.mean).toBeCloseTo(0.9, 12);
+    const flat = runBaselines(toyData(), { selectMetric: 'accuracy', classWeights: 'none', cGrid: [0.001, 0.01] });
+    expect(flat.logistic.c).toBe(0.001); // ties keep the smaller C; going lower does not improve
+  });
+
   it('says ahead / behind / within the seed spread', () => {
     const r = runBaselines(toyData(), { selectMetric: 'auc', classWeights: 'none' });
     const b = r.perModality[r.best]?.test.auc.mean ?? r.logistic.test.auc.mean;

@@ -5,7 +5,7 @@ import type { AggregatedScores, CombinationScores, Scores } from '../run/run-typ
 import { designRows, fitDesignMatrix } from './design-matrix.js';
 import { fitLogistic, predictLogistic } from './logistic-regression.js';
 
-/** Inverse regularisation strengths tried; the one with the best validation metric is kept. */
+/** Inverse regularisation strengths tried first; the one with the best validation metric is kept. */
 export const DEFAULT_C_GRID = [0.0001, 0.001, 0.01, 0.1, 1, 10, 100];
 
 /** One fitted baseline, in the train metrics schema (one "seed": the fit is deterministic). */
@@ -101,13 +101,26 @@ function fitBaseline(data: PreparedData, modalities: number[], indicators: boole
   const sampleWeights = weights ? Float64Array.from(yTrain, (y) => weights[y]) : undefined;
   const xVal = designRows(data, spec, val);
   const valLabels = val.map((r) => data.labels[r]);
-  let best: { c: number; model: ReturnType<typeof fitLogistic>; scores: Scores } | null = null;
-  for (const c of options.cGrid ?? DEFAULT_C_GRID) {
+  type Fit = { c: number; model: ReturnType<typeof fitLogistic>; scores: Scores };
+  const fits: Fit[] = [];
+  let bestIndex = -1;
+  const tryC = (c: number): boolean => {
     const model = fitLogistic(xTrain, train.length, spec.width, yTrain, C, { c, sampleWeights, gradientTolerance: 1e-7 });
     const scores = scoresOf(valLabels, predictLogistic(model, xVal, val.length), C);
-    if (best === null || value(scores, options.selectMetric) > value(best.scores, options.selectMetric)) best = { c, model, scores };
-  }
-  if (!best) throw new Error('baseline: the C grid is empty');
+    fits.push({ c, model, scores });
+    const better = bestIndex < 0 || value(scores, options.selectMetric) > value(fits[bestIndex].scores, options.selectMetric);
+    if (better) bestIndex = fits.length - 1;
+    return better;
+  };
+  const grid = [...(options.cGrid ?? DEFAULT_C_GRID)].sort((a, b) => a - b);
+  if (grid.length === 0) throw new Error('baseline: the C grid is empty');
+  for (const c of grid) tryC(c);
+  // The best C at an edge of the grid: keep going that way (×10) while it still improves, within 1e-6 … 1e6.
+  const lo = grid[0];
+  const hi = grid[grid.length - 1];
+  if (fits[bestIndex].c === lo) for (let c = lo / 10; c >= 1e-6 && tryC(c); c /= 10);
+  else if (fits[bestIndex].c === hi) for (let c = hi * 10; c <= 1e6 && tryC(c); c *= 10);
+  const best = fits[bestIndex];
   const testProbs = predictLogistic(best.model, designRows(data, spec, test), test.length);
   return {
     test: single(scoresOf(test.map((r) => data.labels[r]), testProbs, C)),

@@ -53,8 +53,8 @@ export class TrialQueue {
     return async (task: TrialTask): Promise<TrainChildResult> => {
       const id = jobId(task);
       const existing = await this.queue.getJob(id);
-      // A job left failed by an earlier tune is removed so the trial gets its attempts again.
-      if (existing && (await existing.isFailed())) await existing.remove();
+      // A job left failed by an earlier tune, or completed for a run directory since removed, is run again.
+      if (existing && ((await existing.isFailed()) || ((await existing.isCompleted()) && !readCompleteRun(task.runDir)))) await existing.remove();
       const started = Date.now();
       await this.queue.add(task.name, task, { jobId: id, attempts: TRIAL_ATTEMPTS, removeOnComplete: false, removeOnFail: false });
       for (;;) {
