@@ -118,8 +118,9 @@ function fitBaseline(data: PreparedData, modalities: number[], indicators: boole
   // The best C at an edge of the grid: keep going that way (×10) while it still improves, within 1e-6 … 1e6.
   const lo = grid[0];
   const hi = grid[grid.length - 1];
-  if (fits[bestIndex].c === lo) for (let c = lo / 10; c >= 1e-6 && tryC(c); c /= 10);
-  else if (fits[bestIndex].c === hi) for (let c = hi * 10; c <= 1e6 && tryC(c); c *= 10);
+  const times = (c: number, f: number): number => Number((c * f).toPrecision(12)); // 1e-6, not 1.0000000000000002e-6
+  if (fits[bestIndex].c === lo) for (let c = times(lo, 0.1); c >= 1e-6 && tryC(c); c = times(c, 0.1));
+  else if (fits[bestIndex].c === hi) for (let c = times(hi, 10); c <= 1e6 && tryC(c); c = times(c, 10));
   const best = fits[bestIndex];
   const testProbs = predictLogistic(best.model, designRows(data, spec, test), test.length);
   return {
