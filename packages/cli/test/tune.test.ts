@@ -74,7 +74,8 @@ describe('flexmoe tune', () => {
 
   it('resumes after SIGKILL without repeating finished trials', async () => {
     const out = join(root, 'tune-killed');
-    const first = await runCliChild(['tune', '--data', ds, '--out', out, ...TUNE_FLAGS], {
+    // One trial at a time: trial-000 has finished when trial-001 starts.
+    const first = await runCliChild(['tune', '--data', ds, '--out', out, '--parallel', '1', ...TUNE_FLAGS], {
       env,
       onStderr: (text, kill) => {
         if (text.includes('[tune] start trial-001')) kill();
