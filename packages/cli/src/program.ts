@@ -3,13 +3,23 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { commandOutput, jsonOption, runDataCli, type JsonTarget } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
-import { chooseBackend } from '@flexmoe/trainer';
-import { writeReport } from '@flexmoe/trainer';
-import { evaluate } from '@flexmoe/trainer';
-import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '@flexmoe/trainer';
-import { train } from '@flexmoe/trainer';
-import { formatSweepTable, sweep } from '@flexmoe/trainer';
+import {
+  chooseBackend,
+  DEFAULT_TRAIN_OPTIONS,
+  evaluate,
+  formatSweepTable,
+  PARENT_PID_ENV,
+  sweep,
+  train,
+  TrialQueue,
+  writeReport,
+  type TrainOptions,
+} from '@flexmoe/trainer';
 import { registerAuditCommand } from './commands/audit.js';
+import { addRegularisationFlags, regularisationArgs, regularisationOptions } from './commands/regularisation-flags.js';
+import { registerBaselineCommand } from './commands/baseline.js';
+import { registerTuneCommand } from './commands/tune.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -71,6 +81,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
     .option('--eval-batch-size <n>', 'inference batch size', intArg('--eval-batch-size'), d.evalBatchSize)
     .addOption(new Option('--dispatch <path>', 'expert evaluation path').choices(['auto', 'sparse', 'dense']).default(d.dispatch))
     .option('--no-progress', 'no progress bar');
+  addRegularisationFlags(cmd);
   if (withGrid) {
     cmd
       .option('--experts <list>', 'experts E, comma-separated', intList('--experts'), [8, 16, 32])
@@ -78,6 +89,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
       .option('--ablations <list>', 'cross the grid with these ablations (paper Table 3), comma-separated', (v: string) => v.split(',').map((x) => x.trim()))
       .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
+      .option('--queue <url>', 'run the points on a BullMQ queue at redis://HOST:PORT (`flexmoe worker` runs them)')
       .addOption(jsonOption('the sweep table'));
   } else {
     cmd
@@ -86,13 +98,32 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
       .option('--workers <n>', 'data-parallel training workers (default: the cores available)', intArg('--workers'), availableParallelism())
       .option('--resume', 'continue the run in --out from its checkpoints', false)
+      .option('--baselines', 'also fit the logistic baselines on the same split and compare', false)
+      .option('--validation-only', 'never evaluate the test split (tuning trials): test metrics repeat validation', false)
       .addOption(jsonOption('the metrics'));
   }
   return cmd;
 }
 
+/**
+ * A train child started by a queue worker exits when that worker is gone (checked at each log line,
+ * i.e. every epoch), so a retried trial never has two writers for long.
+ */
+function exitWithParent(log: (line: string) => void): (line: string) => void {
+  const parent = process.env[PARENT_PID_ENV];
+  if (!parent) return log;
+  return (line) => {
+    try {
+      process.kill(Number(parent), 0); // signal 0: only asks whether the process exists
+    } catch {
+      process.exit(1);
+    }
+    log(line);
+  };
+}
+
 /** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
-type TrainFlags = Omit<TrainOptions, 'json'> & { progress: boolean; json?: JsonTarget };
+type TrainFlags = Omit<TrainOptions, 'json'> & { progress: boolean; json?: JsonTarget; baselines: boolean; validationOnly: boolean };
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
@@ -149,8 +180,11 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         evalBatchSize: o.evalBatchSize,
         dispatch: o.dispatch,
         workers: o.workers,
+        ...regularisationOptions(o),
+        baselines: o.baselines,
+        validationOnly: o.validationOnly,
       };
-      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: (l) => io.stderr.write(`${l}\n`) });
+      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: exitWithParent((l) => io.stderr.write(`${l}\n`)) });
       const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
       if (output.jsonOnStdout) output.result(metrics);
       output.text(
@@ -187,7 +221,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     });
 
   addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
-    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number }) => {
+    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number; queue?: string }) => {
       const output = commandOutput(o.json, io);
       const valid = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
       for (const a of o.ablations ?? []) if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
@@ -209,9 +243,12 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         '--eval-batch-size', String(o.evalBatchSize),
         '--dispatch', o.dispatch,
         '--no-progress',
+        ...regularisationArgs(o),
         ...(o.fullOnly ? ['--full-only'] : []),
       ];
+      const queue = o.queue ? new TrialQueue(o.queue) : null;
       const rows = await sweep({
+        runTrial: queue?.runner(),
         data: o.data,
         out: o.out,
         experts: o.experts,
@@ -222,7 +259,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         trainArgs: passthrough,
         cliPath: process.argv[1],
         log: (l) => io.stderr.write(`${l}\n`),
-      });
+      }).finally(() => queue?.close());
       output.text(`${formatSweepTable(rows)}\n(also in ${o.out}/sweep.json)`);
       output.result(rows);
     },
@@ -254,6 +291,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     });
 
   registerAuditCommand(program, io);
+  registerBaselineCommand(program, io);
+  registerTuneCommand(program, io);
+  registerWorkerCommand(program, io);
   for (const register of registerExtra) register(program);
   return program;
 }

@@ -73,7 +73,7 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     const check = await checkPageInChromium(html, { screenshotPath: join(root, 'report.png') });
     expect(check.consoleErrors).toEqual([]);
     expect(check.externalRequests).toEqual([]);
-    expect(check.visibleSections).toEqual(['summary', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
+    expect(check.visibleSections).toEqual(['summary', 'baselines', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
     expect(check.renderedSvgs).toBeGreaterThanOrEqual(8);
   }, 60000);
 

@@ -15,6 +15,7 @@ function adamUpdate(
   b2: number,
   eps: number,
   stepSize: number,
+  decay = 1,
 ): void {
   const c1 = 1 - b1;
   const c2 = 1 - b2;
@@ -25,7 +26,7 @@ function adamUpdate(
     const vi = b2 * v[i] + c2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi) + eps);
+    out[i] = decay * w[i] - (stepSize * mi) / (Math.sqrt(vi) + eps);
   }
 }
 
@@ -35,6 +36,8 @@ export interface TypedAdamOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Decoupled weight decay λ (AdamW, Loshchilov & Hutter): `w ← w − lr·λ·w` before the Adam step; default 0. */
+  weightDecay?: number;
 }
 
 /** Serialisable optimizer state: step count and the moments of every variable, by variable name. */
@@ -56,7 +59,9 @@ export class TypedAdam extends tf.Optimizer {
     return 'TypedAdam';
   }
 
-  readonly learningRate: number;
+  /** Settable between steps (learning-rate schedules). */
+  learningRate: number;
+  readonly weightDecay: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -73,6 +78,8 @@ export class TypedAdam extends tf.Optimizer {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    if (!(this.weightDecay >= 0)) throw new Error(`TypedAdam: weight decay must be >= 0, got ${this.weightDecay}`);
     if (!(this.learningRate > 0)) throw new Error(`TypedAdam: learning rate must be > 0, got ${this.learningRate}`);
   }
 
@@ -84,6 +91,7 @@ export class TypedAdam extends tf.Optimizer {
     const t = this.step;
     const stepSize = (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const decay = 1 - this.learningRate * this.weightDecay;
     for (const { name, tensor: grad } of list) {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
@@ -95,13 +103,13 @@ export class TypedAdam extends tf.Optimizer {
       }
       const heap = WasmHeap.current();
       if (heap && variable.dtype === 'float32' && grad.dtype === 'float32') {
-        this.applyOnHeap(heap, name, variable, grad, state, stepSize);
+        this.applyOnHeap(heap, name, variable, grad, state, stepSize, decay);
         continue;
       }
       this.syncFromHeap(name, state);
       const w = this.buffers.output('w', variable.size, true);
       // Zero-copy reads (peekData): nothing allocates on the tf side until the loop is done.
-      adamUpdate(peekData(variable), peekData(grad), state.m, state.v, w, b1, b2, eps, stepSize);
+      adamUpdate(peekData(variable), peekData(grad), state.m, state.v, w, b1, b2, eps, stepSize, decay);
       tf.tidy(() => variable.assign(tf.tensor(w, variable.shape, 'float32')));
     }
     this.incrementIterations();
@@ -114,7 +122,7 @@ export class TypedAdam extends tf.Optimizer {
    * new tensor (assign), never an in-place write: BatchMatMul caches packed weights by tensor id, so mutating a
    * tensor's memory in place could leave a stale packed copy.
    */
-  private applyOnHeap(heap: WasmHeap, name: string, variable: tf.Variable, grad: tf.Tensor, state: { m: Float32Array; v: Float32Array }, stepSize: number): void {
+  private applyOnHeap(heap: WasmHeap, name: string, variable: tf.Variable, grad: tf.Tensor, state: { m: Float32Array; v: Float32Array }, stepSize: number, decay: number): void {
     const n = variable.size;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const kernel = adamKernel(heap);
@@ -124,7 +132,7 @@ export class TypedAdam extends tf.Optimizer {
       const mem = heap.heap();
       const wOff = heap.offsetOf(variable);
       const gOff = heap.offsetOf(grad);
-      adamUpdate(mem.subarray(wOff, wOff + n), mem.subarray(gOff, gOff + n), state.m, state.v, mem.subarray(next.offset, next.offset + n), b1, b2, eps, stepSize);
+      adamUpdate(mem.subarray(wOff, wOff + n), mem.subarray(gOff, gOff + n), state.m, state.v, mem.subarray(next.offset, next.offset + n), b1, b2, eps, stepSize, decay);
     } else {
       // Moments live on the heap from the first wasm step on (copied back by getState / a non-wasm step).
       const mOff = this.heapMoments.get(heap, `m/${name}`, n);
@@ -142,7 +150,13 @@ export class TypedAdam extends tf.Optimizer {
       if (n & 1) {
         const mem = heap.heap();
         const i = n - 1;
-        adamUpdate(mem.subarray(wOff + i, wOff + n), mem.subarray(gOff + i, gOff + n), mem.subarray(mOff + i, mOff + n), mem.subarray(vOff + i, vOff + n), mem.subarray(next.offset + i, next.offset + n), b1, b2, eps, stepSize);
+        adamUpdate(mem.subarray(wOff + i, wOff + n), mem.subarray(gOff + i, gOff + n), mem.subarray(mOff + i, mOff + n), mem.subarray(vOff + i, vOff + n), mem.subarray(next.offset + i, next.offset + n), b1, b2, eps, stepSize, decay);
+      }
+      if (decay !== 1) {
+        // The SIMD kernel has no decay term: out = w − Adam step, so subtract (1 − decay)·w afterwards.
+        const mem = heap.heap();
+        const shrink = 1 - decay;
+        for (let i = 0; i < pairs * 2; i++) mem[next.offset + i] -= shrink * mem[wOff + i];
       }
     }
     variable.assign(next.tensor);
@@ -204,6 +218,6 @@ export class TypedAdam extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
   }
 }

@@ -126,9 +126,17 @@ export class DataParallelPool {
     await this.request({ type: 'setState', state }, 'ready');
   }
 
-  /** Trains epoch `epoch` (0-based) on `batches` (rows of each batch); `onStep` sees each batch's loss. */
-  async runEpoch(epoch: number, batches: Int32Array[], onStep?: (loss: number) => void): Promise<EpochLossSums> {
-    const replies = await this.request({ type: 'epoch', epoch, batches }, 'epochDone', (index, m) => {
+  /**
+   * Trains epoch `epoch` (0-based) on `batches` (rows of each batch) with `learningRates[i]` at step i (the
+   * schedule); `onStep` sees each batch's loss.
+   */
+  async runEpoch(
+    epoch: number,
+    batches: Int32Array[],
+    learningRates: Float64Array,
+    onStep?: (loss: number) => void,
+  ): Promise<EpochLossSums> {
+    const replies = await this.request({ type: 'epoch', epoch, batches, learningRates }, 'epochDone', (index, m) => {
       if (index === 0 && m.type === 'step') onStep?.(m.loss);
     });
     return replies[0].sums;

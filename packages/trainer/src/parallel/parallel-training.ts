@@ -11,6 +11,8 @@ export interface ParallelTrainingOptions {
   config: FlexMoEConfig;
   seed: number;
   learningRate: number;
+  /** Decoupled weight decay of the optimizer (AdamW); 0 = Adam. */
+  weightDecay: number;
   data: PreparedData;
 }
 
@@ -33,7 +35,7 @@ export class ParallelTraining {
       backend: options.backend === 'tensorflow' ? 'node' : options.backend,
       config: options.config,
       seed: options.seed,
-      optimizer: { learningRate: options.learningRate },
+      optimizer: { learningRate: options.learningRate, weightDecay: options.weightDecay },
       data: options.data,
       parameters: [...variables.values()].reduce((a, v) => a + v.size, 0),
       variables: variables.size,
@@ -47,9 +49,18 @@ export class ParallelTraining {
     return new ParallelTraining(pool, model, optimizer);
   }
 
-  /** Trains epoch `epoch` (0-based) of `batches` on the workers, then loads the result into the model and optimizer. */
-  async epoch(epoch: number, batches: ArrayLike<number>[], onStep: (loss: number) => void): Promise<EpochLossSums> {
-    const sums = await this.pool.runEpoch(epoch, batches.map((rows) => Int32Array.from(rows)), onStep);
+  /**
+   * Trains epoch `epoch` (0-based) of `batches` on the workers with `learningRates[i]` at step i, then loads the
+   * result into the model and optimizer.
+   */
+  async epoch(
+    epoch: number,
+    batches: ArrayLike<number>[],
+    learningRates: Float64Array,
+    onStep: (loss: number) => void,
+  ): Promise<EpochLossSums> {
+    const rows = batches.map((r) => Int32Array.from(r));
+    const sums = await this.pool.runEpoch(epoch, rows, learningRates, onStep);
     const state = await this.pool.getState();
     this.model.setNamedWeights(state.weights);
     this.optimizer.setState(state.optimizer, this.model.variables());

@@ -43,7 +43,7 @@ export interface EpochLossSums {
 
 export type ToWorker =
   | { type: 'setState'; state: ReplicaState }
-  | { type: 'epoch'; epoch: number; batches: Int32Array[] }
+  | { type: 'epoch'; epoch: number; batches: Int32Array[]; learningRates: Float64Array }
   | { type: 'getState' }
   | { type: 'close' };
 

@@ -111,11 +111,13 @@ function combineAndApply(parity: number): { task: number; router: number } {
 /** `FLEXMOE_WORKER_PROFILE=1`: each worker prints where its step time went, once per epoch (stderr). */
 const profile = process.env.FLEXMOE_WORKER_PROFILE === '1';
 
-function runEpoch(epoch: number, batches: Int32Array[]): EpochLossSums {
+function runEpoch(epoch: number, batches: Int32Array[], learningRates: Float64Array): EpochLossSums {
   random.setState(new SeededRandom(workerRandomSeed(input.seed, index, epoch)).getState());
   const out: EpochLossSums = { loss: 0, task: 0, router: 0 };
   const ms = { gradient: 0, wait: 0, combine: 0 };
-  for (const rows of batches) {
+  for (const [stepInEpoch, rows] of batches.entries()) {
+    // Every replica applies the same scheduled rate, so the replicas stay identical.
+    optimizer.learningRate = learningRates[stepInEpoch];
     const parity = step & 1;
     const t0 = performance.now();
     shardGradient(rows, parity);
@@ -155,7 +157,7 @@ port.on('message', (message: ToWorker) => {
         post({ type: 'ready' });
         break;
       case 'epoch':
-        post({ type: 'epochDone', sums: runEpoch(message.epoch, message.batches) });
+        post({ type: 'epochDone', sums: runEpoch(message.epoch, message.batches, message.learningRates) });
         break;
       case 'getState':
         post({ type: 'state', state: { weights: model.getNamedWeights(), optimizer: optimizer.getState(named) } });

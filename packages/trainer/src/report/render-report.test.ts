@@ -73,7 +73,7 @@ describe('renderReport', () => {
     const check = await checkPageInChromium(file);
     expect(check.consoleErrors).toEqual([]);
     expect(check.externalRequests).toEqual([]);
-    expect(check.visibleSections).toEqual(['summary', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
+    expect(check.visibleSections).toEqual(['summary', 'baselines', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
     // 3 curves + 2 bank heatmaps + 1 expert heatmap + confusion heatmap + ROC
     expect(check.renderedSvgs).toBe(8);
   }, 60000);

@@ -1,5 +1,7 @@
 import type { AggregatedScores, CombinationScores, RunAnalysis, SeedResult } from '../run/run-types.js';
 import { esc, fmt, heatmap, lineChart } from './svg.js';
+import type { BaselinesReport } from '../baselines/run-baselines.js';
+import { baselinesSection } from './baselines-section.js';
 
 /** Everything the report shows; read from `RUN/run.json` (see {@link loadReportInput}). */
 export interface ReportInput {
@@ -11,6 +13,8 @@ export interface ReportInput {
   perCombination: Record<string, CombinationScores>;
   seeds: SeedResult[];
   analysis: RunAnalysis;
+  /** Logistic baselines (`train --baselines`). */
+  baselines?: BaselinesReport;
 }
 
 const CSS = `
@@ -124,6 +128,7 @@ export function renderReport(input: ReportInput): string {
 <body><h1>${esc(input.title)}</h1>
 <p class="muted">Flex-MoE run report. Classes: ${a(input.analysis.classes)}. Modalities: ${a(input.analysis.modalityLetters)}. Seeds: ${input.seeds.map((s) => s.seed).join(', ')}.</p>
 ${summarySection(input)}
+${baselinesSection(input.test, input.validation, input.baselines)}
 ${curvesSection(input)}
 ${bankSection(input.analysis)}
 ${expertSection(input.analysis)}

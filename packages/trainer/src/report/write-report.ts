@@ -48,6 +48,7 @@ export function loadReportInput(runDir: string): ReportInput {
     perCombination: m.perCombination,
     seeds,
     analysis,
+    baselines: m.baselines,
   };
 }
 

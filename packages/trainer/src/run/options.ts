@@ -1,6 +1,7 @@
 import type { FlexMoEConfig } from '@flexmoe/moe-core';
 import type { PreparedData } from '../data/prepare-data.js';
 import type { TrainingOrder } from '../schedule/curriculum.js';
+import type { LrScheduleKind } from '../schedule/lr-schedule.js';
 
 /** Ablations of SPEC §6 / paper Table 3 as one switch. */
 export type TrainingAblation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank' | 'order-random' | 'order-ascending';
@@ -47,6 +48,18 @@ export interface TrainOptions {
   dispatch: 'auto' | 'sparse' | 'dense';
   /** Data-parallel training workers (trainer/src/parallel); 1 trains in this thread. */
   workers: number;
+  /** Decoupled weight decay λ (AdamW); 0 = the paper's Adam. */
+  weightDecay: number;
+  /** Learning-rate schedule after warm-up (`constant` = the paper). */
+  lrSchedule: LrScheduleKind;
+  /** Epochs of linear learning-rate warm-up (0 = none). */
+  lrWarmup: number;
+  /** Stop a seed after this many epochs without a better validation metric (0 = train all epochs). */
+  patience: number;
+  /** Also fit the logistic baselines and put them in the metrics (`train --baselines`). */
+  baselines?: boolean;
+  /** Tuning trials: score the validation split where the test split would be, never reading test labels. */
+  validationOnly?: boolean;
 }
 
 /** The paper's ADNI settings (Table 6), except `experts` which depends on the number of modalities. */
@@ -71,6 +84,10 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'data' | 'out'> = {
   evalBatchSize: 64,
   dispatch: 'auto',
   workers: 1,
+  weightDecay: 0,
+  lrSchedule: 'constant',
+  lrWarmup: 0,
+  patience: 0,
 };
 
 const ABLATIONS: TrainingAblation[] = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
@@ -92,6 +109,12 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
   int('patches', o.patches, 1);
   int('eval-batch-size', o.evalBatchSize, 1);
   int('workers', o.workers, 1);
+  int('lr-warmup', o.lrWarmup, 0);
+  int('patience', o.patience, 0);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw new Error(`--weight-decay: expected a number >= 0, got ${o.weightDecay}`);
+  if (!['constant', 'cosine', 'plateau'].includes(o.lrSchedule)) {
+    throw new Error(`--lr-schedule: expected constant, cosine or plateau, got '${o.lrSchedule}'`);
+  }
   if (o.experts !== undefined) int('experts', o.experts, 1);
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new Error(`--lr: expected a positive number, got ${o.lr}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`--dropout: expected a rate in [0, 1), got ${o.dropout}`);

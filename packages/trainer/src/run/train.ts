@@ -9,6 +9,8 @@ import { classWeights, observedCounts, prepareData, type PreparedData } from '..
 import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
 import { ShuffleRandom } from '../schedule/shuffle-random.js';
+import { scheduledLearningRate, shouldStopEarly } from '../schedule/lr-schedule.js';
+import { baselineVerdict, runBaselines, type BaselinesReport } from '../baselines/run-baselines.js';
 import { writeModelFiles } from '../checkpoint/model-files.js';
 import { cleanRunTemporaries } from '../checkpoint/run-temporaries.js';
 import { checkTrainingMemory, validateTrainConfig } from './config-checks.js';
@@ -17,7 +19,7 @@ import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, 
 import { analyse } from './analysis.js';
 import { makeBatch } from './batching.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
-import { modelConfig, resolveTrainOptions, trainingOrder, type TrainOptions } from './options.js';
+import { DEFAULT_TRAIN_OPTIONS, modelConfig, resolveTrainOptions, trainingOrder, type TrainOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { ParallelTraining } from '../parallel/parallel-training.js';
 import type { AggregatedScores, CombinationScores, EpochRecord, RunAnalysis, SeedResult, Throughput } from './run-types.js';
@@ -51,6 +53,8 @@ export interface RunMetrics {
   seeds: Omit<SeedResult, 'history'>[];
   dropped: RunFile['dropped'];
   parameters: number;
+  /** With `--baselines`: the logistic baselines on the same split. */
+  baselines?: BaselinesReport;
 }
 
 /** Callbacks and environment of {@link train}. */
@@ -114,7 +118,7 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
   const { options, data, config, log } = ctx;
   const seedDir = join(ctx.runDir, `seed-${seed}`);
   const model = new FlexMoEModel(config, { seed });
-  const optimizer = new TypedAdam({ learningRate: options.lr });
+  const optimizer = new TypedAdam({ learningRate: options.lr, weightDecay: options.weightDecay });
   const shuffle = new ShuffleRandom(seed);
   const order = trainingOrder(options.ablation);
   const trainRows = Array.from(data.splits.training);
@@ -138,23 +142,33 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
     }
     const progress = createProgress(log, ctx.progress);
     if (options.workers > 1 && epochsCompleted < options.epochs) {
-      const { workers, lr: learningRate } = options;
-      parallel = await ParallelTraining.start(model, optimizer, { workers, backend: ctx.backend, config, seed, learningRate, data });
+      const { workers, lr: learningRate, weightDecay } = options;
+      parallel = await ParallelTraining.start(model, optimizer, { workers, backend: ctx.backend, config, seed, learningRate, weightDecay, data });
     }
     for (let epoch = epochsCompleted; epoch < options.epochs; epoch++) {
+      if (shouldStopEarly(epoch, best?.epoch ?? null, options.patience)) {
+        log(`[flexmoe] seed ${seed}: early stop after epoch ${epoch} (no better validation ${options.selectMetric} since epoch ${best?.epoch})`);
+        break;
+      }
+      const validationValues = history.map((h) => selectValue(h.validation, options.selectMetric));
       const epochBatches = batches(epochOrder(curriculum, epoch, options.warmup, order, shuffle), options.batchSize);
       progress.startEpoch(seed, epoch + 1, options.epochs, epochBatches.length);
       let loss = 0;
       let task = 0;
       let router = 0;
       const t0 = performance.now();
+      // The schedule's rate for every step of this epoch (plateau looks only at past validation values).
+      const learningRates = Float64Array.from(epochBatches, (_rows, stepInEpoch) =>
+        scheduledLearningRate(options, epochBatches.length, epoch, stepInEpoch, validationValues),
+      );
       if (parallel) {
-        const sums = await parallel.epoch(epoch, epochBatches, (l) => progress.step(l));
+        const sums = await parallel.epoch(epoch, epochBatches, learningRates, (l) => progress.step(l));
         loss = sums.loss;
         task = sums.task;
         router = sums.router;
       }
-      for (const rows of parallel ? [] : epochBatches) {
+      for (const [stepInEpoch, rows] of (parallel ? [] : epochBatches).entries()) {
+        optimizer.learningRate = learningRates[stepInEpoch];
         const { batch, labels } = makeBatch(data, model.table, rows);
         try {
           const v = model.trainStep(batch, labels, optimizer);
@@ -273,7 +287,7 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     resumed = readRunForResume(runDir);
     const stored = resumed as unknown as RunFile;
     // The stored options define the run; only the output-side flags come from this invocation.
-    options = { ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data, workers: options.workers };
+    options = { ...DEFAULT_TRAIN_OPTIONS, ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data, workers: options.workers };
     log(`[flexmoe] resuming run ${runDir} with its stored options`);
   } else if (!options.resume && existsSync(runDir) && readdirSync(runDir).length > 0) {
     throw new Error(`run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`);
@@ -281,7 +295,10 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   await cleanRunTemporaries(runDir);
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
-  const data = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
+  const prepared = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
+  // A tuning trial must not see test labels: its "test" scores are the validation split's.
+  const data = options.validationOnly ? { ...prepared, splits: { ...prepared.splits, testing: prepared.splits.validation } } : prepared;
+  if (options.validationOnly) log('[flexmoe] --validation-only: the test split is not evaluated (test metrics below repeat validation)');
   const weights = classWeights(options.classWeights, data);
   if (weights && weights.some((w) => !(w > 0))) {
     throw new Error(`--class-weights ${options.classWeights}: every class needs a positive weight (a class may be absent from the training split)`);
@@ -357,6 +374,10 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     dropped,
     parameters,
   };
+  if (options.baselines) {
+    metrics.baselines = runBaselines(data, { selectMetric: options.selectMetric, classWeights: options.classWeights });
+    log(`[flexmoe] ${baselineVerdict(metrics.baselines, metrics.test).line}`);
+  }
   writeJsonAtomic(join(runDir, 'analysis.json'), { ...analyses[bestIndex], histories: Object.fromEntries(results.map((r) => [String(r.seed), r.history])) });
   writeJsonAtomic(runJsonPath, { ...runFile, status: 'complete', metrics, bestSeed });
   if (options.json) writeJsonAtomic(resolve(options.json), metrics);

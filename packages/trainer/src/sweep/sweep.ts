@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
+import { readCompleteRun as readComplete, runPool, runTrainChild, type TrialRunner } from '../trials/train-child.js';
 import type { MeanStd } from '../metrics/classification.js';
 import type { RunFile } from '../run/train.js';
 
@@ -25,6 +24,8 @@ export interface SweepOptions {
   /** Node flags for the children (default: the current process's execArgv). */
   nodeArgs?: string[];
   log?: (line: string) => void;
+  /** Where points run (default: local child processes; e.g. a BullMQ queue). */
+  runTrial?: TrialRunner;
 }
 
 /** One grid point. */
@@ -48,13 +49,6 @@ export interface SweepRow {
 
 function pointName(e: number, k: number, l: number, ablation?: string): string {
   return `e${e}-k${k}-l${l}${ablation === undefined ? '' : `-${ablation}`}`;
-}
-
-function readComplete(runDir: string): RunFile | null {
-  const p = join(runDir, 'run.json');
-  if (!existsSync(p)) return null;
-  const run = JSON.parse(readFileSync(p, 'utf8')) as RunFile;
-  return run.status === 'complete' && run.metrics ? run : null;
 }
 
 function fillFromRun(row: SweepRow, run: RunFile): void {
@@ -101,61 +95,34 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
     }
     queue.push(row);
   }
-  const runOne = (row: SweepRow): Promise<void> =>
-    new Promise((resolveRun) => {
-      const runDir = join(out, row.name);
-      const args = [
-        ...(options.nodeArgs ?? process.execArgv),
-        options.cliPath,
-        'train',
-        '--data',
-        resolve(options.data),
-        '--out',
-        runDir,
-        '--experts',
-        String(row.experts),
-        '--top-k',
-        String(row.topK),
-        '--layers',
-        String(row.layers),
-        ...(existsSync(join(runDir, 'run.json')) ? ['--resume'] : []),
-        ...options.trainArgs,
-        // A later --ablation overrides the one in trainArgs (commander keeps the last value).
-        ...(row.ablation === undefined ? [] : ['--ablation', row.ablation]),
-      ];
-      const logFile = createWriteStream(join(out, `${row.name}.log`));
-      const t0 = performance.now();
-      log(`[sweep] start ${row.name}`);
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-      let tail = '';
-      const keep = (chunk: Buffer): void => {
-        logFile.write(chunk);
-        tail = (tail + chunk.toString('utf8')).slice(-2000);
-      };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-      child.on('close', (code) => {
-        logFile.end();
-        row.seconds = (performance.now() - t0) / 1000;
-        const run = code === 0 ? readComplete(runDir) : null;
-        if (run) fillFromRun(row, run);
-        else {
-          row.status = 'failed';
-          const lines = tail.trim().split('\n');
-          row.reason = `exit code ${code}: ${lines[lines.length - 1] ?? ''}`;
-        }
-        log(`[sweep] ${row.name}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`);
-        resolveRun();
-      });
-    });
-  let next = 0;
-  const workers = Array.from({ length: Math.min(options.parallel, queue.length) }, async () => {
-    while (next < queue.length) {
-      const row = queue[next++];
-      await runOne(row);
+  const runOne = async (row: SweepRow): Promise<void> => {
+    const runDir = join(out, row.name);
+    const args = [
+      '--data',
+      resolve(options.data),
+      '--experts',
+      String(row.experts),
+      '--top-k',
+      String(row.topK),
+      '--layers',
+      String(row.layers),
+      ...options.trainArgs,
+      // A later --ablation overrides the one in trainArgs (commander keeps the last value).
+      ...(row.ablation === undefined ? [] : ['--ablation', row.ablation]),
+    ];
+    log(`[sweep] start ${row.name}`);
+    const logPath = join(out, `${row.name}.log`);
+    const child = await (options.runTrial ? options.runTrial({ name: row.name, runDir, args, logPath }) : runTrainChild(options, runDir, args, logPath));
+    row.seconds = child.seconds;
+    const run = child.code === 0 ? readComplete(runDir) : null;
+    if (run) fillFromRun(row, run);
+    else {
+      row.status = 'failed';
+      row.reason = `exit code ${child.code}: ${child.lastLine}`;
     }
-  });
-  await Promise.all(workers);
+    log(`[sweep] ${row.name}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`);
+  };
+  await runPool(queue, options.parallel, runOne);
   writeJsonAtomic(join(out, 'sweep.json'), { data: resolve(options.data), trainArgs: options.trainArgs, rows });
   return rows;
 }

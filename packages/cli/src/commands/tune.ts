@@ -1,0 +1,114 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { DEFAULT_SEARCH_SPACE, formatTuneTable, TrialQueue, tune, writeJsonAtomic, type SelectMetric } from '@flexmoe/trainer';
+import type { CliIo } from '../program.js';
+
+function intList(flag: string) {
+  return (v: string): number[] =>
+    v.split(',').map((s) => {
+      const x = Number(s.trim());
+      if (!Number.isInteger(x) || x < 1) throw new Error(`${flag}: expected positive integers separated by commas, got ${JSON.stringify(v)}`);
+      return x;
+    });
+}
+
+function positiveInt(flag: string, min: number) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < min) throw new Error(`${flag}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return x;
+  };
+}
+
+function seedList(v: string): number[] {
+  return v.split(',').map((s) => {
+    const x = Number(s.trim());
+    if (!Number.isInteger(x) || x < 0) throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(v)}`);
+    return x;
+  });
+}
+
+interface TuneFlags {
+  data: string;
+  out: string;
+  budget: number;
+  parallel: number;
+  seed: number;
+  seeds: number[];
+  selectMetric: SelectMetric;
+  classWeights: string;
+  json?: string | true;
+  queue?: string;
+  epochs?: number[];
+  hidden?: number[];
+  modalities?: string;
+  patches?: string;
+  heads?: string;
+  batchSize?: string;
+  layers?: string;
+}
+
+/** `flexmoe tune`: random search on validation, then the best configuration retrained and tested once. */
+export function registerTuneCommand(program: Command, io: CliIo): void {
+  program
+    .command('tune')
+    .description('search learning rate, hidden size, experts, top-k, dropout, weight decay and epochs on validation; retrain the best')
+    .requiredOption('--data <dir>', 'dataset directory')
+    .requiredOption('--out <dir>', 'directory for trials, results table, chosen configuration and the final run')
+    .option('--budget <n>', 'number of trials', positiveInt('--budget', 1), 6)
+    .option('--parallel <n>', 'trials at once (local child processes)', positiveInt('--parallel', 1), 2)
+    .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)
+    .option('--seeds <list>', 'seeds of the final retraining (trials use the first)', seedList, [0, 1, 2])
+    .addOption(new Option('--select-metric <m>', 'validation metric that ranks trials and epochs').choices(['accuracy', 'auc', 'macroF1']).default('accuracy'))
+    .option('--class-weights <w>', 'none | balanced | w0,w1,…', 'none')
+    .option('--json [file]', 'write the final metrics (train schema): to stdout without a value, else to the file')
+    .option('--queue <url>', 'run trials on a BullMQ queue at redis://HOST:PORT (start `flexmoe worker` on machines sharing --out)')
+    .option('--epochs <list>', `epochs to search (default ${DEFAULT_SEARCH_SPACE.epochs.join(',')})`, intList('--epochs'))
+    .option('--hidden <list>', `hidden sizes to search (default ${DEFAULT_SEARCH_SPACE.hidden.join(',')})`, intList('--hidden'))
+    .option('--modalities <letters>', 'modality subset passed to every run')
+    .option('--patches <n>', 'tokens per modality, fixed for every run')
+    .option('--heads <n>', 'attention heads, fixed for every run')
+    .option('--batch-size <n>', 'batch size, fixed for every run')
+    .option('--layers <n>', 'SMoE layers, fixed for every run')
+    .action(async (o: TuneFlags) => {
+      const fixed: [string, string | undefined][] = [
+        ['--modalities', o.modalities],
+        ['--patches', o.patches],
+        ['--heads', o.heads],
+        ['--batch-size', o.batchSize],
+        ['--layers', o.layers],
+      ];
+      const trainArgs = fixed.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, v as string]);
+      const space = { ...DEFAULT_SEARCH_SPACE, ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.hidden ? { hidden: o.hidden } : {}) };
+      const queue = o.queue ? new TrialQueue(o.queue) : null;
+      try {
+        const r = await tune({
+          data: o.data,
+          out: o.out,
+          budget: o.budget,
+          parallel: queue ? o.budget : o.parallel,
+          seed: o.seed,
+          seeds: o.seeds,
+          selectMetric: o.selectMetric,
+          classWeights: o.classWeights,
+          trainArgs,
+          space,
+          launcher: { cliPath: process.argv[1] },
+          runTrial: queue?.runner(),
+          log: (l) => io.stderr.write(`${l}\n`),
+        });
+        if (o.json === true) {
+          io.stdout.write(`${JSON.stringify(r.metrics, null, 2)}\n`);
+          return;
+        }
+        if (typeof o.json === 'string') writeJsonAtomic(resolve(o.json), r.metrics);
+        const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
+        io.stdout.write(
+          `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir}\n` +
+            `test accuracy ${pct(r.metrics.test.accuracy)}  macro-F1 ${pct(r.metrics.test.macroF1)}  AUC ${pct(r.metrics.test.auc)}\n`,
+        );
+      } finally {
+        await queue?.close();
+      }
+    });
+}

@@ -1,0 +1,95 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDataset } from '@flexmoe/data';
+import { encodeLabels } from '../../data/src/dataset/arrow-io.js';
+import type { RunMetrics } from '../../trainer/src/run/train.js';
+import type { TuneTrialRow } from '../../trainer/src/tune/tune.js';
+import { makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
+
+const env = { FLEXMOE_BACKEND: 'wasm' };
+const TUNE_FLAGS = ['--budget', '3', '--seeds', '0', '--epochs', '1,2', '--hidden', '8', '--patches', '4', '--heads', '2', '--batch-size', '8', '--select-metric', 'macroF1'];
+
+/** A copy of the dataset whose test labels are rotated among the test patients (class counts unchanged). */
+async function poisonTestLabels(ds: string, out: string): Promise<void> {
+  cpSync(ds, out, { recursive: true });
+  const d = await readDataset(ds);
+  const labels = Int32Array.from(d.labels);
+  const test = Array.from(d.splitIndices.testing);
+  test.forEach((r, i) => {
+    labels[r] = d.labels[test[(i + 1) % test.length]];
+  });
+  writeFileSync(join(out, 'labels.arrow'), encodeLabels(d.ids, labels));
+}
+
+interface TuneJson {
+  trials: TuneTrialRow[];
+}
+
+function trialsOf(dir: string): TuneTrialRow[] {
+  return (JSON.parse(readFileSync(join(dir, 'tune.json'), 'utf8')) as TuneJson).trials;
+}
+
+describe('flexmoe tune', () => {
+  let root = '';
+  let ds = '';
+  let clean = '';
+  beforeAll(async () => {
+    ({ root, ds } = await makeTinyAdniDataset());
+    clean = join(root, 'tune-clean');
+  });
+
+  it('searches on validation, retrains the best over the seeds and writes table, configuration and final metrics', async () => {
+    const json = join(root, 'final.json');
+    const r = await runCliChild(['tune', '--data', ds, '--out', clean, '--parallel', '2', '--json', json, ...TUNE_FLAGS], { env });
+    expect(r.code).toBe(0);
+    const trials = trialsOf(clean);
+    expect(trials.map((t) => t.status)).toEqual(['ok', 'ok', 'ok']);
+    const best = JSON.parse(readFileSync(join(clean, 'best-config.json'), 'utf8')) as { trial: string; validation: number };
+    expect(best.validation).toBe(Math.max(...trials.map((t) => t.validation!)));
+    expect(readFileSync(join(clean, 'results.txt'), 'utf8')).toMatch(/trial-000 +ok/);
+    const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
+    expect(m.test.macroF1.perSeed).toHaveLength(1);
+    expect(m.baselines?.best).toBeDefined();
+    // Trials never score the test split.
+    expect(readFileSync(join(clean, 'trials', 'trial-000.log'), 'utf8')).toMatch(/--validation-only: the test split is not evaluated/);
+    expect(r.stdout).toMatch(/best trial-00\d; final run/);
+  }, 300000);
+
+  it('never reads test labels before the end: poisoned test labels leave the search and the choice unchanged', async () => {
+    const poisoned = join(root, 'ds-poisoned');
+    await poisonTestLabels(ds, poisoned);
+    const out = join(root, 'tune-poisoned');
+    const json = join(root, 'final-poisoned.json');
+    const r = await runCliChild(['tune', '--data', poisoned, '--out', out, '--json', json, ...TUNE_FLAGS], { env });
+    expect(r.code).toBe(0);
+    const strip = (rows: TuneTrialRow[]) => rows.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(trialsOf(out))).toEqual(strip(trialsOf(clean)));
+    expect(readFileSync(join(out, 'best-config.json'), 'utf8')).toBe(readFileSync(join(clean, 'best-config.json'), 'utf8'));
+    // The final evaluation does read them: its test scores differ, its validation scores do not.
+    const a = JSON.parse(readFileSync(join(root, 'final.json'), 'utf8')) as RunMetrics;
+    const b = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
+    expect(b.validation).toEqual(a.validation);
+    expect(b.test.accuracy.mean).not.toBe(a.test.accuracy.mean);
+  }, 300000);
+
+  it('resumes after SIGKILL without repeating finished trials', async () => {
+    const out = join(root, 'tune-killed');
+    // One trial at a time: trial-000 has finished when trial-001 starts.
+    const first = await runCliChild(['tune', '--data', ds, '--out', out, '--parallel', '1', ...TUNE_FLAGS], {
+      env,
+      onStderr: (text, kill) => {
+        if (text.includes('[tune] start trial-001')) kill();
+      },
+    });
+    expect(first.signal).toBe('SIGKILL');
+    expect(trialsOf(out).map((t) => t.status)).toEqual(['ok', 'pending', 'pending']);
+    const second = await runCliChild(['tune', '--data', ds, '--out', out, ...TUNE_FLAGS], { env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/trial-000: finished before, reused/);
+    expect(second.stderr).not.toMatch(/start trial-000/);
+    expect(second.stderr).toMatch(/start trial-001/);
+    const strip = (rows: TuneTrialRow[]) => rows.map(({ seconds: _s, status: _t, ...rest }) => rest);
+    expect(strip(trialsOf(out))).toEqual(strip(trialsOf(clean)));
+    expect(trialsOf(out)[0].status).toBe('reused');
+  }, 300000);
+});
