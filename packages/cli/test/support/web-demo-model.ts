@@ -5,7 +5,7 @@
  */
 import { generateTablesRaw, runDataCli, readDataset, type RawPatientRecord } from '@flexmoe/data';
 import { defaultConfig } from '@flexmoe/moe-core';
-import { randomNamedWeights } from '@flexmoe/export';
+import { randomNamedWeights } from '../../../export/src/testing/random-model.js';
 import { buildWebApp } from '@flexmoe/web';
 import path from 'node:path';
 import { writeRunDir } from '../../../export/src/testing/fixture-run.js';

@@ -207,9 +207,12 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
     expect(lines.join('')).toMatch(/image: NIfTI volumes/);
     const ravens = await readDataset(path.join(root, 'ds-ravens'));
     expect(ravens.transforms.modalities.image.kind).toBe('image');
-    lines.length = 0;
-    expect(await runDataCli(['adni', '--raw', both, '--out', path.join(root, 'ds-sa'), '--image-features', 'SA', '--image-qc', 'any', '--json'], io)).toBe(0);
-    const summary = JSON.parse(lines.join('')) as { report: { image: { freesurfer: { failedQcRows: number; suffixes: string[] } } } };
+    // `--json` alone: the JSON summary is all of stdout; the human text goes to stderr.
+    const stdout: string[] = [];
+    const jsonIo = { stdout: { write: (s: string) => stdout.push(s) !== 0 }, stderr: io.stderr };
+    const args = ['adni', '--raw', both, '--out', path.join(root, 'ds-sa'), '--image-features', 'SA', '--image-qc', 'any', '--json'];
+    expect(await runDataCli(args, jsonIo)).toBe(0);
+    const summary = JSON.parse(stdout.join('')) as { report: { image: { freesurfer: { failedQcRows: number; suffixes: string[] } } } };
     expect(summary.report.image.freesurfer).toMatchObject({ failedQcRows: 0, suffixes: ['SA'] });
   });
 
