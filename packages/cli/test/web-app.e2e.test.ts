@@ -53,7 +53,13 @@ async function fillForm(page: Page, modalities: string[], record: RawPatientReco
       if (!name) throw new Error(`the form has no field for ${modalities[i]}.${column}`);
       const selector = `[name="${name.replace(/"/g, '\\"')}"]`;
       const tag = await page.$eval(selector, (e) => `${e.tagName}:${e.getAttribute('type') ?? ''}`);
-      if (tag.startsWith('SELECT')) await page.selectOption(selector, String(value));
+      if (tag.startsWith('SELECT')) {
+        // A value too rare to be a category of its own is offered as the "other" category (the last option), which
+        // is where `flexmoe predict` maps it too.
+        const options = await page.$$eval(`${selector} option`, (els) => els.map((e) => (e as HTMLOptionElement).value));
+        const choice = options.includes(String(value)) ? String(value) : options[options.length - 1];
+        await page.selectOption(selector, choice);
+      }
       else if (tag === 'INPUT:date') await page.fill(selector, isoDay(String(value)));
       else await page.fill(selector, String(value));
     }
