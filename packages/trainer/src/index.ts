@@ -1,5 +1,6 @@
 /** @flexmoe/trainer: training, evaluation, checkpoints, sweeps, reports and the `flexmoe` CLI. */
 export { chooseBackend, BACKEND_CANDIDATES, type BackendCandidate, type ChosenBackend, type ChooseBackendOptions, type SkippedBackend } from './backend/choose-backend.js';
+export { parseModalitySelection, type NamedModality } from './data/modality-selection.js';
 export { train, manifestSha256, type RunFile, type RunMetrics, type TrainHooks, type TrainResult } from './run/train.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './run/evaluate.js';
 export { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, defaultExperts, modelConfig, trainingOrder, type TrainOptions, type TrainingAblation, type SelectMetric } from './run/options.js';
