@@ -334,7 +334,12 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
       `modalities ${data.modalities.map((m) => m.letter).join('')}, ${parameters} parameters, backend ${backend}`,
   );
 
-  if (options.workers > 1) log(`[flexmoe] data-parallel training: ${options.workers} worker threads (--workers; this machine has ${availableParallelism()} cores)`);
+  const cores = availableParallelism();
+  log(
+    options.workers > 1
+      ? `[flexmoe] data-parallel training: ${options.workers} worker threads (--workers; this machine has ${cores} cores)`
+      : `[flexmoe] training in one thread (--workers 1; this machine has ${cores} cores)`,
+  );
   const ctx: SeedContext = { options, data, config, runDir, manifestSha, log, progress: hooks.progress ?? true, backend };
   const results: SeedResult[] = [];
   const analyses: RunAnalysis[] = [];
