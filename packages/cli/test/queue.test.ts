@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TuneTrialRow } from '../../trainer/src/tune/tune.js';
 import { makeTinyAdniDataset, runCliChild, type ChildResult } from './support/fixtures.js';
+import { toolForTests } from '../../data/src/testing/tool-gate.js';
+
+const redisServer = toolForTests('redis-server', 'cli test/queue.test.ts (1 queue test)');
 
 const env = { FLEXMOE_BACKEND: 'wasm' };
 
@@ -23,7 +26,7 @@ function freePort(): Promise<number> {
 async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flexmoe-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(redisServer as string, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolveReady, reject) => {
     let out = '';
     proc.on('error', (err) => reject(new Error(`redis-server could not start (is the redis-server package installed?): ${err.message}`)));
@@ -36,7 +39,7 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   return { url: `redis://127.0.0.1:${port}`, proc };
 }
 
-describe('tune trials on a BullMQ queue with two workers', () => {
+(redisServer ? describe : describe.skip)('tune trials on a BullMQ queue with two workers', () => {
   it('retries the trial of a worker killed mid-trial on the other worker and collects every result once', async () => {
     const { root, ds } = await makeTinyAdniDataset();
     const redis = await startRedis();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../trainer/src/report/browser-check.js';
+import { toolForTests } from '../../data/src/testing/tool-gate.js';
 import { REPO_ROOT, runCliChild } from './support/fixtures.js';
 import { writeDemoModel, type DemoModel } from './support/web-demo-model.js';
 import { serveStatic } from './support/static-server.js';
@@ -102,7 +103,9 @@ function expectSamePrediction(actual: Prediction, expected: Prediction): void {
   }
 }
 
-describe('the browser app (headless Chromium)', () => {
+const describeWithChromium = toolForTests('chromium', 'cli test/web-app.e2e.test.ts (2 browser tests)') ? describe : describe.skip;
+
+describeWithChromium('the browser app (headless Chromium)', () => {
   let root: string;
   let demo: DemoModel;
   let server: { url: string; close: () => Promise<void> };

@@ -1,12 +1,13 @@
 /**
- * The external programs some features run (PLINK for LD pruning, Chromium for checking rendered reports),
+ * The external programs some features or tests run (PLINK for LD pruning, Chromium for checking rendered reports,
+ * a Redis server for the trial-queue tests),
  * found the same way everywhere: an explicit environment variable first, then the usual names on `PATH`.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 /** Names of the external programs Flex-MoE can use. */
-export type ExternalToolName = 'plink' | 'chromium';
+export type ExternalToolName = 'plink' | 'chromium' | 'redis-server';
 
 /** How one external program is found and installed. */
 export interface ExternalTool {
@@ -34,6 +35,13 @@ export const EXTERNAL_TOOLS: Readonly<Record<ExternalToolName, ExternalTool>> = 
     envVar: 'CHROMIUM_PATH',
     names: ['chromium', 'chromium-browser', 'google-chrome'],
     install: 'install Chromium (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chromium/Chrome binary',
+  },
+  // Only the tests of the BullMQ trial queue start one; users point --queue at their own Redis.
+  'redis-server': {
+    label: 'Redis server',
+    envVar: 'FLEXMOE_REDIS_SERVER',
+    names: ['redis-server'],
+    install: 'install Redis (Debian/Ubuntu: apt-get install redis-server) or set FLEXMOE_REDIS_SERVER',
   },
 };
 
