@@ -5,7 +5,7 @@ import { Cnn3dEncoder } from './cnn/cnn3d-encoder.js';
 export type EncoderModality = ModalitySpec;
 
 /**
- * The encoder for one modality (SPEC §2): the tabular patch embedding for vectors (including flattened
+ * The encoder for one modality (docs/algorithm.md §2): the tabular patch embedding for vectors (including flattened
  * masked-voxel image vectors), the 3D CNN + patch embedding for volumes.
  */
 export function encoderFor(

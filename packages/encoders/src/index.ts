@@ -1,4 +1,4 @@
-/** @flexmoe/encoders: modality encoders (SPEC §2) — tabular patch embedding and the 3D CNN for volumes. */
+/** @flexmoe/encoders: modality encoders (docs/algorithm.md §2) — tabular patch embedding and the 3D CNN for volumes. */
 export { PatchEmbedding, type ModalityEncoder } from '@flexmoe/moe-core';
 export { Cnn3dEncoder, type Cnn3dEncoderOptions } from './cnn/cnn3d-encoder.js';
 export { cnn3dForward, cnn3dWeightShapes, convChannels, CNN_CONV_LAYERS, type Cnn3dShape, type Cnn3dWeights } from './cnn/cnn3d.js';

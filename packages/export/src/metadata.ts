@@ -78,7 +78,7 @@ export const METADATA_KEYS = {
 const IO_DESCRIPTION =
   'inputs: x_<modality> float [batch, width] (rows of samples lacking the modality are ignored; zeros), ' +
   'observed bool [batch, M]; outputs: probabilities [batch, classes] (softmax(logits / temperature)), ' +
-  'logits [batch, classes], combination int64 [batch] (SPEC §1 index, -1 = no modality), ' +
+  'logits [batch, classes], combination int64 [batch] (docs/algorithm.md §1 index, -1 = no modality), ' +
   'topk_experts int64 [batch, layers, M, P, k], topk_gates float [batch, layers, M, P, k]';
 
 /** Encodes metadata as metadata_props entries (string → string). */

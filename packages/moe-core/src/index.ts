@@ -1,5 +1,5 @@
 /**
- * @flexmoe/moe-core — the Flex-MoE model on TensorFlow.js (SPEC §1-6): build a config, build batches, run the
+ * @flexmoe/moe-core — the Flex-MoE model on TensorFlow.js (docs/algorithm.md §1-6): build a config, build batches, run the
  * model, train it with TypedAdam, read its routing statistics. This root entry is the whole public API.
  *
  * - `@flexmoe/moe-core/spec`: the model's rules without TF.js (combination indexing, config, weight shapes).

@@ -1,6 +1,6 @@
 /**
- * The ADNI dataset (SPEC §8): image (I), genomic (G), clinical (C) and biospecimen (B) modalities in
- * that order, DXSUM labels, SPEC §7 splits, transforms fitted on the training split.
+ * The ADNI dataset (docs/algorithm.md §8): image (I), genomic (G), clinical (C) and biospecimen (B) modalities in
+ * that order, DXSUM labels, docs/algorithm.md §7 splits, transforms fitted on the training split.
  */
 import path from 'node:path';
 import { describeSourceFile } from '../dataset/source-file.js';
@@ -70,7 +70,7 @@ interface PendingModality {
   build: (training: string[], patients: Set<string>) => { table: ModalityTable; transform: ModalityTransform };
 }
 
-/** Fits SPEC §8 column transforms on the training rows of the dataset's patients and applies them. */
+/** Fits docs/algorithm.md §8 column transforms on the training rows of the dataset's patients and applies them. */
 function fitColumnsModality(
   name: string,
   letter: string,

@@ -1,5 +1,5 @@
 /**
- * ADNI labels from DXSUM (SPEC §8): DIAGNOSIS 1/2/3 → CN/MCI/Dementia. By default a patient with a
+ * ADNI labels from DXSUM (docs/algorithm.md §8): DIAGNOSIS 1/2/3 → CN/MCI/Dementia. By default a patient with a
  * missing diagnosis at any visit, or more than one distinct diagnosis, is excluded; the `last` rule
  * keeps the diagnosis of the latest visit (by update_stamp) instead.
  */

@@ -1,5 +1,5 @@
 /**
- * ADNI tables carry one row per visit (SPEC §8). Per patient: order rows by UPDATE_STAMP, fill gaps
+ * ADNI tables carry one row per visit (docs/algorithm.md §8). Per patient: order rows by UPDATE_STAMP, fill gaps
  * forward then backward within the patient, keep the last row (done with arquero window functions).
  */
 import * as aq from 'arquero';

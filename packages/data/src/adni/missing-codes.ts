@@ -3,7 +3,7 @@
  * column; `-1` ("not done") is missing in the columns where the schema uses it that way (ADNI1-era
  * vitals, neurological exam codes, PTEDUCAT, free-text dates and doses), where it is never a real
  * value; `-5` ("quantity not sufficient") in the CSF biomarker values. The reference keeps them as numbers;
- * we do not (SPEC §8).
+ * we do not (docs/algorithm.md §8).
  */
 
 /** Columns in which `-1` means missing. */
@@ -31,7 +31,7 @@ export const ADNI_SHARED_COLUMNS: ReadonlySet<string> = new Set([
   'UPDATE_STAMP', 'DD_CRF_VERSION_LABEL', 'LANGUAGE_CODE', 'HAS_QC_ERROR', 'COLPROT', 'ORIGPROT', 'SCRNO',
 ]);
 
-/** Columns that leak the diagnosis (year of onset / AD diagnosis): always dropped (SPEC §8). */
+/** Columns that leak the diagnosis (year of onset / AD diagnosis): always dropped (docs/algorithm.md §8). */
 export const ADNI_LEAKING_COLUMNS: ReadonlySet<string> = new Set(['PTCOGBEG', 'PTADDX', 'PTADBEG']);
 
 /** Columns that must hold numbers in the raw ADNI tables (a text value there is an input error). */

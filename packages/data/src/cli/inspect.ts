@@ -7,7 +7,7 @@ export interface InspectSummary {
   source: string;
   patients: number;
   modalities: { name: string; letter: string; features: number; patients: number }[];
-  /** In SPEC §1 combination order (full set first). */
+  /** In docs/algorithm.md §1 combination order (full set first). */
   combinations: { letters: string; index: number; patients: number }[];
   classes: { name: string; patients: number }[];
   splits: { training: number; validation: number; testing: number };

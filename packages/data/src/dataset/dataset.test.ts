@@ -39,7 +39,7 @@ describe('dataset directory', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('orders combinations as SPEC §1', () => {
+  it('orders combinations as docs/algorithm.md §1', () => {
     expect(combinationOrder(['I', 'G', 'C', 'B'])).toEqual(['IGCB', 'IGC', 'IGB', 'ICB', 'GCB', 'IG', 'IC', 'IB', 'GC', 'GB', 'CB', 'I', 'G', 'C', 'B']);
     expect(combinationOrder(['L', 'N', 'C'])).toEqual(['LNC', 'LN', 'LC', 'NC', 'L', 'N', 'C']);
   });

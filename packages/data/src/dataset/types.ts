@@ -9,7 +9,7 @@ import type { DatasetTransforms } from '../transforms/modality-transform.js';
 export interface ModalityTable {
   /** Modality name, e.g. `clinical`; also the `modality-<name>.arrow` file name part. */
   name: string;
-  /** One-letter code (SPEC §1), e.g. `C`. */
+  /** One-letter code (docs/algorithm.md §1), e.g. `C`. */
   letter: string;
   /** Feature names, one per column of `features`. */
   featureNames: string[];
@@ -21,7 +21,7 @@ export interface ModalityTable {
   origin?: string;
 }
 
-/** Patient ids per split. Validation and testing hold only full-modality patients (SPEC §7). */
+/** Patient ids per split. Validation and testing hold only full-modality patients (docs/algorithm.md §7). */
 export interface DatasetSplits {
   training: string[];
   validation: string[];
@@ -40,7 +40,7 @@ export interface SourceFile {
 /** Everything a builder hands to `writeDataset`. */
 export interface DatasetContent {
   source: 'adni' | 'mimic' | 'tables';
-  /** In modality order (SPEC §1). */
+  /** In modality order (docs/algorithm.md §1). */
   modalities: ModalityTable[];
   /** Class names; a label is an index into this list. */
   classes: string[];
@@ -89,7 +89,7 @@ export interface DatasetManifest {
   sources: SourceFile[];
   labelsFile: 'labels.arrow';
   splitsFile: 'splits.json';
-  /** `generated`: SPEC §7 splits (validation/test full-modality only); `given`: a user's splits.json used as is. */
+  /** `generated`: docs/algorithm.md §7 splits (validation/test full-modality only); `given`: a user's splits.json used as is. */
   splitsOrigin: 'generated' | 'given';
   transformsFile: 'transforms.json';
   /** SHA-256 of the bytes of `transforms.json`. */

@@ -3,7 +3,7 @@ import type { PlinkFileset } from './plink-types.js';
 
 const ACGT = new Set(['A', 'C', 'G', 'T']);
 
-/** True when both alleles are single A/C/G/T bases (SPEC §8: indels, `0` and `I/D` codes are dropped). */
+/** True when both alleles are single A/C/G/T bases (docs/algorithm.md §8: indels, `0` and `I/D` codes are dropped). */
 export function isAcgtVariant(a1: string, a2: string): boolean {
   return ACGT.has(a1) && ACGT.has(a2) && a1 !== a2;
 }

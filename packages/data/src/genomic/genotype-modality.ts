@@ -13,7 +13,7 @@ import type { PlinkFileset } from './plink-types.js';
 
 /** Options of {@link loadGenotypes}. */
 export interface LoadGenotypesOptions {
-  /** Run PLINK 1.9 `--indep-pairwise` on the merged set (default false; SPEC: 50 5 0.1). */
+  /** Run PLINK 1.9 `--indep-pairwise` on the merged set (default false; docs/algorithm.md §8: 50 5 0.1). */
   ldPrune?: boolean | LdPruneOptions;
   /** Sample IIDs to drop (e.g. the two ADNI1 IIDs the reference notebook excludes). */
   excludeSamples?: Iterable<string>;

@@ -1,5 +1,5 @@
 /**
- * LD pruning with PLINK 1.9 (`--indep-pairwise window step r2`, SPEC §8: 50 5 0.1). PLINK is an
+ * LD pruning with PLINK 1.9 (`--indep-pairwise window step r2`, docs/algorithm.md §8: 50 5 0.1). PLINK is an
  * external program (Debian package `plink1.9`), found as `$FLEXMOE_PLINK`, then `plink1.9` or `plink` on `PATH`
  * (tools/external-tools.ts); `options.plink` overrides the lookup.
  */

@@ -2,7 +2,7 @@
  * MIMIC-IV → Flex-MoE dataset (modalities in order L labs+vitals, N notes, C ICD-9 codes).
  * Cohort rules: cohort.ts. Modality presence: L = at least one numeric lab or valid vital event in
  * the admission; N = a discharge note; C = at least one ICD-9 code. Patients with no modality are
- * dropped (counted). Splits: `makeSplits` (SPEC §7). Transforms are fitted on the training split.
+ * dropped (counted). Splits: `makeSplits` (docs/algorithm.md §7). Transforms are fitted on the training split.
  */
 import { readCsvObjects } from '../io/csv-stream.js';
 import { describeSourceFile } from '../dataset/source-file.js';

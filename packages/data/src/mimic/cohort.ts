@@ -1,5 +1,5 @@
 /**
- * MIMIC-IV cohort (SPEC §8): admissions that ended in death ("visits at the time of death":
+ * MIMIC-IV cohort (docs/algorithm.md §8): admissions that ended in death ("visits at the time of death":
  * `deathtime` set, `hospital_expire_flag = 1`, or `dod` on or before the discharge date) are dropped;
  * patients with at least two remaining admissions are kept; their last remaining admission (latest
  * `admittime`, ties → larger `hadm_id`) is the sample; label 1 = `dod` within 365 days after that

@@ -12,7 +12,7 @@ function cohort(n: number, seed = 1): { ids: string[]; labels: Int32Array; full:
   return { ids, labels, full };
 }
 
-describe('makeSplits (SPEC §7)', () => {
+describe('makeSplits (docs/algorithm.md §7)', () => {
   const c = cohort(400);
   const splits = makeSplits({ ...c, seed: 3 });
 

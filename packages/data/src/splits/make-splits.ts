@@ -1,5 +1,5 @@
 /**
- * Train/validation/test splits (SPEC §7): validation and test come only from full-modality patients,
+ * Train/validation/test splits (docs/algorithm.md §7): validation and test come only from full-modality patients,
  * stratified by label, reproducible from a seed; training gets everything else.
  */
 import type { DatasetSplits } from '../dataset/types.js';

@@ -1,6 +1,6 @@
 /**
  * Seeded synthetic brain-like volumes: an atlas label volume (labels 0 background, 10 CSF, 50 other,
- * 150 grey matter, 250 white matter, as in the MUSE atlas of SPEC §8) and RAVENS-like grey-matter
+ * 150 grey matter, 250 white matter, as in the MUSE atlas of docs/algorithm.md §8) and RAVENS-like grey-matter
  * density maps whose grey-matter intensity carries a class signal.
  */
 import { mulberry32 } from '../splits/make-splits.js';

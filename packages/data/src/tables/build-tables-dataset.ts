@@ -121,7 +121,7 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
 }
 
 /**
- * Builds a dataset content from user tables. Numeric and categorical columns are typed as in SPEC §8,
+ * Builds a dataset content from user tables. Numeric and categorical columns are typed as in docs/algorithm.md §8,
  * fitted on the training split only.
  * @throws on bad input, naming file, row, column and what was expected
  */

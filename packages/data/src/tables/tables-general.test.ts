@@ -92,7 +92,7 @@ describe('tables: general layouts end to end', () => {
     expect(new Set(files.map((f) => f.toLowerCase())).size).toBe(8);
     files.forEach((f) => expect(f).toMatch(/^modality-[A-Za-z0-9_.-]+\.arrow$/));
     expect((await readdir(out)).filter((f) => f.startsWith('modality-')).sort()).toEqual([...files].sort());
-    // A single-column modality has one feature; the mixed ones have the five raw columns typed as SPEC §8 says.
+    // A single-column modality has one feature; the mixed ones have the five raw columns typed as docs/algorithm.md §8 says.
     expect(ds.modalities[7].featureNames).toEqual(['value']);
     expect(ds.modalities[0].featureNames).toEqual([
       'score', 'flag=0', 'flag=1', 'colour=green', 'colour=light blue', 'colour=red',

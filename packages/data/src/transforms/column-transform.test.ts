@@ -34,7 +34,7 @@ describe('parsing', () => {
   });
 });
 
-describe('fitColumnTransforms (SPEC §8)', () => {
+describe('fitColumnTransforms (docs/algorithm.md §8)', () => {
   const ids = ['a', 'b', 'c', 'd', 'e', 'v'];
   const raw = table(ids, {
     weight: ['50', '70', null, '90', '-4', '1000'], // v is not training: its 1000 must not move max

@@ -1,5 +1,5 @@
 /**
- * Tabular column transforms (SPEC §8): typing, MinMax to [-1, 1] then per-column mean imputation for
+ * Tabular column transforms (docs/algorithm.md §8): typing, MinMax to [-1, 1] then per-column mean imputation for
  * numerical columns, mode imputation + one-hot ±1 for categorical columns, and for dates: mode
  * imputation, epoch seconds, 5 equal-width bins, one-hot ±1. Everything is fitted on training rows only.
  */
@@ -68,9 +68,9 @@ export interface DroppedColumn {
 export interface ColumnTransformOptions {
   /** Missing-value codes per column (e.g. ADNI `-4`, and `-1` where the schema says so). */
   missingCodes?: (column: string) => string[];
-  /** Text columns with at least this many training categories are dropped (SPEC §8: 1000). */
+  /** Text columns with at least this many training categories are dropped (docs/algorithm.md §8: 1000). */
   maxCategories?: number;
-  /** Number of equal-width date bins (SPEC §8: 5). */
+  /** Number of equal-width date bins (docs/algorithm.md §8: 5). */
   dateBins?: number;
   /** Columns to leave out (e.g. the id column, shared or leaking columns). */
   exclude?: Iterable<string>;
@@ -115,7 +115,7 @@ export function toRawColumns(table: RawColumns | ArqueroLike, idColumn = 'id'): 
   return { ids, columns };
 }
 
-/** Parses a number, accepting censored text such as `<8` or `>1700` (SPEC §8). NaN when not a number. */
+/** Parses a number, accepting censored text such as `<8` or `>1700` (docs/algorithm.md §8). NaN when not a number. */
 export function parseNumeric(text: string): number {
   const s = text.replace(/^[<>]=?\s*/, '');
   return NUMBER_RE.test(s) ? Number(s) : Number.NaN;
@@ -188,7 +188,7 @@ function modeOf<T>(values: T[], order: T[]): T {
 }
 
 /**
- * Types and fits every column of `table` on the rows of `trainingIds` (SPEC §8).
+ * Types and fits every column of `table` on the rows of `trainingIds` (docs/algorithm.md §8).
  * @param table raw columns (or an arquero table with `options.idColumn`)
  * @param trainingIds ids of the training patients (other rows are ignored while fitting)
  * @param options missing codes, category limit, excluded columns

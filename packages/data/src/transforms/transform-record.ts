@@ -69,7 +69,7 @@ export function createRecordTransformer(
         letters += m.letter;
         return v;
       });
-      if (letters === '') throw new Error(`${at}: the record has no modality; at least one is needed (SPEC §1)`);
+      if (letters === '') throw new Error(`${at}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
       return { id: record.id, inputs, letters };
     },
   };

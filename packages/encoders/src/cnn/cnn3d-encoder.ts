@@ -18,7 +18,7 @@ export interface Cnn3dEncoderOptions {
 }
 
 /**
- * Image encoder of SPEC §2 (the paper's 3D-CNN baseline): conv 3³ ×2 → max-pool → ×2 → max-pool → ×2 →
+ * Image encoder of docs/algorithm.md §2 (the paper's 3D-CNN baseline): conv 3³ ×2 → max-pool → ×2 → max-pool → ×2 →
  * global average pool → dense to H, then the tabular patch embedding with `d = H`, giving `[n, P, H]`.
  * Weights: `encoder{m}/conv{i}_kernel [3,3,3,in,out]`, `encoder{m}/conv{i}_bias`,
  * `encoder{m}/cnn_dense_kernel [C3, H]`, `encoder{m}/cnn_dense_bias`, `encoder{m}/patch_kernel`,

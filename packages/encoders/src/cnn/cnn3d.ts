@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Shape of the 3D CNN stack (SPEC §2, the paper's image baseline). */
+/** Shape of the 3D CNN stack (docs/algorithm.md §2, the paper's image baseline). */
 export interface Cnn3dShape {
   /** Volume size `[depth, height, width]`; the modality width is their product (row-major, x fastest). */
   volumeShape: [number, number, number];

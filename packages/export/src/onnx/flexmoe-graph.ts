@@ -52,7 +52,7 @@ export interface BuiltGraph {
 }
 
 /**
- * Builds the inference graph of a Flex-MoE model (SPEC §1-§5, inference mode: dropout 0, router
+ * Builds the inference graph of a Flex-MoE model (docs/algorithm.md §1-§5, inference mode: dropout 0, router
  * without noise). Inputs: one `x_<modality>` float tensor `[batch, width]` per modality (rows of
  * samples lacking it are ignored) and `observed` bool `[batch, M]`.
  */
@@ -194,7 +194,7 @@ function weightReader(weights: NamedWeights): WeightReader {
   };
 }
 
-/** Volume shape and CNN channels of a 3D-CNN modality (SPEC §2). */
+/** Volume shape and CNN channels of a 3D-CNN modality (docs/algorithm.md §2). */
 interface VolumeSpec {
   volumeShape: [number, number, number];
   channels: [number, number, number];

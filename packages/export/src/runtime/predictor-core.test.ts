@@ -27,7 +27,7 @@ function fakeGraph(batches: number[]): GraphRunner {
     for (let b = 0; b < batch; b++) {
       const yes = 0.5 + (observed[b * 2] ? 0.4 * inputs[0][b] : 0) + (observed[b * 2 + 1] ? 0.05 * inputs[1][b] : 0);
       probabilities.set([1 - yes, yes], b * 2);
-      // SPEC §1 order for M = 2: AB = 0, A = 1, B = 2
+      // docs/algorithm.md §1 order for M = 2: AB = 0, A = 1, B = 2
       combination.push(observed[b * 2] && observed[b * 2 + 1] ? 0 : observed[b * 2] ? 1 : 2);
     }
     return {

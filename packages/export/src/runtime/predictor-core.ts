@@ -143,7 +143,7 @@ export class PredictorCore {
         observed[b * M + m] = 1;
         any = true;
       });
-      if (!any) throw new InputError(`sample ${offset + b}: no modality; at least one is needed (SPEC §1)`);
+      if (!any) throw new InputError(`sample ${offset + b}: no modality; at least one is needed (docs/algorithm.md §1)`);
     });
     return this.runGraph({ batch: B, observed, inputs: xs });
   }
@@ -154,7 +154,7 @@ export class PredictorCore {
     const valid: number[] = [];
     samples.forEach((s, i) => {
       if (s.length === this.metadata.modalities.length && s.some((v) => v !== null)) valid.push(i);
-      else outcomes[i] = { ok: false, id: ids[i], error: `sample ${i}: no modality; at least one is needed (SPEC §1)` };
+      else outcomes[i] = { ok: false, id: ids[i], error: `sample ${i}: no modality; at least one is needed (docs/algorithm.md §1)` };
     });
     if (valid.length === 0) return outcomes;
     const out = await this.run(valid.map((i) => samples[i]));

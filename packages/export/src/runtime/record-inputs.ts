@@ -87,7 +87,7 @@ export function recordToInputs(
     });
   }
   if (inputs.length !== modalities.length) throw new InputError(`${where}: ${inputs.length} modality vectors, the model has ${modalities.length}`);
-  if (inputs.every((v) => v === null)) throw new InputError(`${where}: the record has no modality; at least one is needed (SPEC §1)`);
+  if (inputs.every((v) => v === null)) throw new InputError(`${where}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
   return inputs;
 }
 

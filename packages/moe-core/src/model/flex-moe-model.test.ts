@@ -281,7 +281,7 @@ describe('FlexMoEModel (cpu)', () => {
     const missing = new Map(w);
     missing.delete('head_bias');
     expect(() => model.setNamedWeights(missing)).toThrow(/"head_bias" is missing/);
-    // Initialisation bounds (SPEC §5): router ±1/√E, experts ±1/√(H·2H), expert biases 0.
+    // Initialisation bounds (docs/algorithm.md §5): router ±1/√E, experts ±1/√(H·2H), expert biases 0.
     expect(Math.max(...Array.from(w.get('layer0/router_Wg')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8));
     expect(Math.max(...Array.from(w.get('layer0/expert_W1')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8 * 16));
     expect(Array.from(w.get('layer0/expert_b1')?.values ?? [1]).every((v) => v === 0)).toBe(true);

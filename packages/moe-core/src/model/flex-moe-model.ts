@@ -62,7 +62,7 @@ export interface ForwardOptions {
 }
 
 /**
- * The Flex-MoE model (SPEC §2-6): modality encoders, missing-modality bank, fusion layers with a shared
+ * The Flex-MoE model (docs/algorithm.md §2-6): modality encoders, missing-modality bank, fusion layers with a shared
  * sparse MoE per layer, mean-pool head. All randomness comes from the injected {@link RandomSource} /
  * {@link NoiseSource}, so a run is reproducible and resumable.
  */

@@ -40,7 +40,7 @@ export interface FusionOutput {
 }
 
 /**
- * One fusion layer (SPEC §4): `x = x + Dropout(MHSA(LN1 x))`, then for every modality block
+ * One fusion layer (docs/algorithm.md §4): `x = x + Dropout(MHSA(LN1 x))`, then for every modality block
  * `x_m = x_m + Dropout(SMoE(LN2 x_m, c))` with the SMoE and router shared by the blocks. Tokens are kept
  * sample-major `[B·M·P, H]` (row `b·M·P + m·P + p`); the M SMoE calls are evaluated together and their
  * router losses kept apart per block. Each call draws one `[B·P, E]` noise matrix, in block order.

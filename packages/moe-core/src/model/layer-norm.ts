@@ -4,7 +4,7 @@ import { peekData } from '../ops/peek-data.js';
 import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 import { backendKernel } from '../backends/kernel-registry.js';
 
-/** LayerNorm epsilon (SPEC / golden README). */
+/** LayerNorm epsilon (docs/algorithm.md, fixtures/golden/README.md). */
 export const LN_EPS = 1e-5;
 
 /** Forward LayerNorm loops: writes `xhat`, `rstd` (per row) and `out`. */

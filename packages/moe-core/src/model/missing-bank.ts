@@ -6,7 +6,7 @@ import { sharedBackwardBuffers, WorkBuffers } from '../ops/work-buffers.js';
 import type { RandomSource } from '../random/random-source.js';
 
 /**
- * Missing-modality bank (SPEC §3): `[rows, M, P, H]`, N(0,1) initialisation. `rows = 2^M − 1` (one entry per
+ * Missing-modality bank (docs/algorithm.md §3): `[rows, M, P, H]`, N(0,1) initialisation. `rows = 2^M − 1` (one entry per
  * combination), or 1 with the `no-bank` ablation (one learned embedding per modality).
  */
 export function createBank(random: RandomSource, rows: number, M: number, P: number, H: number): tf.Variable {

@@ -4,7 +4,7 @@ import { denseBias } from '../ops/fast-matmul.js';
 import type { RandomSource } from '../random/random-source.js';
 
 /**
- * A modality encoder: maps the rows of the samples that observed the modality (only those, SPEC §2) to
+ * A modality encoder: maps the rows of the samples that observed the modality (only those, docs/algorithm.md §2) to
  * `P` tokens of width `H`. @flexmoe/encoders supplies a 3D-CNN one for volumes; the default is
  * {@link PatchEmbedding}.
  */
@@ -24,7 +24,7 @@ export function uniformInit(random: RandomSource, shape: number[], bound: number
 }
 
 /**
- * Tabular patch embedding (SPEC §2): zero-pad `d` features at the end to `P·ceil(d/P)`, reshape to
+ * Tabular patch embedding (docs/algorithm.md §2): zero-pad `d` features at the end to `P·ceil(d/P)`, reshape to
  * `[P, ceil(d/P)]` (patch p = features p·s … p·s+s−1), one shared dense `ceil(d/P) → H` with bias.
  * Initialised like torch `nn.Linear` (U(±1/√fan_in) for kernel and bias), as the reference.
  */

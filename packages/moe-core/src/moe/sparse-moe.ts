@@ -59,7 +59,7 @@ export function runSMoE(x: tf.Tensor2D, router: RouterWeights, experts: ExpertWe
   return { output, gates, total, choice, info };
 }
 
-/** Trainable weights of one SMoE layer (router + stacked experts), initialised as the reference (SPEC §5). */
+/** Trainable weights of one SMoE layer (router + stacked experts), initialised as the reference (docs/algorithm.md §5). */
 export class SMoEWeights {
   readonly wg: tf.Variable;
   readonly wn: tf.Variable;

@@ -6,7 +6,7 @@ import { sharedBackwardBuffers } from './work-buffers.js';
 /*
  * Matrix products whose backward pass uses only plain 2-D `matMul(a, b)` after explicit transposes.
  * On the wasm backend the transposeA/B variants that tf.matMul's own gradient uses are 5-15x slower
- * (ENGINE-NOTES), so this is where most of the training-step time is won.
+ * (docs/install.md, "Backends"), so this is where most of the training-step time is won.
  */
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Epsilon of cv² (SPEC §6). */
+/** Epsilon of cv² (docs/algorithm.md §6). */
 export const CV2_EPS = 1e-10;
 
 /** cv²(v) = var(v) / (mean(v)² + 1e-10) with the unbiased variance; 0 for fewer than 2 values. Plain numbers. */

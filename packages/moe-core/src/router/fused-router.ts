@@ -49,7 +49,7 @@ function cv2WithGrad(v: Float64Array, grad: Float64Array | null, scale: number):
 }
 
 /**
- * Router (SPEC §5-6) as one custom op on the router logits: from `clean = x·Wg` and (training) `pre = x·Wn`
+ * Router (docs/algorithm.md §5-6) as one custom op on the router logits: from `clean = x·Wg` and (training) `pre = x·Wn`
  * it forms σ, the noisy logits, the top-k gates, the load, and the G-balance / S-CE / S-balance of every call,
  * with a hand-written backward (float64 in JS). Same numbers as the tf-ops version (`routerLogits` …
  * `routerLosses`, kept as the readable reference and tested against it), but ~2 small kernels instead of

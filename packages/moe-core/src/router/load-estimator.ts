@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RoutingChoice } from './noisy-top-k.js';
 
 /**
- * Expert load `p [rows, E]` (SPEC §6). In training with k < E the smooth estimator of Shazeer et al.:
+ * Expert load `p [rows, E]` (docs/algorithm.md §6). In training with k < E the smooth estimator of Shazeer et al.:
  * `Φ((clean − thr)/σ)` with `thr = in_t` where `noisy > in_t`, else `out_t`, both gathered from the noisy
  * logits (so they carry gradient). Otherwise the hard counts `1[G > 0]` (no gradient).
  */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense } from '../ops/fast-matmul.js';
 
-/** Added to softplus(x·Wn) to form the noise std (SPEC §5). */
+/** Added to softplus(x·Wn) to form the noise std (docs/algorithm.md §5). */
 export const NOISE_EPS = 1e-2;
 
 /** The piecewise-constant routing decisions, computed outside the gradient tape (plain arrays). */

@@ -35,7 +35,7 @@ export interface RouterLossTerms {
 }
 
 /**
- * Router losses (SPEC §6) for every call at once. `G` and `p` are `[rows, E]`; `noisy` the logits used for
+ * Router losses (docs/algorithm.md §6) for every call at once. `G` and `p` are `[rows, E]`; `noisy` the logits used for
  * the S-Router CE (the clean logits at inference). Empty groups contribute exactly 0 with zero gradient.
  */
 export function routerLosses(

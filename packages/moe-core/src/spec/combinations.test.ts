@@ -51,7 +51,7 @@ describe('CombinationTable (golden combinations.json)', () => {
     expect(new CombinationTable('ABCDEFGH').count).toBe(255);
   });
 
-  it('SPEC §1 examples: ADNI and MIMIC', () => {
+  it('docs/algorithm.md §1 examples: ADNI and MIMIC', () => {
     const adni = new CombinationTable('IGCB');
     expect(adni.all().map((c) => c.letters)).toEqual(['IGCB', 'IGC', 'IGB', 'ICB', 'GCB', 'IG', 'IC', 'IB', 'GC', 'GB', 'CB', 'I', 'G', 'C', 'B']);
     const mimic = new CombinationTable('LNC');

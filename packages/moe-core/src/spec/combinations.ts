@@ -1,5 +1,5 @@
 /*
- * Combination indexing (SPEC §1), written once for every package: no TF.js here (see spec/index.ts).
+ * Combination indexing (docs/algorithm.md §1), written once for every package: no TF.js here (see spec/index.ts).
  * Index 0 is the full set; sizes descend; within a size, `itertools.combinations` order of positions.
  */
 
@@ -11,7 +11,7 @@ export const MAX_MODALITIES = 8;
 
 /** One non-empty subset of the modalities. */
 export interface Combination {
-  /** Combination index (SPEC §1): size descending, then `itertools.combinations` order. Full set = 0. */
+  /** Combination index (docs/algorithm.md §1): size descending, then `itertools.combinations` order. Full set = 0. */
   index: number;
   /** Letters in the given modality order, e.g. `"ICB"`. */
   letters: string;
@@ -24,7 +24,7 @@ export interface Combination {
 }
 
 /**
- * The `2^M - 1` modality combinations of an ordered letter string (SPEC §1), with lookups in both
+ * The `2^M - 1` modality combinations of an ordered letter string (docs/algorithm.md §1), with lookups in both
  * directions. Queries may list letters in any order.
  */
 export class CombinationTable {
@@ -192,7 +192,7 @@ export function assertModalityCount(count: number): void {
 }
 
 /**
- * Every non-empty combination of `count` modalities as an observed mask, in SPEC §1 index order
+ * Every non-empty combination of `count` modalities as an observed mask, in docs/algorithm.md §1 index order
  * (there are 2^count − 1).
  */
 export function combinationMasks(count: number): boolean[][] {
@@ -217,7 +217,7 @@ export function combinationKey(letters: readonly string[], observed: (m: number)
   return key;
 }
 
-/** Every non-empty combination's key in SPEC §1 index order (e.g. `IGCB`, `IGC`, …). */
+/** Every non-empty combination's key in docs/algorithm.md §1 index order (e.g. `IGCB`, `IGC`, …). */
 export function combinationOrder(letters: readonly string[]): string[] {
   return combinationMasks(letters.length).map((mask) => combinationKey(letters, (m) => mask[m]));
 }

@@ -1,6 +1,6 @@
 import { MAX_MODALITIES } from './combinations.js';
 
-/** Ablation switches of SPEC §6 / paper Table 3. */
+/** Ablation switches of docs/algorithm.md §6 / paper Table 3. */
 export type Ablation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank';
 
 /** How the (token, expert) pairs are evaluated. */
@@ -33,7 +33,7 @@ export interface ModalitySpec {
 
 /** Model configuration (docs/architecture.md §1). */
 export interface FlexMoEConfig {
-  /** Order = combination order (SPEC §1). */
+  /** Order = combination order (docs/algorithm.md §1). */
   modalities: ModalitySpec[];
   /** P, tokens per modality (default 16). */
   patches: number;

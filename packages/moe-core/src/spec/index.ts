@@ -1,5 +1,5 @@
 /**
- * @flexmoe/moe-core/spec — the model's rules without TF.js: combination indexing (SPEC §1), the modality
+ * @flexmoe/moe-core/spec — the model's rules without TF.js: combination indexing (docs/algorithm.md §1), the modality
  * limit, the configuration with its defaults and validation, and the names and shapes of the weights.
  * Importable by packages that never load TF.js (data, export); a test checks its import graph.
  */

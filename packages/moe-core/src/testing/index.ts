@@ -1,6 +1,6 @@
 /**
  * @flexmoe/moe-core/testing — helpers for tests and benchmarks, not needed to use the model: the readable
- * reference router (SPEC §5-6) the fused router is tested against, the reference experts, fixed noise
+ * reference router (docs/algorithm.md §5-6) the fused router is tested against, the reference experts, fixed noise
  * sources, and the fast-path internals the benchmarks time directly.
  */
 export { routerLogits, selectTopK, topKGates, gatherTopKGates, NOISE_EPS, type RoutingChoice, type RouterLogits } from '../router/noisy-top-k.js';

@@ -11,7 +11,7 @@ export interface PreparedModality {
   features: Float32Array;
 }
 
-/** A dataset restricted to the modalities of one run (SPEC §9, paper Table 1). */
+/** A dataset restricted to the modalities of one run (docs/algorithm.md §9, paper Table 1). */
 export interface PreparedData {
   /** Selected modalities, in the dataset's modality order. */
   modalities: PreparedModality[];

@@ -15,7 +15,7 @@ export interface EvaluateOptions {
   run: string;
   /** Dataset directory (the one the run was trained on, or one built with the same transforms). */
   data: string;
-  /** Modality letters treated as missing at inference (robustness to missing inputs, SPEC §9). */
+  /** Modality letters treated as missing at inference (robustness to missing inputs, docs/algorithm.md §9). */
   withhold?: string;
   /** Evaluate `RUN/seed-<s>/best` instead of `RUN/best`. */
   seed?: number;

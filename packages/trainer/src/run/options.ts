@@ -3,7 +3,7 @@ import type { PreparedData } from '../data/prepare-data.js';
 import type { TrainingOrder } from '../schedule/curriculum.js';
 import type { LrScheduleKind } from '../schedule/lr-schedule.js';
 
-/** Ablations of SPEC §6 / paper Table 3 as one switch. */
+/** Ablations of docs/algorithm.md §6 / paper Table 3 as one switch. */
 export type TrainingAblation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank' | 'order-random' | 'order-ascending';
 
 /** Validation metric that selects the kept epoch. */

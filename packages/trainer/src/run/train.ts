@@ -245,7 +245,7 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
       history,
       throughput: throughputOf(history),
     };
-    // Figure 5 over the training split: validation and test hold only full-modality patients (SPEC §7).
+    // Figure 5 over the training split: validation and test hold only full-modality patients (docs/algorithm.md §7).
     const trainRouting = predictRows(model, data, data.splits.training, options.evalBatchSize).routing;
     const analysis = analyse(model, seed, data.classes, test, trainingCombos, { source: 'Training split', stats: trainRouting });
     writeJsonAtomic(join(seedDir, 'result.json'), { ...result, analysis });

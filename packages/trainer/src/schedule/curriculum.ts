@@ -1,10 +1,10 @@
 import { ShuffleRandom, shuffled } from './shuffle-random.js';
 
-/** Training order of SPEC §7 and its Table 3 ablations. */
+/** Training order of docs/algorithm.md §7 and its Table 3 ablations. */
 export type TrainingOrder = 'descending' | 'ascending' | 'random';
 
 /**
- * Curriculum order (SPEC §7): sample positions sorted by number of observed modalities, descending
+ * Curriculum order (docs/algorithm.md §7): sample positions sorted by number of observed modalities, descending
  * (full-modality samples first), stable so ties keep their dataset order. `ascending` reverses the key.
  */
 export function curriculumOrder(observedCounts: readonly number[], order: TrainingOrder = 'descending'): number[] {

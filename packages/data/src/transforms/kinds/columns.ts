@@ -1,6 +1,6 @@
 /**
  * The 'columns' modality transform (ADNI clinical/biospecimen, user tables, ADNI FreeSurfer regions):
- * SPEC §8 typing, scaling, imputation and one-hot per column. The per-column rules (fit and apply)
+ * docs/algorithm.md §8 typing, scaling, imputation and one-hot per column. The per-column rules (fit and apply)
  * live in ../column-transform.ts; this file is the modality-level kind.
  */
 import type { ColumnTransform } from '../column-transform.js';

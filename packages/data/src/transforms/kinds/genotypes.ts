@@ -3,7 +3,7 @@
  * training patients for imputation, and the fixed scaling 0/1/2 → -1/0/+1 (dosage − 1).
  *
  * The scaling is fixed rather than fitted: the reference's per-SNP MinMax maps 1 → +1 for a SNP
- * that shows only {0, 1} (REFERENCE-NOTES B "inconsistent SNP coding"); a fixed map codes every SNP
+ * that shows only {0, 1} (docs/reference-differences.md, "Behaviours we do not copy"); a fixed map codes every SNP
  * the same way and equals MinMax for SNPs with all three genotypes.
  */
 import type { PlinkFileset } from '../../genomic/plink-types.js';
