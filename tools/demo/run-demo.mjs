@@ -33,6 +33,10 @@ const steps = [
   ['ONNX export', ['export', '--run', paths.run, '--out', paths.onnx, '--calibrate']],
   ['predictions', ['predict', '--model', paths.onnx, '--data', paths.dataset,
     '--input', path.join(paths.raw, 'records.jsonl'), '--out', paths.predictions, '--counterfactuals']],
+  // What is made to be shared must hold no training patient's id or raw text value (docs/privacy.md).
+  ['privacy audit of the model', ['audit', paths.onnx, '--data', paths.dataset]],
+  ['privacy audit of the run directory', ['audit', paths.run, '--data', paths.dataset]],
+  ['privacy audit of the report', ['audit', paths.report, '--data', paths.dataset]],
 ];
 for (const [title, args] of steps) {
   console.log(`\n=== ${title}: flexmoe ${args.join(' ')}`);

@@ -18,7 +18,7 @@ const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_fund:
 // A tfjs version that @flexmoe/moe-core's optional peer accepts, for the packages that need TF.js.
 const TFJS = '4.22.0';
 
-const packages = ['moe-core', 'encoders', 'data', 'trainer', 'export', 'cli'];
+const packages = ['moe-core', 'encoders', 'data', 'trainer', 'export', 'web', 'cli'];
 const manifests = Object.fromEntries(
   packages.map((p) => [p, JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8'))]),
 );
@@ -103,6 +103,20 @@ if (!out.ok) throw new Error(JSON.stringify(out));
 console.log('predicted ' + JSON.stringify(out.prediction.probabilities) + ' for combination ' + out.prediction.combination.letters);
 `);
       return sh('node', ['predict.mjs'], dir);
+    },
+  },
+  web: {
+    // The tarball carries the built app (prepack), so writing it next to a model needs no bundler run.
+    run: (dir) => {
+      sh('node', ['--input-type=module', '-e', MODEL_SCRIPT, join(dir, 'tiny.onnx')], root);
+      writeFileSync(join(dir, 'web.mjs'), `
+import { existsSync } from 'node:fs';
+import { writeWebApp } from '@flexmoe/web';
+const r = await writeWebApp('site', 'tiny.onnx');
+for (const f of ['index.html', 'app.js', 'model.onnx']) if (!existsSync('site/' + f)) throw new Error('site/' + f + ' missing');
+console.log('app with the model in site/: ' + r.files + ' files, ' + r.bytes + ' bytes');
+`);
+      return sh('node', ['web.mjs'], dir);
     },
   },
   cli: {

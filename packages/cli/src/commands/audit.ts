@@ -3,8 +3,8 @@
  * training patient id or a rare raw text value of the dataset (docs/privacy.md). Hits name the artifact file
  * and where the needle comes from, never the value itself.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { commandOutput, jsonOption, type JsonTarget } from '@flexmoe/data';
 import { auditArtifact } from '@flexmoe/export';
 import type { CliIo } from '../program.js';
 
@@ -25,20 +25,18 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
     .requiredOption('--data <dir>', 'dataset the artifact was made from')
     .option('--raw <paths>', 'comma-separated raw tables or directories of them (default: the dataset\'s sources)')
     .option('--min-count <k>', 'text values held by at least k training patients are allowed', positiveInt('--min-count'), 5)
-    .option('--json [file]', 'print the result as JSON (to stdout, or to the file given)')
-    .action(async (artifact: string, o: { data: string; raw?: string; minCount: number; json?: string | true }) => {
+    .addOption(jsonOption('the audit result'))
+    .action(async (artifact: string, o: { data: string; raw?: string; minCount: number; json?: JsonTarget }) => {
+      const output = commandOutput(o.json, io);
       const result = await auditArtifact(artifact, o.data, { rawFiles: o.raw?.split(',').map((f) => f.trim()), minCount: o.minCount });
-      if (o.json === true) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else if (typeof o.json === 'string') await writeFile(o.json, `${JSON.stringify(result, null, 2)}\n`);
-      if (o.json !== true) {
-        const missing = result.rawFilesMissing.length > 0 ? `; raw files not found (values not checked): ${result.rawFilesMissing.join(', ')}` : '';
-        io.stdout.write(
-          `audited ${result.scannedFiles.length} file(s) for ${result.ids} training ids and ${result.values} rare raw values ` +
-            `(from ${result.rawFilesRead.length} raw file(s))${missing}\n`,
-        );
-        for (const h of result.hits) io.stdout.write(`FOUND ${h.kind === 'id' ? 'a training id' : 'a raw value'} (${h.source}) in ${h.file}\n`);
-        io.stdout.write(result.hits.length === 0 ? 'no patient data found\n' : `${result.hits.length} hit(s)\n`);
-      }
+      const missing = result.rawFilesMissing.length > 0 ? `; raw files not found (values not checked): ${result.rawFilesMissing.join(', ')}` : '';
+      output.text(
+        `audited ${result.scannedFiles.length} file(s) for ${result.ids} training ids and ${result.values} rare raw values ` +
+          `(from ${result.rawFilesRead.length} raw file(s))${missing}`,
+      );
+      for (const h of result.hits) output.text(`FOUND ${h.kind === 'id' ? 'a training id' : 'a raw value'} (${h.source}) in ${h.file}`);
+      output.text(result.hits.length === 0 ? 'no patient data found' : `${result.hits.length} hit(s)`);
+      output.result(result);
       if (result.hits.length > 0) throw Object.assign(new Error(`audit found ${result.hits.length} hit(s)`), { exitCode: 1, reported: true });
     });
 }
