@@ -41,6 +41,11 @@ export function loadReportInput(runDir: string): ReportInput {
       warmup: training.warmup,
       batchSize: training.batchSize,
       lr: training.lr,
+      // Older runs predate these options: their training was the paper's (no decay, constant rate, all epochs).
+      weightDecay: training.weightDecay ?? 0,
+      lrSchedule: training.lrSchedule ?? 'constant',
+      lrWarmup: training.lrWarmup ?? 0,
+      patience: training.patience ?? 0,
       parameters: m.parameters,
     },
     test: m.test,
