@@ -27,12 +27,41 @@ const epochs = process.env.FLEXMOE_DEMO_EPOCHS ?? '8';
 const steps = [
   ['synthetic raw ADNI-layout tables', ['data', 'synth', 'adni', '--out', paths.raw, '--seed', '0', '--scale', '0.3']],
   ['Arrow dataset', ['data', 'adni', '--raw', paths.raw, '--out', paths.dataset]],
-  ['training', ['train', '--data', paths.dataset, '--out', paths.run, '--epochs', epochs, '--warmup', '2',
-    '--seeds', '0', '--json', paths.metrics]],
+  [
+    'training',
+    [
+      'train',
+      '--data',
+      paths.dataset,
+      '--out',
+      paths.run,
+      '--epochs',
+      epochs,
+      '--warmup',
+      '2',
+      '--seeds',
+      '0',
+      '--json',
+      paths.metrics,
+    ],
+  ],
   ['report', ['report', '--run', paths.run, '--out', paths.report]],
   ['ONNX export', ['export', '--run', paths.run, '--out', paths.onnx, '--calibrate']],
-  ['predictions', ['predict', '--model', paths.onnx, '--data', paths.dataset,
-    '--input', path.join(paths.raw, 'records.jsonl'), '--out', paths.predictions, '--counterfactuals']],
+  [
+    'predictions',
+    [
+      'predict',
+      '--model',
+      paths.onnx,
+      '--data',
+      paths.dataset,
+      '--input',
+      path.join(paths.raw, 'records.jsonl'),
+      '--out',
+      paths.predictions,
+      '--counterfactuals',
+    ],
+  ],
   // What is made to be shared must hold no training patient's id or raw text value (docs/privacy.md).
   ['privacy audit of the model', ['audit', paths.onnx, '--data', paths.dataset]],
   ['privacy audit of the run directory', ['audit', paths.run, '--data', paths.dataset]],
@@ -49,16 +78,23 @@ for (const [title, args] of steps) {
 console.log('\n=== predictions for patients with different missing modalities');
 for (const line of readFileSync(paths.predictions, 'utf8').split('\n').filter(Boolean)) {
   const p = JSON.parse(line);
-  if (p.error) { console.log(`  record ${p.line}: error: ${p.error}`); continue; }
-  const probs = Object.entries(p.probabilities).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
+  if (p.error) {
+    console.log(`  record ${p.line}: error: ${p.error}`);
+    continue;
+  }
+  const probs = Object.entries(p.probabilities)
+    .map(([k, v]) => `${k} ${Number(v).toFixed(2)}`)
+    .join(', ');
   let advice = '';
   const effects = [...(p.missingModalityEffects ?? [])].sort((a, b) => b.maxAbsShift - a.maxAbsShift);
   if (effects.length > 0) {
     const e = effects[0];
-    advice = `; most informative missing test: ${e.modality} (expected shift up to ${(100 * e.maxAbsShift).toFixed(1)} points, ` +
+    advice =
+      `; most informative missing test: ${e.modality} (expected shift up to ${(100 * e.maxAbsShift).toFixed(1)} points, ` +
       `changes the prediction in ${(100 * e.predictedClassChangeProbability).toFixed(0)} % of draws)`;
   }
   console.log(`  record ${p.line}: has ${p.combination.letters.padEnd(4)} → ${p.predictedClass} (${probs})${advice}`);
 }
 console.log('\nOutputs:');
-for (const [name, p] of Object.entries(paths)) console.log(`  ${name.padEnd(12)} ${path.relative(process.cwd(), p) || '.'}`);
+for (const [name, p] of Object.entries(paths))
+  console.log(`  ${name.padEnd(12)} ${path.relative(process.cwd(), p) || '.'}`);

@@ -41,7 +41,12 @@ function flexmoeClosure(pkg, acc = new Set()) {
 const packed = {};
 for (const p of packages) {
   const [info] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tarballs], join(root, 'packages', p)));
-  packed[p] = { file: join(tarballs, info.filename), size: info.size, entries: info.entryCount, files: info.files.map((f) => f.path) };
+  packed[p] = {
+    file: join(tarballs, info.filename),
+    size: info.size,
+    entries: info.entryCount,
+    files: info.files.map((f) => f.path),
+  };
 }
 
 // 2. What each package's documented entry point must do, run inside its own install.
@@ -77,7 +82,16 @@ console.log('one training step, loss ' + loss.toFixed(4));
   },
   encoders: {
     extra: [`@tensorflow/tfjs-core@${TFJS}`],
-    run: (dir) => sh('node', ['--input-type=module', '-e', "const m = await import('@flexmoe/encoders'); if (typeof m.encoderFor !== 'function') throw new Error('no encoderFor'); console.log('import ok')"], dir),
+    run: (dir) =>
+      sh(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('@flexmoe/encoders'); if (typeof m.encoderFor !== 'function') throw new Error('no encoderFor'); console.log('import ok')",
+        ],
+        dir,
+      ),
   },
   data: {
     run: (dir) => {
@@ -88,20 +102,32 @@ console.log('one training step, loss ' + loss.toFixed(4));
     },
   },
   trainer: {
-    run: (dir) => sh('node', ['--input-type=module', '-e', "const m = await import('@flexmoe/trainer'); console.log(Object.keys(m).length + ' exports')"], dir),
+    run: (dir) =>
+      sh(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('@flexmoe/trainer'); console.log(Object.keys(m).length + ' exports')",
+        ],
+        dir,
+      ),
   },
   export: {
     noTfjs: true,
     run: (dir) => {
       sh('node', ['--input-type=module', '-e', MODEL_SCRIPT, join(dir, 'tiny.onnx')], root);
-      writeFileSync(join(dir, 'predict.mjs'), `
+      writeFileSync(
+        join(dir, 'predict.mjs'),
+        `
 import { Predictor } from '@flexmoe/export';
 const predictor = await Predictor.load('tiny.onnx');
 const [out] = await predictor.predictRecords([{ id: 'x', features: { clinical: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6] } }]);
 await predictor.close();
 if (!out.ok) throw new Error(JSON.stringify(out));
 console.log('predicted ' + JSON.stringify(out.prediction.probabilities) + ' for combination ' + out.prediction.combination.letters);
-`);
+`,
+      );
       return sh('node', ['predict.mjs'], dir);
     },
   },
@@ -109,13 +135,16 @@ console.log('predicted ' + JSON.stringify(out.prediction.probabilities) + ' for 
     // The tarball carries the built app (prepack), so writing it next to a model needs no bundler run.
     run: (dir) => {
       sh('node', ['--input-type=module', '-e', MODEL_SCRIPT, join(dir, 'tiny.onnx')], root);
-      writeFileSync(join(dir, 'web.mjs'), `
+      writeFileSync(
+        join(dir, 'web.mjs'),
+        `
 import { existsSync } from 'node:fs';
 import { writeWebApp } from '@flexmoe/web';
 const r = await writeWebApp('site', 'tiny.onnx');
 for (const f of ['index.html', 'app.js', 'model.onnx']) if (!existsSync('site/' + f)) throw new Error('site/' + f + ' missing');
 console.log('app with the model in site/: ' + r.files + ' files, ' + r.bytes + ' bytes');
-`);
+`,
+      );
       return sh('node', ['web.mjs'], dir);
     },
   },
@@ -134,12 +163,23 @@ const rows = [];
 for (const p of packages) {
   const dir = join(work, `install-${p}`);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `pack-check-${p}`, version: '0.0.0', private: true, type: 'module' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `pack-check-${p}`, version: '0.0.0', private: true, type: 'module' }),
+  );
   const { extra = [], files = {}, run, noTfjs = false } = checks[p];
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const tars = [...flexmoeClosure(p)].map((q) => packed[q].file);
-  const row = { package: `@flexmoe/${p}`, kB: (packed[p].size / 1024).toFixed(1), files: packed[p].entries, install: 'FAIL', entry: '-' };
-  const problems = packed[p].files.filter((f) => /tsbuildinfo|(^|\/)testing\/|\.test\./.test(f) && !(p === 'data' && /^(dist|src)\/testing\//.test(f)));
+  const row = {
+    package: `@flexmoe/${p}`,
+    kB: (packed[p].size / 1024).toFixed(1),
+    files: packed[p].entries,
+    install: 'FAIL',
+    entry: '-',
+  };
+  const problems = packed[p].files.filter(
+    (f) => /tsbuildinfo|(^|\/)testing\/|\.test\./.test(f) && !(p === 'data' && /^(dist|src)\/testing\//.test(f)),
+  );
   if (!packed[p].files.includes('LICENSE')) problems.push('no LICENSE');
   if (problems.length > 0) {
     row.install = `packed files not allowed: ${problems.slice(0, 3).join(', ')}`;
@@ -152,7 +192,12 @@ for (const p of packages) {
     row.install = 'ok';
   } catch (e) {
     row.install = 'FAIL';
-    console.error(`@flexmoe/${p}: npm install failed:\n${String(e.stderr ?? e.message).split('\n').slice(-15).join('\n')}`);
+    console.error(
+      `@flexmoe/${p}: npm install failed:\n${String(e.stderr ?? e.message)
+        .split('\n')
+        .slice(-15)
+        .join('\n')}`,
+    );
     failures++;
     rows.push(row);
     continue;
@@ -165,14 +210,21 @@ for (const p of packages) {
     row.entry = `ok (${String(run(dir)).trim().split('\n').pop()})`;
   } catch (e) {
     row.entry = 'FAIL';
-    console.error(`@flexmoe/${p}: entry point failed:\n${String(e.stderr || e.message).split('\n').slice(-15).join('\n')}`);
+    console.error(
+      `@flexmoe/${p}: entry point failed:\n${String(e.stderr || e.message)
+        .split('\n')
+        .slice(-15)
+        .join('\n')}`,
+    );
     failures++;
   }
   rows.push(row);
 }
 
 for (const r of rows) {
-  console.log(`${r.package.padEnd(18)} ${String(r.kB).padStart(7)} kB  ${String(r.files).padStart(4)} files  install ${r.install}  entry ${r.entry}`);
+  console.log(
+    `${r.package.padEnd(18)} ${String(r.kB).padStart(7)} kB  ${String(r.files).padStart(4)} files  install ${r.install}  entry ${r.entry}`,
+  );
 }
 if (keep) console.log(`kept ${work}`);
 else rmSync(work, { recursive: true, force: true });

@@ -20,9 +20,10 @@ for (const line of log.split('\n')) {
 }
 let why = '';
 if (skipped > 0) {
-  why = missingTools.size > 0
-    ? ` (missing external programs: ${[...missingTools.keys()].join(', ')}; set FLEXMOE_REQUIRE_TOOLS=1 to fail instead)`
-    : ' (no missing-tool line explains them: only missing external programs may skip)';
+  why =
+    missingTools.size > 0
+      ? ` (missing external programs: ${[...missingTools.keys()].join(', ')}; set FLEXMOE_REQUIRE_TOOLS=1 to fail instead)`
+      : ' (no missing-tool line explains them: only missing external programs may skip)';
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped${why}`);
 for (const [tool, hint] of missingTools) console.log(`  skipped because ${tool} is missing — ${hint}`);

@@ -12,6 +12,8 @@ const lazyWebApp: WebAppProvider = {
 
 const argv = process.argv.slice(2);
 // Registered for every invocation so that `--help` (also the help shown after an error) lists every command.
-const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr }, [(program) => registerExportCommands(program, { webApp: lazyWebApp })]);
+const code = await runCli(argv, { stdout: process.stdout, stderr: process.stderr }, [
+  (program) => registerExportCommands(program, { webApp: lazyWebApp }),
+]);
 // serve keeps the process alive on its own; every other command ends here.
 if (code !== 0) process.exitCode = code;

@@ -63,7 +63,11 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
   cmd
     .requiredOption('--data <dir>', 'dataset directory (flexmoe data …)')
     .requiredOption('--out <dir>', withGrid ? 'directory for the grid of runs' : 'run directory to write')
-    .option('--modalities <list>', 'modality subset: letters IG or I,G, or names (one model per subset, end to end); default all', modalityList)
+    .option(
+      '--modalities <list>',
+      'modality subset: letters IG or I,G, or names (one model per subset, end to end); default all',
+      modalityList,
+    )
     .option('--epochs <n>', 'epochs', intArg('--epochs'), d.epochs)
     .option('--warmup <n>', 'epochs in curriculum order before shuffling', intArg('--warmup'), d.warmup)
     .option('--seeds <list>', 'seeds, comma-separated (mean ± std over them)', intList('--seeds'), d.seeds)
@@ -73,13 +77,30 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
     .option('--heads <n>', 'attention heads', intArg('--heads'), d.heads)
     .option('--patches <n>', 'tokens per modality P', intArg('--patches'), d.patches)
     .option('--dropout <x>', 'dropout rate', numArg('--dropout'), d.dropout)
-    .option('--router-loss-weight <x>', 'λ, weight of the router losses', numArg('--router-loss-weight'), d.routerLossWeight)
-    .addOption(new Option('--ablation <name>', 'paper Table 3 ablation').choices(['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending']).default(d.ablation))
-    .addOption(new Option('--select-metric <m>', 'validation metric that picks the kept epoch').choices(['accuracy', 'auc', 'macroF1']).default(d.selectMetric))
+    .option(
+      '--router-loss-weight <x>',
+      'λ, weight of the router losses',
+      numArg('--router-loss-weight'),
+      d.routerLossWeight,
+    )
+    .addOption(
+      new Option('--ablation <name>', 'paper Table 3 ablation')
+        .choices(['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'])
+        .default(d.ablation),
+    )
+    .addOption(
+      new Option('--select-metric <m>', 'validation metric that picks the kept epoch')
+        .choices(['accuracy', 'auc', 'macroF1'])
+        .default(d.selectMetric),
+    )
     .option('--class-weights <w>', 'none | balanced | w0,w1,…', d.classWeights)
     .option('--full-only', 'train on full-modality patients only (paper baseline)', false)
     .option('--eval-batch-size <n>', 'inference batch size', intArg('--eval-batch-size'), d.evalBatchSize)
-    .addOption(new Option('--dispatch <path>', 'expert evaluation path').choices(['auto', 'sparse', 'dense']).default(d.dispatch))
+    .addOption(
+      new Option('--dispatch <path>', 'expert evaluation path')
+        .choices(['auto', 'sparse', 'dense'])
+        .default(d.dispatch),
+    )
     .option('--no-progress', 'no progress bar');
   addRegularisationFlags(cmd);
   if (withGrid) {
@@ -87,7 +108,11 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--experts <list>', 'experts E, comma-separated', intList('--experts'), [8, 16, 32])
       .option('--top-k <list>', 'top-k, comma-separated', intList('--top-k'), [2, 4])
       .option('--layers <list>', 'SMoE layers, comma-separated', intList('--layers'), [1])
-      .option('--ablations <list>', 'cross the grid with these ablations (paper Table 3), comma-separated', (v: string) => v.split(',').map((x) => x.trim()))
+      .option(
+        '--ablations <list>',
+        'cross the grid with these ablations (paper Table 3), comma-separated',
+        (v: string) => v.split(',').map((x) => x.trim()),
+      )
       .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
       .option('--queue <url>', 'run the points on a BullMQ queue at redis://HOST:PORT (`flexmoe worker` runs them)')
       .addOption(jsonOption('the sweep table'));
@@ -96,10 +121,19 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--experts <n>', 'experts E (default max(16, 2^M − 1))', intArg('--experts'))
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
-      .option('--workers <n>', 'data-parallel training workers (default: the cores available)', intArg('--workers'), availableParallelism())
+      .option(
+        '--workers <n>',
+        'data-parallel training workers (default: the cores available)',
+        intArg('--workers'),
+        availableParallelism(),
+      )
       .option('--resume', 'continue the run in --out from its checkpoints', false)
       .option('--baselines', 'also fit the logistic baselines on the same split and compare', false)
-      .option('--validation-only', 'never evaluate the test split (tuning trials): test metrics repeat validation', false)
+      .option(
+        '--validation-only',
+        'never evaluate the test split (tuning trials): test metrics repeat validation',
+        false,
+      )
       .addOption(jsonOption('the metrics'));
   }
   return cmd;
@@ -123,7 +157,12 @@ function exitWithParent(log: (line: string) => void): (line: string) => void {
 }
 
 /** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
-type TrainFlags = Omit<TrainOptions, 'json'> & { progress: boolean; json?: JsonTarget; baselines: boolean; validationOnly: boolean };
+type TrainFlags = Omit<TrainOptions, 'json'> & {
+  progress: boolean;
+  json?: JsonTarget;
+  baselines: boolean;
+  validationOnly: boolean;
+};
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
@@ -144,55 +183,63 @@ export type CommandRegistrar = (program: Command) => void;
  */
 export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []): Command {
   const program = new Command('flexmoe')
-    .description('Flex-MoE: multimodal learning with arbitrary missing modalities (datasets, training, evaluation, reports, ONNX export, prediction, serving)')
+    .description(
+      'Flex-MoE: multimodal learning with arbitrary missing modalities (datasets, training, evaluation, reports, ONNX export, prediction, serving)',
+    )
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  addTrainingFlags(program.command('train').description('train Flex-MoE on a dataset (one model per seed) and write a run directory'), false).action(
-    async (o: TrainFlags) => {
-      const output = commandOutput(o.json, io);
-      const backend = await setUpTf(io, true);
-      const options: Partial<TrainOptions> & { data: string; out: string } = {
-        data: o.data,
-        out: o.out,
-        modalities: o.modalities,
-        epochs: o.epochs,
-        warmup: o.warmup,
-        seeds: o.seeds,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        hidden: o.hidden,
-        heads: o.heads,
-        experts: o.experts,
-        topK: o.topK,
-        layers: o.layers,
-        patches: o.patches,
-        dropout: o.dropout,
-        routerLossWeight: o.routerLossWeight,
-        ablation: o.ablation,
-        selectMetric: o.selectMetric,
-        classWeights: o.classWeights,
-        fullOnly: o.fullOnly,
-        resume: o.resume,
-        json: typeof o.json === 'string' && !output.jsonOnStdout ? o.json : undefined,
-        evalBatchSize: o.evalBatchSize,
-        dispatch: o.dispatch,
-        workers: o.workers,
-        ...regularisationOptions(o),
-        baselines: o.baselines,
-        validationOnly: o.validationOnly,
-      };
-      const { metrics, runDir } = await train(options, { backend, progress: o.progress, log: exitWithParent((l) => io.stderr.write(`${l}\n`)) });
-      const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
-      if (output.jsonOnStdout) output.result(metrics);
-      output.text(
-        `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
-          `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
-      );
-    },
-  );
+  addTrainingFlags(
+    program.command('train').description('train Flex-MoE on a dataset (one model per seed) and write a run directory'),
+    false,
+  ).action(async (o: TrainFlags) => {
+    const output = commandOutput(o.json, io);
+    const backend = await setUpTf(io, true);
+    const options: Partial<TrainOptions> & { data: string; out: string } = {
+      data: o.data,
+      out: o.out,
+      modalities: o.modalities,
+      epochs: o.epochs,
+      warmup: o.warmup,
+      seeds: o.seeds,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      hidden: o.hidden,
+      heads: o.heads,
+      experts: o.experts,
+      topK: o.topK,
+      layers: o.layers,
+      patches: o.patches,
+      dropout: o.dropout,
+      routerLossWeight: o.routerLossWeight,
+      ablation: o.ablation,
+      selectMetric: o.selectMetric,
+      classWeights: o.classWeights,
+      fullOnly: o.fullOnly,
+      resume: o.resume,
+      json: typeof o.json === 'string' && !output.jsonOnStdout ? o.json : undefined,
+      evalBatchSize: o.evalBatchSize,
+      dispatch: o.dispatch,
+      workers: o.workers,
+      ...regularisationOptions(o),
+      baselines: o.baselines,
+      validationOnly: o.validationOnly,
+    };
+    const { metrics, runDir } = await train(options, {
+      backend,
+      progress: o.progress,
+      log: exitWithParent((l) => io.stderr.write(`${l}\n`)),
+    });
+    const pct = (m: { mean: number; std: number }): string =>
+      `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
+    if (output.jsonOnStdout) output.result(metrics);
+    output.text(
+      `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
+        `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
+    );
+  });
 
   program
     .command('evaluate')
@@ -203,45 +250,83 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     .option('--seed <n>', 'evaluate seed-<n>/best instead of best/', intArg('--seed'))
     .addOption(new Option('--split <name>', 'split').choices(['testing', 'validation', 'training']).default('testing'))
     .addOption(jsonOption('the evaluation'))
-    .action(async (o: { run: string; data: string; withhold?: string; seed?: number; split: 'testing' | 'validation' | 'training'; json?: JsonTarget }) => {
-      const output = commandOutput(o.json, io);
-      await setUpTf(io, false);
-      const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
-      output.result(r);
-      const lines = [
-        `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
-        `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
-        'combination      n  accuracy  macro-F1',
-        ...Object.entries(r.perCombination).map(
-          ([k, v]) => `${k.padEnd(12)} ${String(v.n).padStart(5)}  ${(v.accuracy * 100).toFixed(2).padStart(8)}  ${(v.macroF1 * 100).toFixed(2).padStart(8)}`,
-        ),
-      ];
-      if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');
-      output.text(lines.join('\n'));
-    });
+    .action(
+      async (o: {
+        run: string;
+        data: string;
+        withhold?: string;
+        seed?: number;
+        split: 'testing' | 'validation' | 'training';
+        json?: JsonTarget;
+      }) => {
+        const output = commandOutput(o.json, io);
+        await setUpTf(io, false);
+        const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
+        output.result(r);
+        const lines = [
+          `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
+          `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
+          'combination      n  accuracy  macro-F1',
+          ...Object.entries(r.perCombination).map(
+            ([k, v]) =>
+              `${k.padEnd(12)} ${String(v.n).padStart(5)}  ${(v.accuracy * 100).toFixed(2).padStart(8)}  ${(v.macroF1 * 100).toFixed(2).padStart(8)}`,
+          ),
+        ];
+        if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');
+        output.text(lines.join('\n'));
+      },
+    );
 
-  addTrainingFlags(program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'), true).action(
-    async (o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & { experts: number[]; topK: number[]; layers: number[]; ablations?: string[]; parallel: number; queue?: string }) => {
+  addTrainingFlags(
+    program.command('sweep').description('train a grid of experts × top-k × layers as child processes and tabulate'),
+    true,
+  ).action(
+    async (
+      o: Omit<TrainFlags, 'experts' | 'topK' | 'layers'> & {
+        experts: number[];
+        topK: number[];
+        layers: number[];
+        ablations?: string[];
+        parallel: number;
+        queue?: string;
+      },
+    ) => {
       const output = commandOutput(o.json, io);
       const valid = ['none', 'no-es', 'no-es-eg', 'no-bank', 'order-random', 'order-ascending'];
-      for (const a of o.ablations ?? []) if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
+      for (const a of o.ablations ?? [])
+        if (!valid.includes(a)) throw new Error(`--ablations: '${a}' is not one of ${valid.join(', ')}`);
       const passthrough: string[] = [
         ...(o.modalities ? ['--modalities', o.modalities.join(',')] : []),
-        '--epochs', String(o.epochs),
-        '--warmup', String(o.warmup),
-        '--seeds', o.seeds.join(','),
-        '--batch-size', String(o.batchSize),
-        '--lr', String(o.lr),
-        '--hidden', String(o.hidden),
-        '--heads', String(o.heads),
-        '--patches', String(o.patches),
-        '--dropout', String(o.dropout),
-        '--router-loss-weight', String(o.routerLossWeight),
-        '--ablation', o.ablation,
-        '--select-metric', o.selectMetric,
-        '--class-weights', o.classWeights,
-        '--eval-batch-size', String(o.evalBatchSize),
-        '--dispatch', o.dispatch,
+        '--epochs',
+        String(o.epochs),
+        '--warmup',
+        String(o.warmup),
+        '--seeds',
+        o.seeds.join(','),
+        '--batch-size',
+        String(o.batchSize),
+        '--lr',
+        String(o.lr),
+        '--hidden',
+        String(o.hidden),
+        '--heads',
+        String(o.heads),
+        '--patches',
+        String(o.patches),
+        '--dropout',
+        String(o.dropout),
+        '--router-loss-weight',
+        String(o.routerLossWeight),
+        '--ablation',
+        o.ablation,
+        '--select-metric',
+        o.selectMetric,
+        '--class-weights',
+        o.classWeights,
+        '--eval-batch-size',
+        String(o.evalBatchSize),
+        '--dispatch',
+        o.dispatch,
         '--no-progress',
         ...regularisationArgs(o),
         ...(o.fullOnly ? ['--full-only'] : []),
@@ -267,7 +352,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
 
   program
     .command('report')
-    .description('write one self-contained HTML page for a run (curves, Figure 4/5, per-combination table, confusion, ROC)')
+    .description(
+      'write one self-contained HTML page for a run (curves, Figure 4/5, per-combination table, confusion, ROC)',
+    )
     .requiredOption('--run <dir>', 'run directory')
     .requiredOption('--out <file>', 'HTML file to write')
     .addOption(jsonOption('{ "report": <file> }'))
@@ -302,7 +389,11 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
  * Runs the CLI on `argv` (without node and script), returning the exit code. Errors are printed as one
  * line on stderr (no stack trace).
  */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, registerExtra: CommandRegistrar[] = []): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+  registerExtra: CommandRegistrar[] = [],
+): Promise<number> {
   const program = buildProgram(io, registerExtra);
   try {
     await program.parseAsync(argv, { from: 'user' });

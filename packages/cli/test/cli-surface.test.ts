@@ -5,7 +5,8 @@ import { registerExportCommands } from '@flexmoe/export';
 import { buildProgram } from '../src/program.js';
 import { REPO_ROOT, runCliChild } from './support/fixtures.js';
 
-const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string })
+  .version;
 const ALL_COMMANDS = ['train', 'evaluate', 'sweep', 'report', 'data', 'export', 'predict', 'serve'];
 
 /** Command names listed under "Commands:" in a help text. */

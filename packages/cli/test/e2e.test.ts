@@ -18,9 +18,26 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
   it('trains from the command line, writes the run directory and a report that renders', async () => {
     const run = join(root, 'run');
     const json = join(root, 'metrics.json');
-    const r = await runCliChild(['train', '--data', ds, '--out', run, '--epochs', '2', '--seeds', '0,1', '--no-progress', '--json', json, ...TINY_MODEL_FLAGS], {
-      env: { FLEXMOE_BACKEND: 'wasm' },
-    });
+    const r = await runCliChild(
+      [
+        'train',
+        '--data',
+        ds,
+        '--out',
+        run,
+        '--epochs',
+        '2',
+        '--seeds',
+        '0,1',
+        '--no-progress',
+        '--json',
+        json,
+        ...TINY_MODEL_FLAGS,
+      ],
+      {
+        env: { FLEXMOE_BACKEND: 'wasm' },
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/test accuracy \d+\.\d\d ± \d+\.\d\d/);
     const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
@@ -38,26 +55,50 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     expect(m.throughput.trainSamplesPerSecond).toBeGreaterThan(0);
     expect(m.throughput.msPerStep).toBeGreaterThan(0);
     expect(m.backend).toBe('wasm');
-    expect(m.config).toMatchObject({ hidden: 8, patches: 4, heads: 2, topK: 2, experts: 16, classes: 3, training: { epochs: 2, seeds: [0, 1] } });
+    expect(m.config).toMatchObject({
+      hidden: 8,
+      patches: 4,
+      heads: 2,
+      topK: 2,
+      experts: 16,
+      classes: 3,
+      training: { epochs: 2, seeds: [0, 1] },
+    });
     expect(Object.keys(m.bestEpoch)).toEqual(['0', '1']);
     // Run directory contract (docs/architecture.md §3)
     const runFile = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as RunFile;
     expect(runFile.status).toBe('complete');
     expect(runFile.bestSeed).toBe(m.bestSeed);
-    for (const f of ['best/model.json', 'best/weights.bin', 'seed-0/checkpoint.json', 'seed-0/checkpoint.bin', 'seed-1/best/model.json']) {
+    for (const f of [
+      'best/model.json',
+      'best/weights.bin',
+      'seed-0/checkpoint.json',
+      'seed-0/checkpoint.bin',
+      'seed-1/best/model.json',
+    ]) {
       expect({ f, exists: existsSync(join(run, f)) }).toEqual({ f, exists: true });
     }
-    expect(readFileSync(join(run, 'best', 'weights.bin')).equals(readFileSync(join(run, `seed-${m.bestSeed}`, 'best', 'weights.bin')))).toBe(true);
+    expect(
+      readFileSync(join(run, 'best', 'weights.bin')).equals(
+        readFileSync(join(run, `seed-${m.bestSeed}`, 'best', 'weights.bin')),
+      ),
+    ).toBe(true);
 
     // Robustness evaluation: withholding I and G changes every test combination to CB.
-    const ev = await runCliChild(['evaluate', '--run', run, '--data', ds, '--withhold', 'IG', '--json', join(root, 'eval.json')], { env: { FLEXMOE_BACKEND: 'wasm' } });
+    const ev = await runCliChild(
+      ['evaluate', '--run', run, '--data', ds, '--withhold', 'IG', '--json', join(root, 'eval.json')],
+      { env: { FLEXMOE_BACKEND: 'wasm' } },
+    );
     expect(ev.code).toBe(0);
     const e = JSON.parse(readFileSync(join(root, 'eval.json'), 'utf8'));
     expect(Object.keys(e.perCombination)).toEqual(['CB']);
     expect(e.withheld).toEqual(['I', 'G']);
     expect(e.sameDataset).toBe(true);
     // The same withholding by modality names, with the result as JSON on stdout (--json without a file).
-    const byName = await runCliChild(['evaluate', '--run', run, '--data', ds, '--withhold', 'image,genomic', '--json'], { env: { FLEXMOE_BACKEND: 'wasm' } });
+    const byName = await runCliChild(
+      ['evaluate', '--run', run, '--data', ds, '--withhold', 'image,genomic', '--json'],
+      { env: { FLEXMOE_BACKEND: 'wasm' } },
+    );
     expect(byName.code).toBe(0);
     expect(JSON.parse(byName.stdout)).toEqual(e);
     expect(byName.stderr).toMatch(/accuracy \d+\.\d\d {2}macro-F1/);
@@ -68,20 +109,38 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     expect(existsSync(html)).toBe(true);
   }, 240000);
 
-  itWithChromium('the report of that run renders in headless Chromium with every section', async () => {
-    expect(html).not.toBe(''); // written by the test above
-    const check = await checkPageInChromium(html, { screenshotPath: join(root, 'report.png') });
-    expect(check.consoleErrors).toEqual([]);
-    expect(check.externalRequests).toEqual([]);
-    expect(check.visibleSections).toEqual(['summary', 'baselines', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
-    expect(check.renderedSvgs).toBeGreaterThanOrEqual(8);
-  }, 60000);
+  itWithChromium(
+    'the report of that run renders in headless Chromium with every section',
+    async () => {
+      expect(html).not.toBe(''); // written by the test above
+      const check = await checkPageInChromium(html, { screenshotPath: join(root, 'report.png') });
+      expect(check.consoleErrors).toEqual([]);
+      expect(check.externalRequests).toEqual([]);
+      expect(check.visibleSections).toEqual([
+        'summary',
+        'baselines',
+        'curves',
+        'bank',
+        'experts',
+        'combinations',
+        'confusion',
+        'roc',
+      ]);
+      expect(check.renderedSvgs).toBeGreaterThanOrEqual(8);
+    },
+    60000,
+  );
 
   it('reports bad input clearly', async () => {
-    const missing = await runCliChild(['train', '--data', join(root, 'nope'), '--out', join(root, 'x'), '--epochs', '1'], { env: { FLEXMOE_BACKEND: 'cpu' } });
+    const missing = await runCliChild(
+      ['train', '--data', join(root, 'nope'), '--out', join(root, 'x'), '--epochs', '1'],
+      { env: { FLEXMOE_BACKEND: 'cpu' } },
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/flexmoe: .*nope/);
-    const badBackend = await runCliChild(['train', '--data', ds, '--out', join(root, 'y'), '--epochs', '1'], { env: { FLEXMOE_BACKEND: 'tpu' } });
+    const badBackend = await runCliChild(['train', '--data', ds, '--out', join(root, 'y'), '--epochs', '1'], {
+      env: { FLEXMOE_BACKEND: 'tpu' },
+    });
     expect(badBackend.code).toBe(1);
     expect(badBackend.stderr).toContain("FLEXMOE_BACKEND='tpu' is not a known backend");
   }, 120000);

@@ -5,13 +5,22 @@ import { join } from 'node:path';
 import { cleanRunTemporaries, loadCheckpoint } from '@flexmoe/trainer';
 import { REPO_ROOT } from './support/fixtures.js';
 
-const PRELOADS = ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), '--import', join(REPO_ROOT, 'packages/cli/test/support/kill-at-fs-call.mjs')];
+const PRELOADS = [
+  '--import',
+  join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'),
+  '--import',
+  join(REPO_ROOT, 'packages/cli/test/support/kill-at-fs-call.mjs'),
+];
 
 function saveChild(dir: string, epochs: number, env: Record<string, string>) {
   const e: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete e.NODE_OPTIONS;
   delete e.JEST_WORKER_ID;
-  return spawnSync(process.execPath, [...PRELOADS, join(REPO_ROOT, 'packages/cli/test/support/save-checkpoint-child.ts'), dir, String(epochs)], { env: e, encoding: 'utf8' });
+  return spawnSync(
+    process.execPath,
+    [...PRELOADS, join(REPO_ROOT, 'packages/cli/test/support/save-checkpoint-child.ts'), dir, String(epochs)],
+    { env: e, encoding: 'utf8' },
+  );
 }
 
 describe('saving a checkpoint, killed at every filesystem write step', () => {
@@ -33,7 +42,10 @@ describe('saving a checkpoint, killed at every filesystem write step', () => {
         const state = loadCheckpoint(join(run, 'seed-0')); // throws on a checksum mismatch
         seen.add(state?.header.epochsCompleted ?? -1);
         await cleanRunTemporaries(run);
-        expect({ n, files: readdirSync(join(run, 'seed-0')).sort() }).toEqual({ n, files: ['checkpoint.bin', 'checkpoint.json'] });
+        expect({ n, files: readdirSync(join(run, 'seed-0')).sort() }).toEqual({
+          n,
+          files: ['checkpoint.bin', 'checkpoint.json'],
+        });
       }
       expect([...seen].sort()).toEqual([1, 2]); // early kills keep epoch 1, kills after the commit see epoch 2
     } finally {

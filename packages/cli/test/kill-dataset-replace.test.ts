@@ -5,13 +5,22 @@ import { join } from 'node:path';
 import { readDataset } from '@flexmoe/data';
 import { REPO_ROOT } from './support/fixtures.js';
 
-const PRELOADS = ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), '--import', join(REPO_ROOT, 'packages/cli/test/support/kill-at-fs-call.mjs')];
+const PRELOADS = [
+  '--import',
+  join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'),
+  '--import',
+  join(REPO_ROOT, 'packages/cli/test/support/kill-at-fs-call.mjs'),
+];
 
 function writeChild(dir: string, version: number, env: Record<string, string>) {
   const e: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete e.NODE_OPTIONS;
   delete e.JEST_WORKER_ID;
-  return spawnSync(process.execPath, [...PRELOADS, join(REPO_ROOT, 'packages/cli/test/support/write-dataset-child.ts'), dir, String(version)], { env: e, encoding: 'utf8' });
+  return spawnSync(
+    process.execPath,
+    [...PRELOADS, join(REPO_ROOT, 'packages/cli/test/support/write-dataset-child.ts'), dir, String(version)],
+    { env: e, encoding: 'utf8' },
+  );
 }
 
 describe('replacing a dataset, killed at every filesystem write step', () => {
@@ -23,7 +32,9 @@ describe('replacing a dataset, killed at every filesystem write step', () => {
       expect(counted.status).toBe(0);
       const replace = writeChild(join(root, 'probe'), 0, {});
       expect(replace.status).toBe(0);
-      const steps = Number(/fs-calls: (\d+)/.exec(writeChild(join(root, 'probe'), 1, { FLEXMOE_COUNT_FS_CALLS: '1' }).stderr)?.[1]);
+      const steps = Number(
+        /fs-calls: (\d+)/.exec(writeChild(join(root, 'probe'), 1, { FLEXMOE_COUNT_FS_CALLS: '1' }).stderr)?.[1],
+      );
       expect(steps).toBeGreaterThanOrEqual(9); // a replace: mkdirs, a write per file, manifest, two renames, rm
       const outcomes = new Set<string>();
       for (let n = 1; n <= steps; n++) {

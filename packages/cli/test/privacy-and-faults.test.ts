@@ -16,7 +16,10 @@ describe('patient data stays out of artifacts; bad input is refused early (CLI)'
   beforeAll(async () => {
     ({ root, raw, ds } = await makeTinyAdniDataset());
     run = join(root, 'run');
-    const t = await runCliChild(['train', '--data', ds, '--out', run, '--epochs', '2', '--seeds', '0', '--no-progress', ...TINY_MODEL_FLAGS], { env });
+    const t = await runCliChild(
+      ['train', '--data', ds, '--out', run, '--epochs', '2', '--seeds', '0', '--no-progress', ...TINY_MODEL_FLAGS],
+      { env },
+    );
     if (t.code !== 0) throw new Error(t.stderr);
     model = join(root, 'model.onnx');
     const e = await runCliChild(['export', '--run', run, '--out', model]);
@@ -32,7 +35,9 @@ describe('patient data stays out of artifacts; bad input is refused early (CLI)'
       expect({ artifact, code: a.code, out: a.stdout }).toEqual({
         artifact,
         code: 0,
-        out: expect.stringMatching(/training ids and [1-9]\d* rare raw values \(from (9|1\d) raw file\(s\)\)[\s\S]*no patient data found/),
+        out: expect.stringMatching(
+          /training ids and [1-9]\d* rare raw values \(from (9|1\d) raw file\(s\)\)[\s\S]*no patient data found/,
+        ),
       });
     }
   }, 300000);
@@ -58,7 +63,9 @@ describe('patient data stays out of artifacts; bad input is refused early (CLI)'
     expect(await runDataCli(['adni', '--raw', raw, '--out', other, '--seed', '7'], silent)).toBe(0);
     const moved = await runCliChild(['train', '--data', other, '--out', run, '--resume'], { env });
     expect(moved.code).toBe(1);
-    expect(moved.stderr).toMatch(/--resume: --data .*ds-other is not the run's dataset: .*run\.json field dataset\.manifestSha256/);
+    expect(moved.stderr).toMatch(
+      /--resume: --data .*ds-other is not the run's dataset: .*run\.json field dataset\.manifestSha256/,
+    );
 
     const bin = join(run, 'seed-0', 'checkpoint.bin');
     const bytes = readFileSync(bin);
@@ -80,29 +87,67 @@ describe('patient data stays out of artifacts; bad input is refused early (CLI)'
   }, 300000);
 
   it('config errors name the flag and leave no run folder; an oversized model is refused with its estimate', async () => {
-    const topK = await runCliChild(['train', '--data', ds, '--out', join(root, 'k'), '--epochs', '1', '--experts', '16', '--top-k', '20'], { env });
+    const topK = await runCliChild(
+      ['train', '--data', ds, '--out', join(root, 'k'), '--epochs', '1', '--experts', '16', '--top-k', '20'],
+      { env },
+    );
     expect(topK.code).toBe(1);
     expect(topK.stderr).toMatch(/^flexmoe: --top-k: k = 20 exceeds the number of experts E = 16/m);
     expect(existsSync(join(root, 'k'))).toBe(false);
-    const huge = await runCliChild(['train', '--data', ds, '--out', join(root, 'huge'), '--epochs', '1', '--experts', '100000'], { env });
+    const huge = await runCliChild(
+      ['train', '--data', ds, '--out', join(root, 'huge'), '--epochs', '1', '--experts', '100000'],
+      { env },
+    );
     expect(huge.code).toBe(1);
     expect(huge.stderr).toMatch(/--experts 100000 .*training needs an estimated [\d.]+ GiB/);
     expect(existsSync(join(root, 'huge'))).toBe(false);
   }, 120000);
 
-  it('predict refuses its input as output, a zero batch size, another dataset\'s transforms and unknown fields', async () => {
+  it("predict refuses its input as output, a zero batch size, another dataset's transforms and unknown fields", async () => {
     const input = join(root, 'records.jsonl');
     writeFileSync(input, `${JSON.stringify({ id: 'x', modalities: { C: {} }, extra: 1 })}\n`);
     const same = await runCliChild(['predict', '--model', model, '--input', input, '--out', input]);
     expect(same.code).toBe(1);
     expect(same.stderr).toMatch(/--out .*records\.jsonl is the --input file/);
-    const zero = await runCliChild(['predict', '--model', model, '--input', input, '--out', join(root, 'p.jsonl'), '--batch-size', '0']);
+    const zero = await runCliChild([
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--out',
+      join(root, 'p.jsonl'),
+      '--batch-size',
+      '0',
+    ]);
     expect(zero.code).toBe(1);
     expect(zero.stderr).toMatch(/--batch-size must be an integer ≥ 1, got "0"/);
-    const other = await runCliChild(['predict', '--model', model, '--input', input, '--out', join(root, 'p.jsonl'), '--data', join(root, 'ds-other')]);
+    const other = await runCliChild([
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--out',
+      join(root, 'p.jsonl'),
+      '--data',
+      join(root, 'ds-other'),
+    ]);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/--data .*ds-other: manifest SHA-256 [0-9a-f]+ differs from the model's flexmoe\.dataset_manifest_sha256/);
-    const ok = await runCliChild(['predict', '--model', model, '--input', input, '--out', join(root, 'p.jsonl'), '--data', ds]);
+    expect(other.stderr).toMatch(
+      /--data .*ds-other: manifest SHA-256 [0-9a-f]+ differs from the model's flexmoe\.dataset_manifest_sha256/,
+    );
+    const ok = await runCliChild([
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--out',
+      join(root, 'p.jsonl'),
+      '--data',
+      ds,
+    ]);
     expect(ok.code).toBe(0);
     expect(readFileSync(join(root, 'p.jsonl'), 'utf8')).toMatch(/unknown field \\"extra\\"/);
   }, 120000);

@@ -26,10 +26,16 @@ function freePort(): Promise<number> {
 async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'flexmoe-redis-'));
-  const proc = spawn(redisServer as string, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    redisServer as string,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await new Promise<void>((resolveReady, reject) => {
     let out = '';
-    proc.on('error', (err) => reject(new Error(`redis-server could not start (is the redis-server package installed?): ${err.message}`)));
+    proc.on('error', (err) =>
+      reject(new Error(`redis-server could not start (is the redis-server package installed?): ${err.message}`)),
+    );
     proc.on('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${out}`)));
     proc.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
@@ -64,7 +70,29 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
       });
       const out = join(root, 'tune-queue');
       const tune = await runCliChild(
-        ['tune', '--data', ds, '--out', out, '--queue', redis.url, '--budget', '3', '--seeds', '0', '--epochs', '3', '--hidden', '8', '--patches', '4', '--heads', '2', '--batch-size', '8'],
+        [
+          'tune',
+          '--data',
+          ds,
+          '--out',
+          out,
+          '--queue',
+          redis.url,
+          '--budget',
+          '3',
+          '--seeds',
+          '0',
+          '--epochs',
+          '3',
+          '--hidden',
+          '8',
+          '--patches',
+          '4',
+          '--heads',
+          '2',
+          '--batch-size',
+          '8',
+        ],
         { env },
       );
       const a: ChildResult = await workerA;

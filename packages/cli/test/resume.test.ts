@@ -8,16 +8,32 @@ import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fi
 /** Final weights and Adam state of a seed's last checkpoint, as raw bytes per tensor. */
 function finalTensors(runDir: string): Map<string, Buffer> {
   const { tensors } = readTensorFile<CheckpointHeader>(join(runDir, 'seed-0', 'checkpoint.bin'));
-  return new Map([...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]));
+  return new Map(
+    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
+  );
 }
 
 describe('resume after SIGKILL', () => {
   it('continues a killed run to the same final weights as an uninterrupted one (bit for bit)', async () => {
     const { root, ds } = await makeTinyAdniDataset();
     const env = { FLEXMOE_BACKEND: 'wasm' };
-    const common = ['train', '--data', ds, '--epochs', '7', '--warmup', '2', '--seeds', '0', '--no-progress', ...TINY_MODEL_FLAGS];
+    const common = [
+      'train',
+      '--data',
+      ds,
+      '--epochs',
+      '7',
+      '--warmup',
+      '2',
+      '--seeds',
+      '0',
+      '--no-progress',
+      ...TINY_MODEL_FLAGS,
+    ];
 
-    const full = await runCliChild([...common, '--out', join(root, 'full'), '--json', join(root, 'full.json')], { env });
+    const full = await runCliChild([...common, '--out', join(root, 'full'), '--json', join(root, 'full.json')], {
+      env,
+    });
     expect(full.stderr).toContain('backend: wasm');
     expect(full.code).toBe(0);
 
@@ -33,13 +49,18 @@ describe('resume after SIGKILL', () => {
       },
     });
     expect(interrupted.signal).toBe('SIGKILL');
-    const partial = JSON.parse(readFileSync(join(root, 'killed', 'seed-0', 'checkpoint.json'), 'utf8')) as CheckpointHeader;
+    const partial = JSON.parse(
+      readFileSync(join(root, 'killed', 'seed-0', 'checkpoint.json'), 'utf8'),
+    ) as CheckpointHeader;
     expect(partial.epochsCompleted).toBeGreaterThanOrEqual(3);
     expect(partial.epochsCompleted).toBeLessThan(7);
     expect(JSON.parse(readFileSync(join(root, 'killed', 'run.json'), 'utf8')).status).toBe('running');
     expect(existsSync(join(root, 'killed', 'best'))).toBe(false);
 
-    const resumed = await runCliChild(['train', '--data', ds, '--out', join(root, 'killed'), '--resume', '--json', join(root, 'resumed.json')], { env });
+    const resumed = await runCliChild(
+      ['train', '--data', ds, '--out', join(root, 'killed'), '--resume', '--json', join(root, 'resumed.json')],
+      { env },
+    );
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/seed 0: resuming after epoch [3-6]\/7/);
 
@@ -47,7 +68,11 @@ describe('resume after SIGKILL', () => {
     const b = finalTensors(join(root, 'killed'));
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [name, bytes] of a) expect({ name, same: bytes.equals(b.get(name)!) }).toEqual({ name, same: true });
-    expect(readFileSync(join(root, 'killed', 'best', 'weights.bin')).equals(readFileSync(join(root, 'full', 'best', 'weights.bin')))).toBe(true);
+    expect(
+      readFileSync(join(root, 'killed', 'best', 'weights.bin')).equals(
+        readFileSync(join(root, 'full', 'best', 'weights.bin')),
+      ),
+    ).toBe(true);
     const ma = JSON.parse(readFileSync(join(root, 'full.json'), 'utf8')) as RunMetrics;
     const mb = JSON.parse(readFileSync(join(root, 'resumed.json'), 'utf8')) as RunMetrics;
     expect(mb.test).toEqual(ma.test);

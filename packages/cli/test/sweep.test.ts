@@ -8,7 +8,31 @@ describe('flexmoe sweep', () => {
     const { root, ds } = await makeTinyAdniDataset();
     const out = join(root, 'grid');
     const r = await runCliChild(
-      ['sweep', '--data', ds, '--out', out, '--experts', '8,16', '--top-k', '2,9', '--layers', '1', '--parallel', '2', '--epochs', '1', '--seeds', '0', '--hidden', '8', '--patches', '4', '--heads', '2'],
+      [
+        'sweep',
+        '--data',
+        ds,
+        '--out',
+        out,
+        '--experts',
+        '8,16',
+        '--top-k',
+        '2,9',
+        '--layers',
+        '1',
+        '--parallel',
+        '2',
+        '--epochs',
+        '1',
+        '--seeds',
+        '0',
+        '--hidden',
+        '8',
+        '--patches',
+        '4',
+        '--heads',
+        '2',
+      ],
       { env: { FLEXMOE_BACKEND: 'wasm' } },
     );
     expect(r.code).toBe(0);
@@ -26,15 +50,62 @@ describe('flexmoe sweep', () => {
     expect(r.stdout).toMatch(/e16-k2-l1\s+16\s+2\s+1\s+-\s+ok\s+\d+\.\d\d ± 0\.00/);
 
     // A second sweep reuses complete points instead of retraining them.
-    const again = await runCliChild(['sweep', '--data', ds, '--out', out, '--experts', '16', '--top-k', '2', '--epochs', '1', '--seeds', '0', '--hidden', '8', '--patches', '4', '--heads', '2'], {
-      env: { FLEXMOE_BACKEND: 'wasm' },
-    });
+    const again = await runCliChild(
+      [
+        'sweep',
+        '--data',
+        ds,
+        '--out',
+        out,
+        '--experts',
+        '16',
+        '--top-k',
+        '2',
+        '--epochs',
+        '1',
+        '--seeds',
+        '0',
+        '--hidden',
+        '8',
+        '--patches',
+        '4',
+        '--heads',
+        '2',
+      ],
+      {
+        env: { FLEXMOE_BACKEND: 'wasm' },
+      },
+    );
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/e16-k2-l1\s+16\s+2\s+1\s+-\s+reused/);
 
     // Crossing with ablations (paper Table 3) gives one point per ablation.
     const abl = await runCliChild(
-      ['sweep', '--data', ds, '--out', join(root, 'abl'), '--experts', '16', '--top-k', '2', '--ablations', 'none,no-bank', '--epochs', '1', '--seeds', '0', '--hidden', '8', '--patches', '4', '--heads', '2', '--parallel', '2'],
+      [
+        'sweep',
+        '--data',
+        ds,
+        '--out',
+        join(root, 'abl'),
+        '--experts',
+        '16',
+        '--top-k',
+        '2',
+        '--ablations',
+        'none,no-bank',
+        '--epochs',
+        '1',
+        '--seeds',
+        '0',
+        '--hidden',
+        '8',
+        '--patches',
+        '4',
+        '--heads',
+        '2',
+        '--parallel',
+        '2',
+      ],
       { env: { FLEXMOE_BACKEND: 'wasm' } },
     );
     expect(abl.code).toBe(0);

@@ -7,7 +7,24 @@ import type { TuneTrialRow } from '../../trainer/src/tune/tune.js';
 import { makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
 
 const env = { FLEXMOE_BACKEND: 'wasm' };
-const TUNE_FLAGS = ['--budget', '3', '--seeds', '0', '--epochs', '1,2', '--hidden', '8', '--patches', '4', '--heads', '2', '--batch-size', '8', '--select-metric', 'macroF1'];
+const TUNE_FLAGS = [
+  '--budget',
+  '3',
+  '--seeds',
+  '0',
+  '--epochs',
+  '1,2',
+  '--hidden',
+  '8',
+  '--patches',
+  '4',
+  '--heads',
+  '2',
+  '--batch-size',
+  '8',
+  '--select-metric',
+  'macroF1',
+];
 
 /** A copy of the dataset whose test labels are rotated among the test patients (class counts unchanged). */
 async function poisonTestLabels(ds: string, out: string): Promise<void> {
@@ -40,18 +57,26 @@ describe('flexmoe tune', () => {
 
   it('searches on validation, retrains the best over the seeds and writes table, configuration and final metrics', async () => {
     const json = join(root, 'final.json');
-    const r = await runCliChild(['tune', '--data', ds, '--out', clean, '--parallel', '2', '--json', json, ...TUNE_FLAGS], { env });
+    const r = await runCliChild(
+      ['tune', '--data', ds, '--out', clean, '--parallel', '2', '--json', json, ...TUNE_FLAGS],
+      { env },
+    );
     expect(r.code).toBe(0);
     const trials = trialsOf(clean);
     expect(trials.map((t) => t.status)).toEqual(['ok', 'ok', 'ok']);
-    const best = JSON.parse(readFileSync(join(clean, 'best-config.json'), 'utf8')) as { trial: string; validation: number };
+    const best = JSON.parse(readFileSync(join(clean, 'best-config.json'), 'utf8')) as {
+      trial: string;
+      validation: number;
+    };
     expect(best.validation).toBe(Math.max(...trials.map((t) => t.validation!)));
     expect(readFileSync(join(clean, 'results.txt'), 'utf8')).toMatch(/trial-000 +ok/);
     const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
     expect(m.test.macroF1.perSeed).toHaveLength(1);
     expect(m.baselines?.best).toBeDefined();
     // Trials never score the test split.
-    expect(readFileSync(join(clean, 'trials', 'trial-000.log'), 'utf8')).toMatch(/--validation-only: the test split is not evaluated/);
+    expect(readFileSync(join(clean, 'trials', 'trial-000.log'), 'utf8')).toMatch(
+      /--validation-only: the test split is not evaluated/,
+    );
     expect(r.stdout).toMatch(/best trial-00\d; final run/);
   }, 300000);
 
@@ -64,7 +89,9 @@ describe('flexmoe tune', () => {
     expect(r.code).toBe(0);
     const strip = (rows: TuneTrialRow[]) => rows.map(({ seconds: _s, ...rest }) => rest);
     expect(strip(trialsOf(out))).toEqual(strip(trialsOf(clean)));
-    expect(readFileSync(join(out, 'best-config.json'), 'utf8')).toBe(readFileSync(join(clean, 'best-config.json'), 'utf8'));
+    expect(readFileSync(join(out, 'best-config.json'), 'utf8')).toBe(
+      readFileSync(join(clean, 'best-config.json'), 'utf8'),
+    );
     // The final evaluation does read them: its test scores differ, its validation scores do not.
     const a = JSON.parse(readFileSync(join(root, 'final.json'), 'utf8')) as RunMetrics;
     const b = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;

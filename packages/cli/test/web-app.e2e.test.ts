@@ -47,21 +47,30 @@ async function fillForm(page: Page, modalities: string[], record: RawPatientReco
       await page.uncheck(`#include-${i}`);
       continue;
     }
-    const names = await page.$$eval(`fieldset[data-modality="${modalities[i]}"] [name]`, (els) => els.map((e) => e.getAttribute('name') as string));
+    const names = await page.$$eval(`fieldset[data-modality="${modalities[i]}"] [name]`, (els) =>
+      els.map((e) => e.getAttribute('name') as string),
+    );
     for (const [column, value] of Object.entries(part)) {
       if (value === null) continue;
-      const name = names.find((n) => n.slice(n.indexOf('::') + 2).trim().toUpperCase() === column.trim().toUpperCase());
+      const name = names.find(
+        (n) =>
+          n
+            .slice(n.indexOf('::') + 2)
+            .trim()
+            .toUpperCase() === column.trim().toUpperCase(),
+      );
       if (!name) throw new Error(`the form has no field for ${modalities[i]}.${column}`);
       const selector = `[name="${name.replace(/"/g, '\\"')}"]`;
       const tag = await page.$eval(selector, (e) => `${e.tagName}:${e.getAttribute('type') ?? ''}`);
       if (tag.startsWith('SELECT')) {
         // A value too rare to be a category of its own is offered as the "other" category (the last option), which
         // is where `flexmoe predict` maps it too.
-        const options = await page.$$eval(`${selector} option`, (els) => els.map((e) => (e as HTMLOptionElement).value));
+        const options = await page.$$eval(`${selector} option`, (els) =>
+          els.map((e) => (e as HTMLOptionElement).value),
+        );
         const choice = options.includes(String(value)) ? String(value) : options[options.length - 1];
         await page.selectOption(selector, choice);
-      }
-      else if (tag === 'INPUT:date') await page.fill(selector, isoDay(String(value)));
+      } else if (tag === 'INPUT:date') await page.fill(selector, isoDay(String(value)));
       else await page.fill(selector, String(value));
     }
   }
@@ -77,7 +86,9 @@ async function waitForState(page: Page, state: string, log: PageLog): Promise<vo
       status: document.getElementById('status')?.textContent,
       error: document.getElementById('error')?.textContent,
     }));
-    throw new Error(`page never reached ${state}: ${JSON.stringify(shown)}; console errors ${JSON.stringify(log.consoleErrors)}`);
+    throw new Error(
+      `page never reached ${state}: ${JSON.stringify(shown)}; console errors ${JSON.stringify(log.consoleErrors)}`,
+    );
   }
 }
 
@@ -89,7 +100,8 @@ async function pagePrediction(page: Page, log: PageLog): Promise<Prediction> {
 function expectSamePrediction(actual: Prediction, expected: Prediction): void {
   expect(actual.combination).toEqual(expected.combination);
   expect(actual.predictedClass).toBe(expected.predictedClass);
-  for (const [c, p] of Object.entries(expected.probabilities)) expect(Math.abs(actual.probabilities[c] - p)).toBeLessThan(1e-4);
+  for (const [c, p] of Object.entries(expected.probabilities))
+    expect(Math.abs(actual.probabilities[c] - p)).toBeLessThan(1e-4);
   const effects = expected.missingModalityEffects ?? [];
   expect(effects.length).toBe(2);
   expect(actual.missingModalityEffects?.map((e) => e.modality).sort()).toEqual(effects.map((e) => e.modality).sort());
@@ -99,11 +111,14 @@ function expectSamePrediction(actual: Prediction, expected: Prediction): void {
     expect(got.samples).toBe(e.samples);
     expect(Math.abs(got.maxAbsShift - e.maxAbsShift)).toBeLessThan(1e-4);
     expect(Math.abs(got.predictedClassChangeProbability - e.predictedClassChangeProbability)).toBeLessThan(1e-9);
-    for (const [c, p] of Object.entries(e.expectedProbabilities)) expect(Math.abs(got.expectedProbabilities[c] - p)).toBeLessThan(1e-4);
+    for (const [c, p] of Object.entries(e.expectedProbabilities))
+      expect(Math.abs(got.expectedProbabilities[c] - p)).toBeLessThan(1e-4);
   }
 }
 
-const describeWithChromium = toolForTests('chromium', 'cli test/web-app.e2e.test.ts (2 browser tests)') ? describe : describe.skip;
+const describeWithChromium = toolForTests('chromium', 'cli test/web-app.e2e.test.ts (2 browser tests)')
+  ? describe
+  : describe.skip;
 
 describeWithChromium('the browser app (headless Chromium)', () => {
   let root: string;
@@ -128,11 +143,22 @@ describeWithChromium('the browser app (headless Chromium)', () => {
     // A patient with every modality, of whom only clinical and history are kept.
     const full = demo.records.find((r) => demo.modalities.every((m) => r.modalities[m] !== undefined));
     if (!full) throw new Error('the synthetic tables have no full-modality patient');
-    const record: RawPatientRecord = { modalities: { clinical: full.modalities.clinical, history: full.modalities.history } };
+    const record: RawPatientRecord = {
+      modalities: { clinical: full.modalities.clinical, history: full.modalities.history },
+    };
     const input = path.join(root, 'record.jsonl');
     await writeFile(input, `${JSON.stringify(record)}\n`);
     const out = path.join(root, 'predictions.jsonl');
-    const cli = await runCliChild(['predict', '--model', demo.modelFile, '--input', input, '--out', out, '--counterfactuals']);
+    const cli = await runCliChild([
+      'predict',
+      '--model',
+      demo.modelFile,
+      '--input',
+      input,
+      '--out',
+      out,
+      '--counterfactuals',
+    ]);
     expect(cli.code).toBe(0);
     const expected = JSON.parse((await readFile(out, 'utf8')).trim()) as Prediction;
     expect(expected.combination.letters).toBe('CH');
@@ -174,15 +200,32 @@ describeWithChromium('the browser app (headless Chromium)', () => {
       return page.$eval('#error', (e) => e.textContent as string);
     };
 
-    await page.setInputFiles('#model-file', { name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02, 0x03]) });
+    await page.setInputFiles('#model-file', {
+      name: 'broken.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02, 0x03]),
+    });
     expect(await errorText()).toMatch(/^broken\.onnx: not a valid ONNX protobuf/);
 
-    const foreign = toBinary(ModelProtoSchema, create(ModelProtoSchema, { irVersion: 8n, producerName: 'someone-else' }));
-    await page.setInputFiles('#model-file', { name: 'other.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(foreign) });
-    expect(await errorText()).toBe('other.onnx: metadata key flexmoe.format_version is missing (not a Flex-MoE export?)');
+    const foreign = toBinary(
+      ModelProtoSchema,
+      create(ModelProtoSchema, { irVersion: 8n, producerName: 'someone-else' }),
+    );
+    await page.setInputFiles('#model-file', {
+      name: 'other.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(foreign),
+    });
+    expect(await errorText()).toBe(
+      'other.onnx: metadata key flexmoe.format_version is missing (not a Flex-MoE export?)',
+    );
     expect(await page.$eval('#record-section', (e) => (e as HTMLElement).hidden)).toBe(true);
 
-    await page.setInputFiles('#model-file', { name: 'model.onnx', mimeType: 'application/octet-stream', buffer: await readFile(demo.modelFile) });
+    await page.setInputFiles('#model-file', {
+      name: 'model.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: await readFile(demo.modelFile),
+    });
     await waitForState(page, 'ready', log);
     await page.click('#paste summary');
     await page.fill('#record-text', JSON.stringify({ modalities: { clinical: { score: { value: 3 } } } }));
@@ -197,7 +240,10 @@ describeWithChromium('the browser app (headless Chromium)', () => {
 
     // Several records: the first is predicted, the others can be chosen.
     const [a, b] = demo.records.filter((r) => r.modalities.clinical && r.modalities.history);
-    const lines = [{ modalities: { clinical: a.modalities.clinical } }, { modalities: { history: b.modalities.history } }];
+    const lines = [
+      { modalities: { clinical: a.modalities.clinical } },
+      { modalities: { history: b.modalities.history } },
+    ];
     await page.evaluate(() => document.body.removeAttribute('data-state'));
     await page.fill('#record-text', lines.map((l) => JSON.stringify(l)).join('\n'));
     await page.click('#predict-text');
@@ -209,7 +255,9 @@ describeWithChromium('the browser app (headless Chromium)', () => {
 
     // A model on another site is refused with a message (the content security policy would block it).
     await page.goto(`${server.url}?model=${encodeURIComponent('https://elsewhere.example/model.onnx')}`);
-    expect(await errorText()).toBe('https://elsewhere.example/model.onnx: the page opens models from its own site only; download the file and open it here');
+    expect(await errorText()).toBe(
+      'https://elsewhere.example/model.onnx: the page opens models from its own site only; download the file and open it here',
+    );
     expect(log.requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
 
     expect(log.consoleErrors).toEqual([]);

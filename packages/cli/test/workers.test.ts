@@ -16,14 +16,30 @@ import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fi
 /** Final weights and Adam state of a seed's last checkpoint, as raw bytes per tensor. */
 function finalTensors(runDir: string): Map<string, Buffer> {
   const { tensors } = readTensorFile<CheckpointHeader>(join(runDir, 'seed-0', 'checkpoint.bin'));
-  return new Map([...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]));
+  return new Map(
+    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
+  );
 }
 
 describe('flexmoe train --workers (data-parallel)', () => {
   it('two runs with --workers 2 and the same seed give identical weights; the model exports to ONNX within 1e-4', async () => {
     const { root, ds } = await makeTinyAdniDataset();
     const env = { FLEXMOE_BACKEND: 'wasm' };
-    const common = ['train', '--data', ds, '--epochs', '3', '--warmup', '1', '--seeds', '0', '--no-progress', '--workers', '2', ...TINY_MODEL_FLAGS];
+    const common = [
+      'train',
+      '--data',
+      ds,
+      '--epochs',
+      '3',
+      '--warmup',
+      '1',
+      '--seeds',
+      '0',
+      '--no-progress',
+      '--workers',
+      '2',
+      ...TINY_MODEL_FLAGS,
+    ];
     const a = await runCliChild([...common, '--out', join(root, 'a')], { env });
     expect(a.stderr).toContain('data-parallel training: 2 worker threads');
     expect(a.code).toBe(0);
@@ -34,11 +50,23 @@ describe('flexmoe train --workers (data-parallel)', () => {
     expect(ta.size).toBeGreaterThan(10);
     expect([...tb.keys()]).toEqual([...ta.keys()]);
     for (const [name, bytes] of ta) expect({ name, same: bytes.equals(tb.get(name)!) }).toEqual({ name, same: true });
-    expect(readFileSync(join(root, 'b', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin')))).toBe(true);
+    expect(
+      readFileSync(join(root, 'b', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin'))),
+    ).toBe(true);
 
     // A single-thread run of the same seed trains differently (other dropout and noise streams), so the
     // comparison above is not vacuous.
-    const single = await runCliChild([...common.slice(0, -TINY_MODEL_FLAGS.length - 2), '--workers', '1', ...TINY_MODEL_FLAGS, '--out', join(root, 's')], { env });
+    const single = await runCliChild(
+      [
+        ...common.slice(0, -TINY_MODEL_FLAGS.length - 2),
+        '--workers',
+        '1',
+        ...TINY_MODEL_FLAGS,
+        '--out',
+        join(root, 's'),
+      ],
+      { env },
+    );
     expect(single.code).toBe(0);
     expect(single.stderr).not.toContain('data-parallel');
     const ts = finalTensors(join(root, 's'));
@@ -57,10 +85,17 @@ describe('flexmoe train --workers (data-parallel)', () => {
       rows.forEach((i, r) => out.set(m.features.subarray(i * m.width, (i + 1) * m.width), r * m.width));
       return out;
     });
-    const batch = buildBatch(model.table, dataset.modalities.map((m) => m.width), dense, observed);
+    const batch = buildBatch(
+      model.table,
+      dataset.modalities.map((m) => m.width),
+      dense,
+      observed,
+    );
     const tfProbs = model.predict(batch).probabilities;
     disposeBatch(batch);
-    const predictor = await Predictor.load(exportOnnx({ config: run.config, namedWeights: run.namedWeights }), { intraOpThreads: 1 });
+    const predictor = await Predictor.load(exportOnnx({ config: run.config, namedWeights: run.namedWeights }), {
+      intraOpThreads: 1,
+    });
     const out = await predictor.run(datasetInputs(dataset, rows));
     await predictor.close();
     model.dispose();

@@ -32,19 +32,30 @@ function edgesOf(file: string): Edge[] {
   const add = (spec: ts.Expression | undefined, typeOnly: boolean): void => {
     if (!spec || !ts.isStringLiteral(spec)) return;
     const specifier = spec.text;
-    const target = specifier.startsWith('.') ? path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts')) : undefined;
+    const target = specifier.startsWith('.')
+      ? path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts'))
+      : undefined;
     edges.push({ specifier, target, typeOnly });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
-      const allTypes = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && clause.namedBindings !== undefined
-        && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0
-        && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const allTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier, allTypes);
     } else if (ts.isExportDeclaration(node)) {
-      const allTypes = node.isTypeOnly || (node.exportClause !== undefined && ts.isNamedExports(node.exportClause)
-        && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly));
+      const allTypes =
+        node.isTypeOnly ||
+        (node.exportClause !== undefined &&
+          ts.isNamedExports(node.exportClause) &&
+          node.exportClause.elements.length > 0 &&
+          node.exportClause.elements.every((e) => e.isTypeOnly));
       add(node.moduleSpecifier, allTypes);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       add(node.arguments[0], false);
@@ -88,7 +99,8 @@ function cycles(g: Map<string, Edge[]>): string[][] {
         onStack.delete(w);
         scc.push(w);
       } while (w !== v);
-      if (scc.length > 1 || (g.get(v) ?? []).some((e) => e.target === v)) out.push(scc.map((f) => path.relative(SRC, f)).sort());
+      if (scc.length > 1 || (g.get(v) ?? []).some((e) => e.target === v))
+        out.push(scc.map((f) => path.relative(SRC, f)).sort());
     }
   };
   for (const v of g.keys()) if (!index.has(v)) strong(v);
@@ -143,7 +155,9 @@ describe('import graph of packages/data/src', () => {
   });
 
   it('package.json publishes the browser entry as @flexmoe/data/transform', () => {
-    const pkg = JSON.parse(readFileSync(path.join(SRC, '..', 'package.json'), 'utf8')) as { exports: Record<string, { default: string; types: string }> };
+    const pkg = JSON.parse(readFileSync(path.join(SRC, '..', 'package.json'), 'utf8')) as {
+      exports: Record<string, { default: string; types: string }>;
+    };
     expect(pkg.exports['./transform']).toEqual({ types: './dist/transform.d.ts', default: './dist/transform.js' });
   });
 

@@ -17,9 +17,28 @@ export { loadTransforms, createRecordTransformerReadingFiles } from './transform
 export type { TransformKind } from './transforms/transform-kind.js';
 export { columnsModalityTransform, applyColumnsTransform } from './transforms/kinds/columns.js';
 export { readNiftiRecordParts } from './image/nifti-record-parts.js';
-export { buildTablesDataset, resolveLetters, classNamesOf, readSplitsFile, type TablesDatasetOptions } from './tables/build-tables-dataset.js';
-export { readTable, readIds, requireColumn, checkNumericColumn, checkMostlyNumericColumns, isArrowPath, type LoadedTable } from './tables/read-table.js';
-export { buildAdniDataset, selectRows, type AdniDatasetOptions, type AdniBuildReport } from './adni/build-adni-dataset.js';
+export {
+  buildTablesDataset,
+  resolveLetters,
+  classNamesOf,
+  readSplitsFile,
+  type TablesDatasetOptions,
+} from './tables/build-tables-dataset.js';
+export {
+  readTable,
+  readIds,
+  requireColumn,
+  checkNumericColumn,
+  checkMostlyNumericColumns,
+  isArrowPath,
+  type LoadedTable,
+} from './tables/read-table.js';
+export {
+  buildAdniDataset,
+  selectRows,
+  type AdniDatasetOptions,
+  type AdniBuildReport,
+} from './adni/build-adni-dataset.js';
 export { loadAdniLabels, ADNI_CLASSES, type AdniLabelRule, type AdniLabels } from './adni/labels.js';
 export { loadClinicalRaw } from './adni/clinical.js';
 export { loadBiospecimenRaw, phaseRidKey, ptidMapFromApoe } from './adni/biospecimen.js';
@@ -27,9 +46,27 @@ export { latestRowPerPatient, outerJoinPatients, type LatestRowOptions } from '.
 export * from './adni/missing-codes.js';
 export { findAdniTables, ADNI_TABLES, type AdniTableName } from './adni/adni-files.js';
 export { generateAdniRaw, type AdniSynthOptions, type AdniSynthSummary } from './synth/adni.js';
-export { generateTablesRaw, type TablesSynthOptions, type TablesSynthResult, type SynthModalitySpec } from './synth/tables.js';
-export { EXTERNAL_TOOLS, findExternalTool, findOnPath, missingToolMessage, type ExternalTool, type ExternalToolName } from './tools/external-tools.js';
-export { commandOutput, jsonOption, type CommandOutput, type JsonTarget, type OutputStreams } from './cli/json-output.js';
+export {
+  generateTablesRaw,
+  type TablesSynthOptions,
+  type TablesSynthResult,
+  type SynthModalitySpec,
+} from './synth/tables.js';
+export {
+  EXTERNAL_TOOLS,
+  findExternalTool,
+  findOnPath,
+  missingToolMessage,
+  type ExternalTool,
+  type ExternalToolName,
+} from './tools/external-tools.js';
+export {
+  commandOutput,
+  jsonOption,
+  type CommandOutput,
+  type JsonTarget,
+  type OutputStreams,
+} from './cli/json-output.js';
 export { runDataCli, type DataCliIo } from './cli/run-data-cli.js';
 export { inspectSummary, formatInspect, type InspectSummary } from './cli/inspect.js';
 // DATA-SOURCES modules (genomic, image, MIMIC-IV, streaming CSV; each folder's index.ts is its public API).

@@ -16,12 +16,18 @@ export function encoderFor(
 ): ModalityEncoder {
   if (modality.kind === 'volume') {
     const shape = modality.volumeShape;
-    if (!shape) throw new Error(`modality ${modality.name} (${modality.letter}): kind 'volume' needs volumeShape [D, H, W]`);
+    if (!shape)
+      throw new Error(`modality ${modality.name} (${modality.letter}): kind 'volume' needs volumeShape [D, H, W]`);
     const voxels = shape[0] * shape[1] * shape[2];
     if (voxels !== modality.width) {
-      throw new Error(`modality ${modality.name} (${modality.letter}): width ${modality.width} != volume ${shape.join('×')} = ${voxels} voxels`);
+      throw new Error(
+        `modality ${modality.name} (${modality.letter}): width ${modality.width} != volume ${shape.join('×')} = ${voxels} voxels`,
+      );
     }
-    return new Cnn3dEncoder({ position, volumeShape: shape, patches: dims.patches, hidden: dims.hidden, channels: modality.channels }, random);
+    return new Cnn3dEncoder(
+      { position, volumeShape: shape, patches: dims.patches, hidden: dims.hidden, channels: modality.channels },
+      random,
+    );
   }
   return new PatchEmbedding(position, modality.width, dims.patches, dims.hidden, random);
 }

@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildBatch, disposeBatch, FlexMoEModel, registerAllGradients, SeededRandom, type ModalityEncoder } from '@flexmoe/moe-core';
+import {
+  buildBatch,
+  disposeBatch,
+  FlexMoEModel,
+  registerAllGradients,
+  SeededRandom,
+  type ModalityEncoder,
+} from '@flexmoe/moe-core';
 import { encoderFor } from './encoder-for.js';
-
 
 /** Wraps an encoder and records the rows it was given. */
 class RecordingEncoder implements ModalityEncoder {
@@ -30,7 +36,12 @@ describe('encoders inside FlexMoEModel', () => {
     const random = new SeededRandom(1);
     const dims = { patches: 4, hidden: 8 };
     const volume = new RecordingEncoder(
-      encoderFor({ name: 'image', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2, 2] }, 0, dims, random),
+      encoderFor(
+        { name: 'image', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2, 2] },
+        0,
+        dims,
+        random,
+      ),
     );
     const vector = new RecordingEncoder(encoderFor({ name: 'clinical', letter: 'C', width: 6 }, 1, dims, random));
     const model = new FlexMoEModel(
@@ -58,12 +69,20 @@ describe('encoders inside FlexMoEModel', () => {
     img.fill(0.25, 128, 192);
     const clin = new Float32Array(3 * 6).fill(-99);
     clin.fill(1, 0, 12);
-    const batch = buildBatch(model.table, [64, 6], [img, clin], [
-      [true, true],
-      [false, true],
-      [true, false],
-    ]);
-    const { grads } = tf.variableGrads(() => model.loss(batch, Int32Array.from([0, 1, 0])).loss, [...volume.namedWeights().values()]);
+    const batch = buildBatch(
+      model.table,
+      [64, 6],
+      [img, clin],
+      [
+        [true, true],
+        [false, true],
+        [true, false],
+      ],
+    );
+    const { grads } = tf.variableGrads(
+      () => model.loss(batch, Int32Array.from([0, 1, 0])).loss,
+      [...volume.namedWeights().values()],
+    );
     expect(volume.seen).toHaveLength(1);
     expect(volume.seen[0].map((row) => row[0])).toEqual([0.5, 0.25]); // samples 0 and 2
     expect(vector.seen[0]).toHaveLength(2); // samples 0 and 1

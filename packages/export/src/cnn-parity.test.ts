@@ -1,4 +1,11 @@
-import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel, SeededRandom, type FlexMoEConfig } from '@flexmoe/moe-core';
+import {
+  buildBatch,
+  defaultConfig,
+  disposeBatch,
+  FlexMoEModel,
+  SeededRandom,
+  type FlexMoEConfig,
+} from '@flexmoe/moe-core';
 import { Cnn3dEncoder, encoderFor } from '@flexmoe/encoders';
 import { mulberry32 } from '@flexmoe/data';
 import { combinationMasks } from '@flexmoe/moe-core/spec';
@@ -16,7 +23,9 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   const random = new SeededRandom(seed);
   const dims = { patches: config.patches, hidden: config.hidden };
   const encoders = config.modalities.map((m, i) => (m.kind === 'volume' ? encoderFor(m, i, dims, random) : undefined));
-  expect(encoders.filter((e) => e instanceof Cnn3dEncoder)).toHaveLength(config.modalities.filter((m) => m.kind === 'volume').length);
+  expect(encoders.filter((e) => e instanceof Cnn3dEncoder)).toHaveLength(
+    config.modalities.filter((m) => m.kind === 'volume').length,
+  );
   const model = new FlexMoEModel(config, { seed, encoders });
   // O(1)-scale weights for every tensor (the CNN's too) so that all of them matter; setNamedWeights checks
   // that the names and shapes of randomNamedWeights are exactly those of the Cnn3dEncoder.
@@ -27,7 +36,10 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
     const cnn = /^encoder\d+\/(conv\d+|cnn_dense)_(kernel|bias)$/.exec(name);
     if (cnn) w.values = w.values.map((v) => v * (cnn[2] === 'kernel' ? Math.sqrt(6) : 0.1));
     // The CNN's features are small after the global pool; a larger patch embedding lets them move the tokens.
-    if (/^encoder\d+\/patch_kernel$/.test(name) && config.modalities[Number(name.slice(7, name.indexOf('/')))].kind === 'volume') {
+    if (
+      /^encoder\d+\/patch_kernel$/.test(name) &&
+      config.modalities[Number(name.slice(7, name.indexOf('/')))].kind === 'volume'
+    ) {
       w.values = w.values.map((v) => v * 8);
     }
   }
@@ -38,15 +50,26 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   const B = masks.length * perCombination;
   const rand = mulberry32(seed);
   const observed = masks.flatMap((mask) => Array.from({ length: perCombination }, () => mask));
-  const dense = config.modalities.map((m) => (m.volumeShape ? rampVolumes(m.volumeShape, B, rand) : Float32Array.from({ length: B * m.width }, () => rand() * 2 - 1)));
-  const batch = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
+  const dense = config.modalities.map((m) =>
+    m.volumeShape
+      ? rampVolumes(m.volumeShape, B, rand)
+      : Float32Array.from({ length: B * m.width }, () => rand() * 2 - 1),
+  );
+  const batch = buildBatch(
+    model.table,
+    config.modalities.map((m) => m.width),
+    dense,
+    observed,
+  );
   const tfProbs = model.predict(batch).probabilities;
   disposeBatch(batch);
   const bytes = exportOnnx(model, { variant });
   model.dispose();
   const predictor = await Predictor.load(bytes, { intraOpThreads: 1 });
   // Rows of missing modalities are not sent (the predictor feeds zeros).
-  const samples = observed.map((mask, b) => config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)));
+  const samples = observed.map((mask, b) =>
+    config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)),
+  );
   const out = await predictor.run(samples);
   const stored = predictor.metadata.config.modalities;
   await predictor.close();
@@ -69,7 +92,8 @@ function rampVolumes([D, H, W]: [number, number, number], n: number, rand: () =>
     for (let d = 0; d < D; d++) {
       for (let h = 0; h < H; h++) {
         for (let w = 0; w < W; w++) {
-          out[((b * D + d) * H + h) * W + w] = offset + a * (d / D) + c * (h / H) + e * (w / W) + 0.3 * (rand() * 2 - 1);
+          out[((b * D + d) * H + h) * W + w] =
+            offset + a * (d / D) + c * (h / H) + e * (w / W) + 0.3 * (rand() * 2 - 1);
         }
       }
     }
@@ -78,7 +102,13 @@ function rampVolumes([D, H, W]: [number, number, number], n: number, rand: () =>
 }
 
 /** Spread of the first class probability between the samples of the combination that observes modality `m` only. */
-function spreadWithin(tfProbs: Float32Array, classes: number, masks: boolean[][], perCombination: number, m: number): number {
+function spreadWithin(
+  tfProbs: Float32Array,
+  classes: number,
+  masks: boolean[][],
+  perCombination: number,
+  m: number,
+): number {
   const c = masks.findIndex((mask) => mask.every((o, i) => o === (i === m)));
   const p = Array.from({ length: perCombination }, (_, j) => tfProbs[(c * perCombination + j) * classes]);
   return Math.max(...p) - Math.min(...p);
@@ -128,21 +158,36 @@ describe('volume modality config errors', () => {
       [{ name: 'mri', letter: 'I', width: 210, kind: 'volume', volumeShape: [5, 6, 6], channels: [2, 2, 2] }, tabular],
       base,
     );
-    const good = { ...config, modalities: [{ ...config.modalities[0], volumeShape: [5, 6, 7] as [number, number, number] }, tabular] };
+    const good = {
+      ...config,
+      modalities: [{ ...config.modalities[0], volumeShape: [5, 6, 7] as [number, number, number] }, tabular],
+    };
     const weights = randomNamedWeights(good, 1);
     expect(() => exportOnnx({ config, namedWeights: weights })).toThrow(
       /volume modality mri \(position 0\): volumeShape 5×6×6 = 180 voxels does not match width 210/,
     );
-    expect(() => new FlexMoEModel(config)).toThrow(/FlexMoEConfig\.modalities\[0\]\.volumeShape: volume 5×6×6 = 180 voxels does not match width 210 of modality mri/);
+    expect(() => new FlexMoEModel(config)).toThrow(
+      /FlexMoEConfig\.modalities\[0\]\.volumeShape: volume 5×6×6 = 180 voxels does not match width 210 of modality mri/,
+    );
     // The same weights with the matching shape export.
     expect(exportOnnx({ config: good, namedWeights: weights }).length).toBeGreaterThan(0);
   });
 
   test('a volume modality without volumeShape, or without its CNN weights, is a clear error', () => {
     const config = defaultConfig([{ name: 'mri', letter: 'I', width: 8, kind: 'volume' }, tabular], base);
-    expect(() => exportOnnx({ config, namedWeights: randomNamedWeights(config, 1) })).toThrow(/volume modality mri \(position 0\) needs volumeShape \[D, H, W\]/);
-    const shaped = defaultConfig([{ name: 'mri', letter: 'I', width: 8, kind: 'volume', volumeShape: [2, 2, 2] }, tabular], base);
-    const tabularWeights = randomNamedWeights({ ...shaped, modalities: [{ name: 'mri', letter: 'I', width: 8 }, tabular] }, 1);
-    expect(() => exportOnnx({ config: shaped, namedWeights: tabularWeights })).toThrow(/weight encoder0\/conv0_kernel is missing \(expected shape \[3, 3, 3, 1, 8\]\)/);
+    expect(() => exportOnnx({ config, namedWeights: randomNamedWeights(config, 1) })).toThrow(
+      /volume modality mri \(position 0\) needs volumeShape \[D, H, W\]/,
+    );
+    const shaped = defaultConfig(
+      [{ name: 'mri', letter: 'I', width: 8, kind: 'volume', volumeShape: [2, 2, 2] }, tabular],
+      base,
+    );
+    const tabularWeights = randomNamedWeights(
+      { ...shaped, modalities: [{ name: 'mri', letter: 'I', width: 8 }, tabular] },
+      1,
+    );
+    expect(() => exportOnnx({ config: shaped, namedWeights: tabularWeights })).toThrow(
+      /weight encoder0\/conv0_kernel is missing \(expected shape \[3, 3, 3, 1, 8\]\)/,
+    );
   });
 });

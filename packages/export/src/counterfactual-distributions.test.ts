@@ -3,12 +3,7 @@ import { drawFromDistributions, featureGroupWidths, fitFeatureDistributions } fr
 
 describe('counterfactual rows from fitted per-feature distributions', () => {
   // 4 rows × width 4: a one-hot group of 2 (categorical), a 3-level feature, a continuous feature.
-  const features = Float32Array.from([
-    1, -1, -1, 0.1,
-    1, -1, 0, 0.5,
-    -1, 1, 1, 0.3,
-    1, -1, -1, 0.9,
-  ]);
+  const features = Float32Array.from([1, -1, -1, 0.1, 1, -1, 0, 0.5, -1, 1, 1, 0.3, 1, -1, -1, 0.9]);
   const dists = fitFeatureDistributions(features, 4, [0, 1, 2, 3], [2, 1, 1]);
 
   it('fits one-hot frequencies, level frequencies and mean/std/range (hand-computed)', () => {
@@ -48,7 +43,14 @@ describe('counterfactual rows from fitted per-feature distributions', () => {
       kind: 'columns' as const,
       columns: [
         { column: 'A', type: 'numerical' as const, missingCodes: [], min: 0, max: 1, mean: 0 },
-        { column: 'S', type: 'categorical' as const, missingCodes: [], numericCategories: false, categories: ['f', 'm', '(other)'], mode: 'f' },
+        {
+          column: 'S',
+          type: 'categorical' as const,
+          missingCodes: [],
+          numericCategories: false,
+          categories: ['f', 'm', '(other)'],
+          mode: 'f',
+        },
         { column: 'D', type: 'date' as const, missingCodes: [], edges: [0, 1, 2], mode: 0 },
       ],
     };

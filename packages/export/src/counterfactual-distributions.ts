@@ -18,7 +18,9 @@ export type FeatureGroupDistribution =
 /** Widths of the feature groups of a modality: one-hot groups for categorical/date columns, else 1 each. */
 export function featureGroupWidths(transform: ModalityTransform | undefined, width: number): number[] {
   if (transform?.kind === 'columns') {
-    const widths = transform.columns.map((c) => (c.type === 'numerical' ? 1 : c.type === 'categorical' ? c.categories.length : c.edges.length - 1));
+    const widths = transform.columns.map((c) =>
+      c.type === 'numerical' ? 1 : c.type === 'categorical' ? c.categories.length : c.edges.length - 1,
+    );
     if (widths.reduce((a, b) => a + b, 0) === width) return widths;
   }
   return new Array<number>(width).fill(1);
@@ -28,7 +30,12 @@ export function featureGroupWidths(transform: ModalityTransform | undefined, wid
  * Fits one distribution per feature group on `rows` (row-major `features`, `width` per row).
  * @param groups widths of consecutive feature groups (sum = width); width > 1 = one-hot ±1 group
  */
-export function fitFeatureDistributions(features: Float32Array, width: number, rows: readonly number[], groups: readonly number[]): FeatureGroupDistribution[] {
+export function fitFeatureDistributions(
+  features: Float32Array,
+  width: number,
+  rows: readonly number[],
+  groups: readonly number[],
+): FeatureGroupDistribution[] {
   const out: FeatureGroupDistribution[] = [];
   let offset = 0;
   for (const g of groups) {
@@ -58,7 +65,12 @@ export function fitFeatureDistributions(features: Float32Array, width: number, r
       const n = Math.max(1, rows.length);
       if (levelCounts.size <= 3) {
         const levels = [...levelCounts.keys()].sort((a, b) => a - b);
-        out.push({ kind: 'levels', offset, levels, probabilities: levels.map((l) => (levelCounts.get(l) as number) / n) });
+        out.push({
+          kind: 'levels',
+          offset,
+          levels,
+          probabilities: levels.map((l) => (levelCounts.get(l) as number) / n),
+        });
       } else {
         const mean = sum / n;
         out.push({ kind: 'normal', offset, mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), min, max });
@@ -91,7 +103,12 @@ function truncatedNormal(d: { mean: number; std: number; min: number; max: numbe
 }
 
 /** Draws `count` rows from fitted distributions with a seeded generator. */
-export function drawFromDistributions(distributions: readonly FeatureGroupDistribution[], width: number, count: number, rand: () => number): Float32Array {
+export function drawFromDistributions(
+  distributions: readonly FeatureGroupDistribution[],
+  width: number,
+  count: number,
+  rand: () => number,
+): Float32Array {
   const values = new Float32Array(count * width);
   for (let r = 0; r < count; r++) {
     const row = values.subarray(r * width, (r + 1) * width);
@@ -126,6 +143,11 @@ export function synthesizeCounterfactualRows(
     if (rows.length === 0) return { modality: modelNames[i], rows: 0, width: m.width, values: new Float32Array(0) };
     const groups = featureGroupWidths(dataset.transforms.modalities[m.name], m.width);
     const distributions = fitFeatureDistributions(m.features, m.width, rows, groups);
-    return { modality: modelNames[i], rows: k, width: m.width, values: drawFromDistributions(distributions, m.width, k, rand) };
+    return {
+      modality: modelNames[i],
+      rows: k,
+      width: m.width,
+      values: drawFromDistributions(distributions, m.width, k, rand),
+    };
   });
 }

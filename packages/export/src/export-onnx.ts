@@ -1,7 +1,12 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { createHash } from 'node:crypto';
 import { ModelProtoSchema, OperatorSetIdProtoSchema, StringStringEntryProtoSchema } from 'onnx-buf';
-import { encodeMetadata, type CalibrationReport, type CounterfactualSample, type FlexMoEModelMetadata } from './metadata.js';
+import {
+  encodeMetadata,
+  type CalibrationReport,
+  type CounterfactualSample,
+  type FlexMoEModelMetadata,
+} from './metadata.js';
 import type { ExportModelConfig, NamedWeights } from './model-types.js';
 import { buildFlexMoEGraph, modalityInputNames, type GraphVariant } from './onnx/flexmoe-graph.js';
 
@@ -68,7 +73,9 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
   const modalities = config.modalities.map((m, i) => {
     const featureNames = meta.featureNames?.[m.name] ?? Array.from({ length: m.width }, (_, i) => `${m.name}_${i}`);
     if (featureNames.length !== m.width) {
-      throw new Error(`metadata.featureNames.${m.name} has ${featureNames.length} names, the modality has width ${m.width}`);
+      throw new Error(
+        `metadata.featureNames.${m.name} has ${featureNames.length} names, the modality has width ${m.width}`,
+      );
     }
     return { name: m.name, letter: m.letter, width: m.width, input: inputs[i], featureNames };
   });
@@ -76,13 +83,17 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
     const m = config.modalities.find((x) => x.name === s.modality);
     if (!m) throw new Error(`counterfactual sample for unknown modality ${s.modality}`);
     if (s.width !== m.width || s.values.length !== s.rows * s.width) {
-      throw new Error(`counterfactual sample of ${s.modality}: expected rows×${m.width} values, got ${s.values.length} for ${s.rows} rows of width ${s.width}`);
+      throw new Error(
+        `counterfactual sample of ${s.modality}: expected rows×${m.width} values, got ${s.values.length} for ${s.rows} rows of width ${s.width}`,
+      );
     }
-    if (!s.values.every(Number.isFinite)) throw new Error(`counterfactual sample of ${s.modality} contains non-finite values`);
+    if (!s.values.every(Number.isFinite))
+      throw new Error(`counterfactual sample of ${s.modality} contains non-finite values`);
   }
-  const transformsSha256 = meta.transformsJson !== undefined
-    ? createHash('sha256').update(meta.transformsJson).digest('hex')
-    : meta.transformsSha256;
+  const transformsSha256 =
+    meta.transformsJson !== undefined
+      ? createHash('sha256').update(meta.transformsJson).digest('hex')
+      : meta.transformsSha256;
   return {
     formatVersion: 1,
     producer: { ...PRODUCER },
@@ -107,7 +118,10 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
 export function exportOnnx(input: ExportSource | RunLike | ModelLike, options: ExportOptions = {}): Uint8Array {
   const source = toExportSource(input);
   const temperature = source.metadata?.calibration?.temperature ?? 1;
-  const { builder, variant } = buildFlexMoEGraph(source.config, source.namedWeights, { variant: options.variant, temperature });
+  const { builder, variant } = buildFlexMoEGraph(source.config, source.namedWeights, {
+    variant: options.variant,
+    temperature,
+  });
   const metadata = buildMetadata(source, variant);
   const opsets = [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(ONNX_OPSET) })];
   for (const domain of builder.domains) opsets.push(create(OperatorSetIdProtoSchema, { domain, version: 1n }));
@@ -118,7 +132,8 @@ export function exportOnnx(input: ExportSource | RunLike | ModelLike, options: E
     producerVersion: PRODUCER.version,
     domain: 'org.flexmoe',
     modelVersion: 1n,
-    docString: 'Flex-MoE (NeurIPS 2024) inference graph: modality encoders, missing-modality bank, attention, top-k SMoE, head.',
+    docString:
+      'Flex-MoE (NeurIPS 2024) inference graph: modality encoders, missing-modality bank, attention, top-k SMoE, head.',
     graph: builder.build('flexmoe'),
     metadataProps: encodeMetadata(metadata).map((e) => create(StringStringEntryProtoSchema, e)),
   });

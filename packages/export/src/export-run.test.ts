@@ -25,7 +25,10 @@ describe('exportRun', () => {
   test('metadata: names, classes, training config, transforms hash, calibration, counterfactual rows', async () => {
     const bytes = new Uint8Array(await readFile(modelPath));
     const meta = readModelMetadata(bytes);
-    expect(meta.modalities.map((m) => [m.name, m.letter, m.input])).toEqual([['clinical', 'C', 'x_clinical'], ['biospecimen', 'B', 'x_biospecimen']]);
+    expect(meta.modalities.map((m) => [m.name, m.letter, m.input])).toEqual([
+      ['clinical', 'C', 'x_clinical'],
+      ['biospecimen', 'B', 'x_biospecimen'],
+    ]);
     expect(meta.modalities[1].featureNames).toEqual(['ABETA', 'TAU', 'PTAU']);
     expect(meta.classes).toEqual(['stable', 'decline']);
     expect(meta.config).toEqual(FIXTURE_CONFIG);
@@ -53,13 +56,18 @@ describe('exportRun', () => {
     const out = path.join(root, 'out', 'real-rows.onnx');
     const logged: string[] = [];
     await exportRun(runDir, out, { counterfactualRows: 3, counterfactualRealRows: true, log: (m) => logged.push(m) });
-    expect(logged).toContain('warning: embedding 3 real training rows of biospecimen (3 transformed features each, no ids) in the model file');
+    expect(logged).toContain(
+      'warning: embedding 3 real training rows of biospecimen (3 transformed features each, no ids) in the model file',
+    );
     const meta = readModelMetadata(new Uint8Array(await readFile(out)));
     const dataset = await readDataset(datasetDir);
     const bio = dataset.modalities[1];
     const stored = meta.counterfactualSamples.find((s) => s.modality === 'biospecimen');
-    const rows = Array.from(dataset.splitIndices.training).filter((i) => bio.observed[i]).map((i) => Array.from(bio.features.subarray(i * 3, i * 3 + 3)).join());
-    for (let r = 0; r < 3; r++) expect(rows).toContain(Array.from(stored?.values.subarray(r * 3, r * 3 + 3) ?? []).join());
+    const rows = Array.from(dataset.splitIndices.training)
+      .filter((i) => bio.observed[i])
+      .map((i) => Array.from(bio.features.subarray(i * 3, i * 3 + 3)).join());
+    for (let r = 0; r < 3; r++)
+      expect(rows).toContain(Array.from(stored?.values.subarray(r * 3, r * 3 + 3) ?? []).join());
   });
 
   test('no patient identifier anywhere in the exported bytes', async () => {
@@ -76,7 +84,9 @@ describe('exportRun', () => {
     const T = predictor.metadata.temperature;
     expect(T).not.toBe(1);
     const rawValues = { AGE: 70, MMSE: 27, BMI: 22.5, EDU: 16, HR: 80 };
-    const scaled = FIXTURE_COLUMNS.clinical.map(([c, min, max]) => ((rawValues[c as keyof typeof rawValues] - min) / (max - min)) * 2 - 1);
+    const scaled = FIXTURE_COLUMNS.clinical.map(
+      ([c, min, max]) => ((rawValues[c as keyof typeof rawValues] - min) / (max - min)) * 2 - 1,
+    );
     const [raw, features] = await predictor.predictRecords([
       { id: 'r', modalities: { clinical: rawValues } },
       { id: 'f', features: { clinical: scaled } },
@@ -95,7 +105,9 @@ describe('exportRun', () => {
     const at = bytes.indexOf('"type":"numerical"');
     expect(at).toBeGreaterThan(0);
     bytes.write('"type":"numericaL"', at, 'latin1');
-    await expect(Predictor.load(new Uint8Array(bytes))).rejects.toThrow(/embedded transforms do not match their sha256/);
+    await expect(Predictor.load(new Uint8Array(bytes))).rejects.toThrow(
+      /embedded transforms do not match their sha256/,
+    );
   });
 
   test('readRun names the file of a broken weight index', async () => {
@@ -104,7 +116,7 @@ describe('exportRun', () => {
     await expect(readRun(path.join(root, 'nope'))).rejects.toThrow(/nope\/run\.json: cannot be read/);
   });
 
-  test('a run on a subset of the dataset\'s modalities: raw records with extra modalities use the model\'s only', async () => {
+  test("a run on a subset of the dataset's modalities: raw records with extra modalities use the model's only", async () => {
     const subsetRoot = await mkdtemp(path.join(tmpdir(), 'flexmoe-subset-'));
     try {
       const config = { ...FIXTURE_CONFIG, modalities: [FIXTURE_CONFIG.modalities[1]], experts: 2, topK: 1 };
@@ -116,7 +128,10 @@ describe('exportRun', () => {
       expect(meta.modalities[0].featureNames).toEqual(['ABETA', 'TAU', 'PTAU']);
       expect(meta.counterfactualSamples.map((c) => c.modality)).toEqual(['biospecimen']);
       const bio = { ABETA: 900, TAU: 300, PTAU: 30 };
-      for (const predictor of [await Predictor.load(out), await Predictor.load(out, { transformer: await loadTransforms(fixture.datasetDir) })]) {
+      for (const predictor of [
+        await Predictor.load(out),
+        await Predictor.load(out, { transformer: await loadTransforms(fixture.datasetDir) }),
+      ]) {
         const [both, only, clinicalOnly] = await predictor.predictRecords([
           { modalities: { clinical: { AGE: 70 }, biospecimen: bio } },
           { modalities: { biospecimen: bio } },

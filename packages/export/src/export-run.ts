@@ -44,7 +44,8 @@ export interface ExportRunResult {
 function trainingOptions(runJson: Record<string, unknown>): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(runJson)) {
-    if (['metrics', 'analysis', 'seeds', 'results', 'history', 'dataset', 'datasetDir', 'datasetPath'].includes(k)) continue;
+    if (['metrics', 'analysis', 'seeds', 'results', 'history', 'dataset', 'datasetDir', 'datasetPath'].includes(k))
+      continue;
     if (k === 'options' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const { data: _data, out: _out, json: _json, ...options } = v as Record<string, unknown>;
       keep[k] = options;
@@ -58,15 +59,23 @@ function trainingOptions(runJson: Record<string, unknown>): Record<string, unkno
 /** The dataset modalities a model uses, in the model's order (matched by name, else by letter). */
 export function modelModalities(dataset: LoadedDataset, config: ExportModelConfig): LoadedDataset['modalities'] {
   return config.modalities.map((m) => {
-    const found = dataset.modalities.find((d) => d.name === m.name) ?? dataset.modalities.find((d) => d.letter === m.letter);
-    if (!found) throw new Error(`${dataset.dir}: the dataset has no modality ${m.name} (${m.letter}) that the model uses`);
-    if (found.width !== m.width) throw new Error(`${dataset.dir}: modality ${m.name} has width ${found.width}, the model expects ${m.width}`);
+    const found =
+      dataset.modalities.find((d) => d.name === m.name) ?? dataset.modalities.find((d) => d.letter === m.letter);
+    if (!found)
+      throw new Error(`${dataset.dir}: the dataset has no modality ${m.name} (${m.letter}) that the model uses`);
+    if (found.width !== m.width)
+      throw new Error(`${dataset.dir}: modality ${m.name} has width ${found.width}, the model expects ${m.width}`);
     return found;
   });
 }
 
 /** Draws up to `k` training rows of each model modality (features only, no ids) with a seeded generator. */
-export function sampleCounterfactualRows(dataset: LoadedDataset, config: ExportModelConfig, k: number, seed = 0): CounterfactualSample[] {
+export function sampleCounterfactualRows(
+  dataset: LoadedDataset,
+  config: ExportModelConfig,
+  k: number,
+  seed = 0,
+): CounterfactualSample[] {
   const rand = mulberry32(seed + 1);
   return modelModalities(dataset, config).map((m, i) => {
     const rows = Array.from(dataset.splitIndices.training).filter((r) => m.observed[r] === 1);
@@ -82,7 +91,11 @@ export function sampleCounterfactualRows(dataset: LoadedDataset, config: ExportM
 }
 
 /** Model inputs of dataset rows `indices`, for the model's modalities (all dataset modalities without a config). */
-export function datasetInputs(dataset: LoadedDataset, indices: ArrayLike<number>, config?: ExportModelConfig): SampleInputs[] {
+export function datasetInputs(
+  dataset: LoadedDataset,
+  indices: ArrayLike<number>,
+  config?: ExportModelConfig,
+): SampleInputs[] {
   const modalities = config ? modelModalities(dataset, config) : dataset.modalities;
   return Array.from(indices, (i) =>
     modalities.map((m) => (m.observed[i] === 1 ? m.features.subarray(i * m.width, (i + 1) * m.width) : null)),
@@ -90,7 +103,11 @@ export function datasetInputs(dataset: LoadedDataset, indices: ArrayLike<number>
 }
 
 /** Export metadata from a run and (optionally) its dataset. */
-export async function runMetadata(run: LoadedRun, dataset: LoadedDataset | undefined, options: ExportRunOptions): Promise<ExportMetadataInput> {
+export async function runMetadata(
+  run: LoadedRun,
+  dataset: LoadedDataset | undefined,
+  options: ExportRunOptions,
+): Promise<ExportMetadataInput> {
   const meta: ExportMetadataInput = {
     classes: run.classes ?? dataset?.classes,
     training: trainingOptions(run.runJson),
@@ -106,7 +123,9 @@ export async function runMetadata(run: LoadedRun, dataset: LoadedDataset | undef
     if (k > 0 && options.counterfactualRealRows) {
       meta.counterfactualSamples = sampleCounterfactualRows(dataset, run.config, k, options.seed ?? 0);
       for (const s of meta.counterfactualSamples) {
-        options.log?.(`warning: embedding ${s.rows} real training rows of ${s.modality} (${s.width} transformed features each, no ids) in the model file`);
+        options.log?.(
+          `warning: embedding ${s.rows} real training rows of ${s.modality} (${s.width} transformed features each, no ids) in the model file`,
+        );
       }
     } else if (k > 0) {
       const names = run.config.modalities.map((m) => m.name);
@@ -121,7 +140,11 @@ export async function runMetadata(run: LoadedRun, dataset: LoadedDataset | undef
  * transforms, feature names, class names, counterfactual rows and (with `calibrate`) a temperature fitted
  * on the validation split.
  */
-export async function exportRun(runDir: string, outPath: string, options: ExportRunOptions = {}): Promise<ExportRunResult> {
+export async function exportRun(
+  runDir: string,
+  outPath: string,
+  options: ExportRunOptions = {},
+): Promise<ExportRunResult> {
   const log = options.log ?? (() => undefined);
   const run = await readRun(runDir);
   const datasetDir = options.datasetDir ?? run.datasetDir;
@@ -152,9 +175,14 @@ export async function exportRun(runDir: string, outPath: string, options: Export
     );
     const { min, max } = TEMPERATURE_BOUNDS;
     if (calibration.temperature > max * 0.99 || calibration.temperature < min * 1.01) {
-      log(`warning: the temperature is at its search bound [${min}, ${max}]: validation predictions are barely better than chance (or the validation split is tiny)`);
+      log(
+        `warning: the temperature is at its search bound [${min}, ${max}]: validation predictions are barely better than chance (or the validation split is tiny)`,
+      );
     }
-    bytes = exportOnnx({ config: run.config, namedWeights: run.namedWeights, metadata: { ...metadata, calibration } }, options);
+    bytes = exportOnnx(
+      { config: run.config, namedWeights: run.namedWeights, metadata: { ...metadata, calibration } },
+      options,
+    );
   }
   await writeFileAtomic(outPath, bytes);
   return { outPath, bytes: bytes.byteLength, calibration, datasetDir };

@@ -15,7 +15,7 @@ import { tfjsDatasetProbabilities, useTfjsCpuBackend } from './testing/tfjs-cpu.
  * patient's *raw* record (through the transforms embedded in the model): the same probabilities as the
  * TF.js model on the dataset rows, within 1e-4, for layouts with 1 to 4 modalities and 2 to 4 classes.
  */
-describe('export of a model trained on users\' tables', () => {
+describe("export of a model trained on users' tables", () => {
   let root: string;
   useTfjsCpuBackend();
   beforeEach(async () => {
@@ -26,10 +26,23 @@ describe('export of a model trained on users\' tables', () => {
   });
 
   const layouts: [string, Omit<TablesSynthOptions, 'outDir'>, string, string[]][] = [
-    ['1 modality (one column), numeric binary labels', { modalities: [{ name: 'only', columns: 'single' }], classes: [0, 1], numericIds: true }, 'O', []],
+    [
+      '1 modality (one column), numeric binary labels',
+      { modalities: [{ name: 'only', columns: 'single' }], classes: [0, 1], numericIds: true },
+      'O',
+      [],
+    ],
     [
       '4 modalities with unusual names, 4 text classes',
-      { modalities: [{ name: 'labs (2020)' }, { name: 'a b', format: 'arrow' }, { name: 'a/b', columns: 'single' }, { name: 'Ωmega', format: 'csv.gz' }], classes: ['none', 'mild', 'moderate', 'severe'] },
+      {
+        modalities: [
+          { name: 'labs (2020)' },
+          { name: 'a b', format: 'arrow' },
+          { name: 'a/b', columns: 'single' },
+          { name: 'Ωmega', format: 'csv.gz' },
+        ],
+        classes: ['none', 'mild', 'moderate', 'severe'],
+      },
       'LABO',
       ['--classes', 'none,mild,moderate,severe'],
     ],
@@ -40,7 +53,17 @@ describe('export of a model trained on users\' tables', () => {
     const datasetDir = path.join(root, 'ds');
     const err: string[] = [];
     const code = await runDataCli(
-      ['tables', ...raw.modalityFiles.flatMap((m) => ['--modality', `${m.name}=${m.file}`]), '--labels', raw.labelsFile, '--letters', letters, ...extra, '--out', datasetDir],
+      [
+        'tables',
+        ...raw.modalityFiles.flatMap((m) => ['--modality', `${m.name}=${m.file}`]),
+        '--labels',
+        raw.labelsFile,
+        '--letters',
+        letters,
+        ...extra,
+        '--out',
+        datasetDir,
+      ],
       { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) } },
     );
     expect(err.join('')).toBe('');
@@ -49,7 +72,16 @@ describe('export of a model trained on users\' tables', () => {
     const M = dataset.modalities.length;
     const config = defaultConfig(
       dataset.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
-      { patches: 3, hidden: 8, heads: 2, experts: Math.max(4, 2 ** M - 1), topK: 2, layers: 1, classes: dataset.classes.length, dropout: 0.5 },
+      {
+        patches: 3,
+        hidden: 8,
+        heads: 2,
+        experts: Math.max(4, 2 ** M - 1),
+        topK: 2,
+        layers: 1,
+        classes: dataset.classes.length,
+        dropout: 0.5,
+      },
     );
     const model = new FlexMoEModel(config, { seed: 1 });
     model.setNamedWeights(randomNamedWeights(config, 21));
@@ -79,8 +111,12 @@ describe('export of a model trained on users\' tables', () => {
       expect(o.prediction.id).toBe(raw.ids[r]);
       expect(o.prediction.combination.letters).toBe(observed[r].map((x, m) => (x ? letters[m] : '')).join(''));
       // Effects are reported exactly for the modalities the patient lacks.
-      expect((o.prediction.missingModalityEffects ?? []).map((e) => e.letter).sort()).toEqual([...letters].filter((_, m) => !observed[r][m]).sort());
-      dataset.classes.forEach((c, k) => (maxDiff = Math.max(maxDiff, Math.abs(o.prediction.probabilities[c] - tfProbs[r * C + k]))));
+      expect((o.prediction.missingModalityEffects ?? []).map((e) => e.letter).sort()).toEqual(
+        [...letters].filter((_, m) => !observed[r][m]).sort(),
+      );
+      dataset.classes.forEach(
+        (c, k) => (maxDiff = Math.max(maxDiff, Math.abs(o.prediction.probabilities[c] - tfProbs[r * C + k]))),
+      );
     });
     expect(maxDiff).toBeLessThan(1e-4);
   });

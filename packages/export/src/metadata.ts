@@ -90,7 +90,10 @@ export function encodeMetadata(meta: FlexMoEModelMetadata): { key: string; value
     [METADATA_KEYS.modalities, JSON.stringify(meta.modalities)],
     [METADATA_KEYS.modalityNames, meta.modalities.map((m) => m.name).join(',')],
     [METADATA_KEYS.modalityLetters, meta.modalities.map((m) => m.letter).join('')],
-    [METADATA_KEYS.featureNames, JSON.stringify(Object.fromEntries(meta.modalities.map((m) => [m.name, m.featureNames])))],
+    [
+      METADATA_KEYS.featureNames,
+      JSON.stringify(Object.fromEntries(meta.modalities.map((m) => [m.name, m.featureNames]))),
+    ],
     [METADATA_KEYS.classes, JSON.stringify(meta.classes)],
     [METADATA_KEYS.training, meta.training === undefined ? undefined : JSON.stringify(meta.training)],
     [METADATA_KEYS.transformsSha256, meta.transformsSha256],
@@ -116,7 +119,10 @@ export function encodeMetadata(meta: FlexMoEModelMetadata): { key: string; value
 }
 
 /** Decodes metadata_props written by {@link encodeMetadata}; throws naming the missing/bad key. */
-export function decodeMetadata(props: readonly { key: string; value: string }[], source = 'model'): FlexMoEModelMetadata {
+export function decodeMetadata(
+  props: readonly { key: string; value: string }[],
+  source = 'model',
+): FlexMoEModelMetadata {
   const map = new Map(props.map((p) => [p.key, p.value]));
   const required = (key: string): string => {
     const v = map.get(key);
@@ -134,7 +140,9 @@ export function decodeMetadata(props: readonly { key: string; value: string }[],
   if (version !== 1) throw new Error(`${source}: metadata format version ${version} is not supported (expected 1)`);
   const optional = <T>(key: string): T | undefined => (map.has(key) ? json<T>(key, map.get(key) as string) : undefined);
   const samples =
-    optional<{ modality: string; rows: number; width: number; float32Base64: string }[]>(METADATA_KEYS.counterfactualSamples) ?? [];
+    optional<{ modality: string; rows: number; width: number; float32Base64: string }[]>(
+      METADATA_KEYS.counterfactualSamples,
+    ) ?? [];
   const temperature = Number(required(METADATA_KEYS.temperature));
   if (!(temperature > 0)) throw new Error(`${source}: metadata ${METADATA_KEYS.temperature} must be > 0`);
   return {
@@ -156,10 +164,13 @@ export function decodeMetadata(props: readonly { key: string; value: string }[],
       } catch {
         throw new Error(`${source}: counterfactual sample of ${s.modality} is not valid base64`);
       }
-      if (bytes.length % 4 !== 0) throw new Error(`${source}: counterfactual sample of ${s.modality} is not float32 data`);
+      if (bytes.length % 4 !== 0)
+        throw new Error(`${source}: counterfactual sample of ${s.modality} is not float32 data`);
       const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
       if (values.length !== s.rows * s.width) {
-        throw new Error(`${source}: counterfactual sample of ${s.modality} has ${values.length} values, expected ${s.rows}×${s.width}`);
+        throw new Error(
+          `${source}: counterfactual sample of ${s.modality} has ${values.length} values, expected ${s.rows}×${s.width}`,
+        );
       }
       return { modality: s.modality, rows: s.rows, width: s.width, values };
     }),

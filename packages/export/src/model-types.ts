@@ -8,7 +8,10 @@ import type { FlexMoEConfig, NamedWeight } from '@flexmoe/moe-core';
 export type { NamedWeight };
 
 /** `FlexMoEConfig` with the fields inference does not need made optional. */
-export type ExportModelConfig = Pick<FlexMoEConfig, 'modalities' | 'patches' | 'hidden' | 'heads' | 'experts' | 'topK' | 'layers' | 'classes'> &
+export type ExportModelConfig = Pick<
+  FlexMoEConfig,
+  'modalities' | 'patches' | 'hidden' | 'heads' | 'experts' | 'topK' | 'layers' | 'classes'
+> &
   Partial<Pick<FlexMoEConfig, 'dropout' | 'routerLossWeight' | 'ablation'>>;
 
 /** Weights by architecture.md name (`encoder0/patch_kernel`, `layer0/ln1_gamma`, `bank`, …). */

@@ -79,7 +79,8 @@ export async function readRun(runDir: string): Promise<LoadedRun> {
   let modelDir = path.join(runDir, 'best');
   if (!(await isDir(modelDir))) {
     const bestSeed = runJsonRaw.bestSeed;
-    if (typeof bestSeed !== 'number') throw new Error(`${runDir}: no best/ directory and run.json has no numeric bestSeed`);
+    if (typeof bestSeed !== 'number')
+      throw new Error(`${runDir}: no best/ directory and run.json has no numeric bestSeed`);
     modelDir = path.join(runDir, `seed-${bestSeed}`, 'best');
   }
   const modelFile = path.join(modelDir, 'model.json');
@@ -93,26 +94,38 @@ export async function readRun(runDir: string): Promise<LoadedRun> {
   } catch (e) {
     throw new Error(`${binFile}: cannot be read (${(e as Error).message})`);
   }
-  if (bytes.byteLength % 4 !== 0) throw new Error(`${binFile}: ${bytes.byteLength} bytes is not a whole number of float32`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`${binFile}: ${bytes.byteLength} bytes is not a whole number of float32`);
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const namedWeights: NamedWeights = new Map();
   model.weights.forEach((w, i) => {
     const where = `${modelFile}: weights[${i}]`;
-    if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !Number.isInteger(w.offset) || !Number.isInteger(w.length)) {
+    if (
+      !isObject(w) ||
+      typeof w.name !== 'string' ||
+      !Array.isArray(w.shape) ||
+      !Number.isInteger(w.offset) ||
+      !Number.isInteger(w.length)
+    ) {
       throw new Error(`${where}: expected { name, shape, offset, length }`);
     }
     const size = w.shape.reduce((a: number, b: number) => a * b, 1);
-    if (size !== w.length) throw new Error(`${where} (${w.name}): length ${w.length} does not match shape [${w.shape.join(', ')}]`);
+    if (size !== w.length)
+      throw new Error(`${where} (${w.name}): length ${w.length} does not match shape [${w.shape.join(', ')}]`);
     if (w.offset < 0 || w.offset + w.length > floats.length) {
-      throw new Error(`${where} (${w.name}): offset ${w.offset} + length ${w.length} exceeds ${binFile} (${floats.length} float32)`);
+      throw new Error(
+        `${where} (${w.name}): offset ${w.offset} + length ${w.length} exceeds ${binFile} (${floats.length} float32)`,
+      );
     }
     namedWeights.set(w.name, { values: floats.slice(w.offset, w.offset + w.length), shape: [...w.shape] });
   });
   const config = { ...model.config };
   delete (config as { dispatch?: unknown }).dispatch; // a training-time choice, not part of the model
-  const named = Array.isArray(model.modalities) && model.modalities.every((m) => isObject(m) && typeof m.name === 'string' && Array.isArray(m.featureNames))
-    ? Object.fromEntries(model.modalities.map((m) => [m.name, m.featureNames as string[]]))
-    : undefined;
+  const named =
+    Array.isArray(model.modalities) &&
+    model.modalities.every((m) => isObject(m) && typeof m.name === 'string' && Array.isArray(m.featureNames))
+      ? Object.fromEntries(model.modalities.map((m) => [m.name, m.featureNames as string[]]))
+      : undefined;
   return {
     runDir,
     modelDir,

@@ -16,7 +16,11 @@ import { tfjsDatasetProbabilities, useTfjsCpuBackend } from './testing/tfjs-cpu.
  * ONNX vs the TF.js FlexMoEModel (cpu backend, inference mode) on inputs covering every one of the
  * 2^M − 1 combinations. Weights are re-drawn with O(1) scale so that pos_embed, experts and bank all matter.
  */
-async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, seed: number): Promise<{ maxDiff: number; batch: number }> {
+async function compare(
+  config: FlexMoEConfig,
+  variant: Partial<GraphVariant>,
+  seed: number,
+): Promise<{ maxDiff: number; batch: number }> {
   // Inference only: the constructor skips the gradient registration that training needs.
   const model = new FlexMoEModel(config, { seed });
   model.setNamedWeights(randomNamedWeights(config, seed + 100));
@@ -27,20 +31,29 @@ async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, se
   const rand = mulberry32(seed);
   const observed = masks.flatMap((mask) => Array.from({ length: perCombination }, () => mask));
   const dense = config.modalities.map((m) => Float32Array.from({ length: B * m.width }, () => rand() * 2 - 1));
-  const batch = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
+  const batch = buildBatch(
+    model.table,
+    config.modalities.map((m) => m.width),
+    dense,
+    observed,
+  );
   const tfProbs = model.predict(batch).probabilities;
   disposeBatch(batch);
   const bytes = exportOnnx({ config, namedWeights: model.getNamedWeights() }, { variant });
   model.dispose();
   const predictor = await Predictor.load(bytes, { intraOpThreads: 1 });
-  const samples = observed.map((mask, b) => config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)));
+  const samples = observed.map((mask, b) =>
+    config.modalities.map((m, i) => (mask[i] ? dense[i].slice(b * m.width, (b + 1) * m.width) : null)),
+  );
   const out = await predictor.run(samples);
   // The predictor reports each sample's combination letters in modality order.
   const letters = config.modalities.map((m) => m.letter);
   const outcomes = await predictor.predictInputs(samples.filter((_, b) => b % perCombination === 0));
   await predictor.close();
   expect(out.combination).toEqual(masks.flatMap((_, c) => Array.from({ length: perCombination }, () => c)));
-  expect(outcomes.map((o) => (o.ok ? o.prediction.combination.letters : o.error))).toEqual(masks.map((mask) => letters.filter((_, m) => mask[m]).join('')));
+  expect(outcomes.map((o) => (o.ok ? o.prediction.combination.letters : o.error))).toEqual(
+    masks.map((mask) => letters.filter((_, m) => mask[m]).join('')),
+  );
   let maxDiff = 0;
   for (let i = 0; i < tfProbs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(tfProbs[i] - out.probabilities[i]));
   return { maxDiff, batch: B };
@@ -59,7 +72,16 @@ describe('ONNX export vs the TF.js FlexMoEModel', () => {
     ['sparse', { moe: 'sparse' } as Partial<GraphVariant>],
     ['dense', { moe: 'dense', linear: 'matmul' } as Partial<GraphVariant>],
   ])('3 modalities, 2 layers, all 7 combinations (%s experts): probabilities within 1e-4', async (_name, variant) => {
-    const config = defaultConfig(modalities, { patches: 4, hidden: 8, heads: 2, experts: 8, topK: 2, layers: 2, classes: 3, dropout: 0.5 });
+    const config = defaultConfig(modalities, {
+      patches: 4,
+      hidden: 8,
+      heads: 2,
+      experts: 8,
+      topK: 2,
+      layers: 2,
+      classes: 3,
+      dropout: 0.5,
+    });
     const { maxDiff, batch } = await compare(config, variant, 1);
     expect(batch).toBe(21);
     expect(maxDiff).toBeLessThan(1e-4);
@@ -84,14 +106,32 @@ describe('ONNX export vs the TF.js FlexMoEModel', () => {
     [6, 2],
   ])('%i modalities, %i classes, every combination: probabilities within 1e-4', async (M, classes) => {
     const experts = Math.max(4, 2 ** M - 1);
-    const config = defaultConfig(general.slice(0, M), { patches: 4, hidden: 8, heads: 2, experts, topK: 2, layers: 1, classes, dropout: 0.5 });
+    const config = defaultConfig(general.slice(0, M), {
+      patches: 4,
+      hidden: 8,
+      heads: 2,
+      experts,
+      topK: 2,
+      layers: 1,
+      classes,
+      dropout: 0.5,
+    });
     const { maxDiff, batch } = await compare(config, {}, 10 * M + classes);
     expect(batch).toBe((2 ** M - 1) * 3);
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
   test('no-bank ablation, 2 modalities, top-1: probabilities within 1e-4', async () => {
-    const config = defaultConfig(modalities.slice(0, 2), { patches: 3, hidden: 4, heads: 1, experts: 3, topK: 1, layers: 1, classes: 2, ablation: 'no-bank' });
+    const config = defaultConfig(modalities.slice(0, 2), {
+      patches: 3,
+      hidden: 4,
+      heads: 1,
+      experts: 3,
+      topK: 1,
+      layers: 1,
+      classes: 2,
+      ablation: 'no-bank',
+    });
     const { maxDiff } = await compare(config, {}, 2);
     expect(maxDiff).toBeLessThan(1e-4);
   });

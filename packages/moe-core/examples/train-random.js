@@ -38,7 +38,12 @@ for (let step = 1; step <= 5; step++) {
   }
   const dense = modalities.map((m) => rng.normalArray(B * m.width));
   const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
-  const batch = buildBatch(model.table, modalities.map((m) => m.width), dense, observed);
+  const batch = buildBatch(
+    model.table,
+    modalities.map((m) => m.width),
+    dense,
+    observed,
+  );
   const t0 = performance.now();
   const { loss, taskLoss, routerLoss } = model.trainStep(batch, labels, optimizer);
   const combos = Array.from(batch.combination, (c) => model.table.get(c).letters).join(' ');
@@ -48,9 +53,13 @@ for (let step = 1; step <= 5; step++) {
   );
   if (step === 5) {
     const pred = model.predict(batch);
-    const full = activationRatios(pred.routing)[0].map((r) => r.toFixed(2)).join(' ');
+    const full = activationRatios(pred.routing)[0]
+      .map((r) => r.toFixed(2))
+      .join(' ');
     console.log(`expert activation ratios of full-modality tokens: ${full}`);
-    console.log(`sample 0 class probabilities: ${Array.from(pred.probabilities.subarray(0, 3), (p) => p.toFixed(3)).join(' ')}`);
+    console.log(
+      `sample 0 class probabilities: ${Array.from(pred.probabilities.subarray(0, 3), (p) => p.toFixed(3)).join(' ')}`,
+    );
   }
   disposeBatch(batch);
 }

@@ -10,7 +10,9 @@ const dir = fileURLToPath(new URL('../src/backends/wasm/kernels/', import.meta.u
 const wabt = await wabtInit();
 const features = { simd: true, bulk_memory: true, sat_float_to_int: true };
 const entries = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.wat'))
+  .sort()) {
   const name = file.slice(0, -'.wat'.length);
   let module;
   try {

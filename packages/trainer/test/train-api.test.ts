@@ -30,9 +30,13 @@ describe('train() API', () => {
     const a = await train({ data: ds, out: join(root, 'a'), ...tiny }, quiet);
     const b = await train({ data: ds, out: join(root, 'b'), ...tiny }, quiet);
     expect(timeless(b.metrics)).toEqual(timeless(a.metrics));
-    expect(readFileSync(join(root, 'b', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin')))).toBe(true);
+    expect(
+      readFileSync(join(root, 'b', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin'))),
+    ).toBe(true);
     const c = await train({ data: ds, out: join(root, 'c'), ...tiny, seeds: [5] }, quiet);
-    expect(readFileSync(join(root, 'c', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin')))).toBe(false);
+    expect(
+      readFileSync(join(root, 'c', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin'))),
+    ).toBe(false);
     expect(c.metrics.seeds[0].seed).toBe(5);
   }, 120000);
 
@@ -51,7 +55,10 @@ describe('train() API', () => {
     ]);
     expect(model.weights.find((w: { name: string }) => w.name === 'bank').shape).toEqual([3, 2, 4, 8]);
 
-    const full = await train({ data: ds, out: join(root, 'full'), ...tiny, fullOnly: true, ablation: 'no-bank', classWeights: 'balanced' }, quiet);
+    const full = await train(
+      { data: ds, out: join(root, 'full'), ...tiny, fullOnly: true, ablation: 'no-bank', classWeights: 'balanced' },
+      quiet,
+    );
     const fullRun = JSON.parse(readFileSync(join(root, 'full', 'run.json'), 'utf8')) as RunFile;
     expect(fullRun.dropped.notFullModality).toBeGreaterThan(0);
     expect(full.metrics.config.ablation).toBe('no-bank');
@@ -59,7 +66,11 @@ describe('train() API', () => {
     const order = await train({ data: ds, out: join(root, 'asc'), ...tiny, ablation: 'order-ascending' }, quiet);
     expect(order.metrics.config.ablation).toBe('none');
     expect(order.metrics.config.training.ablation).toBe('order-ascending');
-    await expect(train({ data: ds, out: join(root, 'asc'), ...tiny }, quiet)).rejects.toThrow(/already exists and is not empty: pass --resume/);
-    await expect(train({ data: ds, out: join(root, 'bad'), ...tiny, modalities: ['X'] }, quiet)).rejects.toThrow(/'X' is not a modality of dataset/);
+    await expect(train({ data: ds, out: join(root, 'asc'), ...tiny }, quiet)).rejects.toThrow(
+      /already exists and is not empty: pass --resume/,
+    );
+    await expect(train({ data: ds, out: join(root, 'bad'), ...tiny, modalities: ['X'] }, quiet)).rejects.toThrow(
+      /'X' is not a modality of dataset/,
+    );
   }, 180000);
 });

@@ -17,7 +17,9 @@ describe('the app folder of flexmoe export --web', () => {
 
   test('index.html names the model to open, escaped', () => {
     const html = '<head><!-- flexmoe-model --></head>';
-    expect(indexHtmlWithModel(html, 'model.onnx')).toBe('<head><meta name="flexmoe-model" content="model.onnx"></head>');
+    expect(indexHtmlWithModel(html, 'model.onnx')).toBe(
+      '<head><meta name="flexmoe-model" content="model.onnx"></head>',
+    );
     expect(indexHtmlWithModel(html, 'a"b<c&.onnx')).toContain('content="a&quot;b&lt;c&amp;.onnx"');
     expect(() => indexHtmlWithModel('<head></head>', 'm.onnx')).toThrow(/no <!-- flexmoe-model --> marker/);
   });
@@ -29,15 +31,21 @@ describe('the app folder of flexmoe export --web', () => {
     expect(names).toEqual(expect.arrayContaining(['index.html', 'app.js', 'app.css', 'model.onnx', 'ort']));
     for (const f of ORT_RUNTIME_FILES) expect(existsSync(path.join(dir, 'ort', f))).toBe(true);
     expect(Array.from(await readFile(path.join(dir, 'model.onnx')))).toEqual([8, 1, 2, 3]);
-    expect(await readFile(path.join(dir, 'index.html'), 'utf8')).toContain('<meta name="flexmoe-model" content="model.onnx">');
+    expect(await readFile(path.join(dir, 'index.html'), 'utf8')).toContain(
+      '<meta name="flexmoe-model" content="model.onnx">',
+    );
     expect(first.files).toBe(names.length - 1 + ORT_RUNTIME_FILES.length);
     await writeWebApp(dir, model);
 
     const foreign = path.join(root, 'photos');
     await mkdir(foreign);
     await writeFile(path.join(foreign, 'holiday.jpg'), 'x');
-    await expect(writeWebApp(foreign, model)).rejects.toThrow(/photos: exists and is not an app folder written by flexmoe export --web/);
+    await expect(writeWebApp(foreign, model)).rejects.toThrow(
+      /photos: exists and is not an app folder written by flexmoe export --web/,
+    );
     expect(await readdir(foreign)).toEqual(['holiday.jpg']);
-    await expect(writeWebApp(path.join(root, 'x'), path.join(root, 'missing.onnx'))).rejects.toThrow(/missing.onnx: cannot read the model/);
+    await expect(writeWebApp(path.join(root, 'x'), path.join(root, 'missing.onnx'))).rejects.toThrow(
+      /missing.onnx: cannot read the model/,
+    );
   });
 });

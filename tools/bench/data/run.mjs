@@ -39,7 +39,28 @@ async function streamPart() {
   for (const n of rowsList) {
     const file = join(tmp, `labevents-${n}.csv.gz`);
     const t0 = performance.now();
-    const w = CsvWriter.open(file, ['labevent_id', 'subject_id', 'hadm_id', 'specimen_id', 'itemid', 'order_provider_id', 'charttime', 'storetime', 'value', 'valuenum', 'valueuom', 'ref_range_lower', 'ref_range_upper', 'flag', 'priority', 'comments'], 1);
+    const w = CsvWriter.open(
+      file,
+      [
+        'labevent_id',
+        'subject_id',
+        'hadm_id',
+        'specimen_id',
+        'itemid',
+        'order_provider_id',
+        'charttime',
+        'storetime',
+        'value',
+        'valuenum',
+        'valueuom',
+        'ref_range_lower',
+        'ref_range_upper',
+        'flag',
+        'priority',
+        'comments',
+      ],
+      1,
+    );
     let s = 12345;
     for (let i = 0; i < n; i++) {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -47,17 +68,29 @@ async function streamPart() {
       const item = 50800 + ((s >>> 8) % 40);
       const v = ((s >>> 4) % 2000) / 10;
       const hadmField = (s & 15) === 0 ? '' : hadm;
-      await w.writeRaw(`${i + 1},${10000000 + (hadm % 20000)},${hadmField},${i * 3},${item},,2150-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00,2150-01-01 11:00:00,${v},${v},mg/dL,1,20,${v > 150 ? 'abnormal' : ''},ROUTINE,\n`);
+      await w.writeRaw(
+        `${i + 1},${10000000 + (hadm % 20000)},${hadmField},${i * 3},${item},,2150-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00,2150-01-01 11:00:00,${v},${v},mg/dL,1,20,${v > 150 ? 'abnormal' : ''},ROUTINE,\n`,
+      );
     }
     await w.close();
     const genSeconds = secs(t0);
     // keep 0: parsing + filtering only; keep 1000: 1 k of the 5 k admissions aggregated; their 1 k × 40
     // accumulators are all filled within the first 1 M rows, so the state is the same for both sizes
     for (const keep of [0, 1000]) {
-      const child = spawnSync(process.execPath, ['--expose-gc', join(here, 'stream-labevents.mjs'), file, String(keep)], { encoding: 'utf8' });
+      const child = spawnSync(
+        process.execPath,
+        ['--expose-gc', join(here, 'stream-labevents.mjs'), file, String(keep)],
+        { encoding: 'utf8' },
+      );
       if (child.status !== 0) throw new Error(child.stderr);
       const r = JSON.parse(child.stdout.trim().split('\n').pop());
-      results.stream.push({ rows: n, keptAdmissions: keep, gzMiB: mib(statSync(file).size), generateSeconds: genSeconds, ...r });
+      results.stream.push({
+        rows: n,
+        keptAdmissions: keep,
+        gzMiB: mib(statSync(file).size),
+        generateSeconds: genSeconds,
+        ...r,
+      });
       console.log('stream', JSON.stringify(results.stream.at(-1)));
     }
     rmSync(file);
@@ -87,7 +120,16 @@ async function plinkPart() {
   await writePlinkFileset(join(tmp, 'ours'), fs);
   const writeSeconds = secs(t0);
   const same = Buffer.compare(readFileSync(join(tmp, 'ours.bed')), readFileSync(join(tmp, 'plinkcopy.bed'))) === 0;
-  results.plink = { samples, snps, bedMiB: mib(statSync(`${dummy}.bed`).size), plinkDummySeconds: dummySeconds, plinkMakeBedSeconds, ourReadSeconds: readSeconds, ourWriteSeconds: writeSeconds, bedIdenticalToPlinkMakeBed: same };
+  results.plink = {
+    samples,
+    snps,
+    bedMiB: mib(statSync(`${dummy}.bed`).size),
+    plinkDummySeconds: dummySeconds,
+    plinkMakeBedSeconds,
+    ourReadSeconds: readSeconds,
+    ourWriteSeconds: writeSeconds,
+    bedIdenticalToPlinkMakeBed: same,
+  };
   console.log('plink', JSON.stringify(results.plink));
 }
 
@@ -99,7 +141,13 @@ async function mimicPart() {
   const genSeconds = secs(t0);
   t0 = performance.now();
   const r = await buildMimicDataset({ raw: join(tmp, 'mimic-raw'), out: join(tmp, 'mimic-ds'), seed: 1 });
-  results.mimic = { generateSeconds: genSeconds, buildSeconds: secs(t0), patients: g.patients, rows: g.rows, counts: r.manifest.counts };
+  results.mimic = {
+    generateSeconds: genSeconds,
+    buildSeconds: secs(t0),
+    patients: g.patients,
+    rows: g.rows,
+    counts: r.manifest.counts,
+  };
   console.log('mimic', JSON.stringify(results.mimic));
 }
 

@@ -18,4 +18,14 @@ if (global.gc) {
 const heapAfterGcMiB = +(process.memoryUsage().heapUsed / 1048576).toFixed(1);
 let accumulators = 0;
 for (const m of into.values()) accumulators += m.size;
-console.log(JSON.stringify({ rows, seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rows / seconds), maxRssMiB: +maxRssMiB.toFixed(0), admissions: into.size, accumulators, heapAfterGcMiB }));
+console.log(
+  JSON.stringify({
+    rows,
+    seconds: +seconds.toFixed(2),
+    rowsPerSecond: Math.round(rows / seconds),
+    maxRssMiB: +maxRssMiB.toFixed(0),
+    admissions: into.size,
+    accumulators,
+    heapAfterGcMiB,
+  }),
+);

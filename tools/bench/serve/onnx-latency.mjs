@@ -6,7 +6,9 @@ import * as ort from 'onnxruntime-node';
 import { exportOnnx, modalityInputName, mulberry32 } from '../../../packages/export/dist/index.js';
 import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const iters = Number(args.iters ?? 200);
 const batches = (args.batches ?? '1,64').split(',').map(Number);
 const threads = Number(args.threads ?? 1);
@@ -14,7 +16,9 @@ const only = args.variants ? args.variants.split(';') : null;
 const config = ADNI_SIZED_CONFIG;
 const weights = randomNamedWeights(config, 7);
 const variants = [];
-for (const moe of ['dense', 'sparse']) for (const linear of ['gemm', 'matmul']) for (const attention of ['standard', 'fused']) variants.push({ moe, linear, attention });
+for (const moe of ['dense', 'sparse'])
+  for (const linear of ['gemm', 'matmul'])
+    for (const attention of ['standard', 'fused']) variants.push({ moe, linear, attention });
 
 function feeds(batch, seed) {
   const rand = mulberry32(seed);
@@ -39,7 +43,9 @@ for (const variant of variants) {
   const label = `${variant.moe} / ${variant.linear} / ${variant.attention}`;
   if (only && !only.includes(label)) continue;
   const session = await ort.InferenceSession.create(exportOnnx({ config, namedWeights: weights }, { variant }), {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
   });
   for (const batch of batches) {
     const f = feeds(batch, batch);

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { exportOnnx, mulberry32 } from '../../../packages/export/dist/index.js';
 import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const duration = Number(args.duration ?? 10);
 const connections = Number(args.connections ?? 4);
 const port = Number(args.port ?? 18080);
@@ -30,22 +32,44 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const dir = mkdtempSync(path.join(tmpdir(), 'flexmoe-serve-bench-'));
 const model = path.join(dir, 'model.onnx');
 const config = ADNI_SIZED_CONFIG;
-writeFileSync(model, exportOnnx({ config, namedWeights: randomNamedWeights(config, 7), metadata: { classes: ['CN', 'MCI', 'AD'] } }));
+writeFileSync(
+  model,
+  exportOnnx({ config, namedWeights: randomNamedWeights(config, 7), metadata: { classes: ['CN', 'MCI', 'AD'] } }),
+);
 
 const rand = mulberry32(3);
 const record = (i) => {
   const features = {};
   config.modalities.forEach((m, j) => {
-    if (j === 0 || (i + j) % 3 !== 0) features[m.name] = Array.from({ length: m.width }, () => Math.round((rand() * 2 - 1) * 1000) / 1000);
+    if (j === 0 || (i + j) % 3 !== 0)
+      features[m.name] = Array.from({ length: m.width }, () => Math.round((rand() * 2 - 1) * 1000) / 1000);
   });
   return { features };
 };
 
-const server = spawn(process.execPath, [
-  path.join(root, 'packages/export/dist/cli/main.js'), 'serve', '--model', model, '--port', String(port),
-  '--threads', String(threads), '--body-limit', String(8 * 1024 * 1024), '--log-level', 'warn',
-  '--rate-limit', String(rateLimit),
-], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...(token ? { FLEXMOE_SERVE_TOKEN: token } : {}) } });
+const server = spawn(
+  process.execPath,
+  [
+    path.join(root, 'packages/export/dist/cli/main.js'),
+    'serve',
+    '--model',
+    model,
+    '--port',
+    String(port),
+    '--threads',
+    String(threads),
+    '--body-limit',
+    String(8 * 1024 * 1024),
+    '--log-level',
+    'warn',
+    '--rate-limit',
+    String(rateLimit),
+  ],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...(token ? { FLEXMOE_SERVE_TOKEN: token } : {}) },
+  },
+);
 const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
@@ -61,14 +85,18 @@ const rows = [];
 let failed = false;
 const rssBefore = rssMiB(server.pid);
 for (const batch of [1, 32]) {
-  const body = JSON.stringify(batch === 1 ? record(0) : { records: Array.from({ length: batch }, (_, i) => record(i)) });
+  const body = JSON.stringify(
+    batch === 1 ? record(0) : { records: Array.from({ length: batch }, (_, i) => record(i)) },
+  );
   const headers = { 'content-type': 'application/json', ...authHeader };
   const check = await fetch(`${url}/v1/predict`, { method: 'POST', headers, body });
   if (!check.ok) throw new Error(`warm-up request failed: ${check.status} ${await check.text()}`);
   const result = await autocannon({ url: `${url}/v1/predict`, method: 'POST', headers, body, connections, duration });
   const errors = result.errors + result.timeouts + result.non2xx;
   if (errors > 0) failed = true;
-  rows.push(`| ${batch} | ${(body.length / 1024).toFixed(0)} KiB | ${connections} | ${result.latency.p50} | ${result.latency.p99} | ${result.requests.average.toFixed(1)} | ${(result.requests.average * batch).toFixed(0)} | ${errors} |`);
+  rows.push(
+    `| ${batch} | ${(body.length / 1024).toFixed(0)} KiB | ${connections} | ${result.latency.p50} | ${result.latency.p99} | ${result.requests.average.toFixed(1)} | ${(result.requests.average * batch).toFixed(0)} | ${errors} |`,
+  );
 }
 const rssAfter = rssMiB(server.pid);
 server.kill('SIGTERM');
@@ -77,6 +105,8 @@ rmSync(dir, { recursive: true, force: true });
 console.log('| batch | body | connections | p50 ms | p99 ms | requests/s | records/s | errors |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
-console.log(`server RSS ${rssBefore} MiB before, ${rssAfter} MiB after; rate limit ${rateLimit || 'off'}, auth ${token ? 'bearer token' : 'off'}`);
+console.log(
+  `server RSS ${rssBefore} MiB before, ${rssAfter} MiB after; rate limit ${rateLimit || 'off'}, auth ${token ? 'bearer token' : 'off'}`,
+);
 console.log(`server exit after SIGTERM: code ${code}${signal ? `, signal ${signal}` : ''}`);
 if (failed || code !== 0) process.exit(1);

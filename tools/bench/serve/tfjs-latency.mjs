@@ -9,7 +9,9 @@ import { FlexMoEModel, buildBatch, disposeBatch } from '../../../packages/moe-co
 import { mulberry32 } from '../../../packages/export/dist/index.js';
 import { ADNI_SIZED_CONFIG, randomNamedWeights } from '../../../packages/export/dist/testing/random-model.js';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const backend = args.backend ?? 'wasm';
 const iters = Number(args.iters ?? 50);
 const batches = (args.batches ?? '1,64').split(',').map(Number);
@@ -36,11 +38,18 @@ for (const batch of batches) {
   const times = [];
   for (let i = 0; i < n + 3; i++) {
     const t0 = process.hrtime.bigint();
-    const b = buildBatch(model.table, config.modalities.map((m) => m.width), dense, observed);
+    const b = buildBatch(
+      model.table,
+      config.modalities.map((m) => m.width),
+      dense,
+      observed,
+    );
     model.predict(b);
     disposeBatch(b);
     if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  console.log(`| FlexMoEModel.predict (${config.dispatch ?? 'auto'} dispatch) | ${batch} | ${pct(times, 0.5).toFixed(2)} | ${pct(times, 0.9).toFixed(2)} |`);
+  console.log(
+    `| FlexMoEModel.predict (${config.dispatch ?? 'auto'} dispatch) | ${batch} | ${pct(times, 0.5).toFixed(2)} | ${pct(times, 0.9).toFixed(2)} |`,
+  );
 }
 model.dispose();

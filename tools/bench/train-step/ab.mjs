@@ -4,7 +4,14 @@
 // Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FlexMoEModel, SeededRandom, TypedAdam, defaultConfig, registerAllGradients, setFastPath } from '@flexmoe/moe-core';
+import {
+  FlexMoEModel,
+  SeededRandom,
+  TypedAdam,
+  defaultConfig,
+  registerAllGradients,
+  setFastPath,
+} from '@flexmoe/moe-core';
 import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
 
 const args = process.argv.slice(2);
@@ -17,7 +24,9 @@ const blocks = Number(opt('blocks', '10'));
 const perBlock = Number(opt('per-block', '4'));
 const B = Number(opt('batch', '8'));
 const switches = {
-  heap: (on) => { setFastPath(on); },
+  heap: (on) => {
+    setFastPath(on);
+  },
   none: () => {}, // A/A: both variants identical (shows the harness's own spread)
 };
 if (!switches[toggle]) throw new Error(`unknown toggle ${toggle}; known: ${Object.keys(switches).join(', ')}`);
@@ -29,7 +38,10 @@ const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4
 const model = new FlexMoEModel(config, { seed: 0 });
 const { batch, labels } = randomBatch(model, B, new SeededRandom(123));
 const optimizer = new TypedAdam({ learningRate: 1e-4 });
-for (const on of [true, false, true, false]) { switches[toggle](on); model.trainStep(batch, labels, optimizer); }
+for (const on of [true, false, true, false]) {
+  switches[toggle](on);
+  model.trainStep(batch, labels, optimizer);
+}
 const times = { on: [], off: [] };
 for (let blk = 0; blk < blocks; blk++) {
   for (const on of blk % 2 === 0 ? [true, false] : [false, true]) {
@@ -42,5 +54,8 @@ for (let blk = 0; blk < blocks; blk++) {
     }
   }
 }
-const stat = (a) => { const s = [...a].sort((x, y) => x - y); return { median: +s[Math.floor(s.length / 2)].toFixed(1), min: +s[0].toFixed(1), n: s.length }; };
+const stat = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return { median: +s[Math.floor(s.length / 2)].toFixed(1), min: +s[0].toFixed(1), n: s.length };
+};
 console.log(JSON.stringify({ toggle, batch: B, on: stat(times.on), off: stat(times.off) }));

@@ -23,5 +23,13 @@ export function randomBatch(model, B, rng) {
   }
   const dense = ADNI_MODALITIES.map((m) => rng.normalArray(B * m.width));
   const labels = Int32Array.from({ length: B }, () => Math.floor(rng.nextFloat() * 3));
-  return { batch: buildBatch(model.table, ADNI_MODALITIES.map((m) => m.width), dense, observed), labels };
+  return {
+    batch: buildBatch(
+      model.table,
+      ADNI_MODALITIES.map((m) => m.width),
+      dense,
+      observed,
+    ),
+    labels,
+  };
 }

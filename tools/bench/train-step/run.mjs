@@ -5,7 +5,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
-import { FlexMoEModel, SeededRandom, TypedAdam, disposeBatch, defaultConfig, registerAllGradients, setFastPath } from '@flexmoe/moe-core';
+import {
+  FlexMoEModel,
+  SeededRandom,
+  TypedAdam,
+  disposeBatch,
+  defaultConfig,
+  registerAllGradients,
+  setFastPath,
+} from '@flexmoe/moe-core';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -33,52 +41,76 @@ for (const backend of backends) {
     continue;
   }
   for (const B of batches) {
-    for (const dispatch of dispatches) for (const optName of optimizers) {
-      const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4, dispatch });
-      const model = new FlexMoEModel(config, { seed: 0 });
-      const rng = new SeededRandom(123);
-      const optimizer = optName === 'typed' ? new TypedAdam({ learningRate: 1e-4 }) : tf.train.adam(1e-4);
-      const { batch, labels } = randomBatch(model, B, rng);
-      const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
-      for (let i = 0; i < (backend === 'cpu' ? 1 : warmup); i++) model.trainStep(batch, labels, optimizer);
-      const before = tf.memory().numTensors;
-      let prof = null;
-      const times = [];
-      const cpu = [];
-      if (profile) {
-        const t0 = performance.now();
-        prof = await tf.profile(() => { model.trainStep(batch, labels, optimizer); });
-        times.push(performance.now() - t0);
-      } else {
-        for (let i = 0; i < n; i++) {
+    for (const dispatch of dispatches)
+      for (const optName of optimizers) {
+        const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4, dispatch });
+        const model = new FlexMoEModel(config, { seed: 0 });
+        const rng = new SeededRandom(123);
+        const optimizer = optName === 'typed' ? new TypedAdam({ learningRate: 1e-4 }) : tf.train.adam(1e-4);
+        const { batch, labels } = randomBatch(model, B, rng);
+        const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
+        for (let i = 0; i < (backend === 'cpu' ? 1 : warmup); i++) model.trainStep(batch, labels, optimizer);
+        const before = tf.memory().numTensors;
+        let prof = null;
+        const times = [];
+        const cpu = [];
+        if (profile) {
           const t0 = performance.now();
-          const c0 = process.cpuUsage();
-          model.trainStep(batch, labels, optimizer);
+          prof = await tf.profile(() => {
+            model.trainStep(batch, labels, optimizer);
+          });
           times.push(performance.now() - t0);
-          const c = process.cpuUsage(c0);
-          cpu.push((c.user + c.system) / 1000);
+        } else {
+          for (let i = 0; i < n; i++) {
+            const t0 = performance.now();
+            const c0 = process.cpuUsage();
+            model.trainStep(batch, labels, optimizer);
+            times.push(performance.now() - t0);
+            const c = process.cpuUsage(c0);
+            cpu.push((c.user + c.system) / 1000);
+          }
         }
+        times.sort((a, b) => a - b);
+        cpu.sort((a, b) => a - b);
+        const cpuMs = cpu.length ? cpu[Math.floor(cpu.length / 2)] : NaN;
+        // The machine is shared: the median is the figure, the minimum shows the cost without interference.
+        const ms = times[Math.floor(times.length / 2)];
+        const leaked = tf.memory().numTensors - before;
+        const row = {
+          backend,
+          batch: B,
+          dispatch,
+          optimizer: optName,
+          msPerStep: +ms.toFixed(1),
+          minMs: +times[0].toFixed(1),
+          cpuMs: +cpuMs.toFixed(1),
+          samplesPerSec: +((1000 * B) / ms).toFixed(1),
+          steps: times.length,
+          leakedTensors: leaked,
+        };
+        results.push(row);
+        console.log(JSON.stringify(row));
+        if (prof) {
+          const byKernel = new Map();
+          for (const k of prof.kernels)
+            byKernel.set(
+              k.name,
+              (byKernel.get(k.name) ?? [0, 0]).map((v, i) => v + (i === 0 ? k.kernelTimeMs : 1)),
+            );
+          const top = [...byKernel].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25);
+          for (const [name, [time, count]] of top)
+            console.log(`  ${name.padEnd(24)} ${time.toFixed(1).padStart(8)} ms  ${count} calls`);
+        }
+        disposeBatch(batch);
+        optimizer.dispose();
+        model.dispose();
       }
-      times.sort((a, b) => a - b);
-      cpu.sort((a, b) => a - b);
-      const cpuMs = cpu.length ? cpu[Math.floor(cpu.length / 2)] : NaN;
-      // The machine is shared: the median is the figure, the minimum shows the cost without interference.
-      const ms = times[Math.floor(times.length / 2)];
-      const leaked = tf.memory().numTensors - before;
-      const row = { backend, batch: B, dispatch, optimizer: optName, msPerStep: +ms.toFixed(1), minMs: +times[0].toFixed(1), cpuMs: +cpuMs.toFixed(1), samplesPerSec: +((1000 * B) / ms).toFixed(1), steps: times.length, leakedTensors: leaked };
-      results.push(row);
-      console.log(JSON.stringify(row));
-      if (prof) {
-        const byKernel = new Map();
-        for (const k of prof.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? [0, 0]).map((v, i) => v + (i === 0 ? k.kernelTimeMs : 1)));
-        const top = [...byKernel].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25);
-        for (const [name, [time, count]] of top) console.log(`  ${name.padEnd(24)} ${time.toFixed(1).padStart(8)} ms  ${count} calls`);
-      }
-      disposeBatch(batch);
-      optimizer.dispose();
-      model.dispose();
-    }
   }
 }
-console.log('\n| backend | batch | dispatch | optimizer | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.optimizer} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`);
+console.log(
+  '\n| backend | batch | dispatch | optimizer | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|---|',
+);
+for (const r of results)
+  console.log(
+    `| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.optimizer} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`,
+  );

@@ -15,11 +15,15 @@ const { wasmWorkerContents } = require(path.join(pkgDir, 'wasm-out/tfjs-backend-
 const factoryFile = path.join(pkgDir, 'wasm-out/tfjs-backend-wasm-threaded-simd.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-wasm-threads-'));
 const workerFile = path.join(dir, 'worker.cjs');
-fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n') + `
+fs.writeFileSync(
+  workerFile,
+  wasmWorkerContents.replace(/\n/g, '\\n') +
+    `
 ;(function(){ const orig = global.importScripts; const fs = require('fs');
   global.importScripts = function(f) { if (String(f).startsWith('blob:')) { (0, eval)(fs.readFileSync(${JSON.stringify(factoryFile)}, 'utf8')); } else orig(f); };
   const origCreate = URL.createObjectURL; URL.createObjectURL = function(b) { try { return origCreate(b); } catch (e) { return 'blob:unreadable'; } };
-})();`);
+})();`,
+);
 const RealWorker = wt.Worker;
 class PatchedWorker extends RealWorker {
   constructor(filename, options) {
@@ -31,10 +35,28 @@ const tf = await import('@tensorflow/tfjs-core');
 const wasm = await import('@tensorflow/tfjs-backend-wasm');
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
 wasm.setThreadsCount(Number(process.argv[2] ?? 2));
-const origCpus = os.cpus; os.cpus = () => { const c = origCpus(); return [...c, ...c]; };
-await tf.setBackend('wasm'); await tf.ready();
+const origCpus = os.cpus;
+os.cpus = () => {
+  const c = origCpus();
+  return [...c, ...c];
+};
+await tf.setBackend('wasm');
+await tf.ready();
 os.cpus = origCpus;
-console.log('backend', tf.getBackend(), 'threads', wasm.getThreadsCount(), 'PThread' in tf.backend().wasm, await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), tf.backend().wasm.tfjs.getThreadsCount());
-const a = tf.randomNormal([512, 128]), b = tf.randomNormal([128, 384]);
-for (let r = 0; r < 3; r++) { const t0 = performance.now(); for (let i = 0; i < 50; i++) tf.matMul(a, b).dispose(); console.log('512x128x384', ((performance.now() - t0) / 50).toFixed(3), 'ms'); }
+console.log(
+  'backend',
+  tf.getBackend(),
+  'threads',
+  wasm.getThreadsCount(),
+  'PThread' in tf.backend().wasm,
+  await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  tf.backend().wasm.tfjs.getThreadsCount(),
+);
+const a = tf.randomNormal([512, 128]),
+  b = tf.randomNormal([128, 384]);
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 50; i++) tf.matMul(a, b).dispose();
+  console.log('512x128x384', ((performance.now() - t0) / 50).toFixed(3), 'ms');
+}
 process.exit(0);

@@ -15,7 +15,8 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const data = opt('data');
-if (!data) throw new Error('--data DATASET is required (e.g. flexmoe data synth adni --scale 1.0, then flexmoe data adni)');
+if (!data)
+  throw new Error('--data DATASET is required (e.g. flexmoe data synth adni --scale 1.0, then flexmoe data adni)');
 const counts = opt('workers', '1,2').split(',').map(Number);
 const rounds = Number(opt('rounds', '2'));
 const epochs = Number(opt('epochs', '3'));
@@ -36,14 +37,37 @@ function statusKiB(pid, field) {
 function runOnce(workers) {
   const dir = mkdtempSync(join(tmpdir(), 'flexmoe-workers-bench-'));
   const json = join(dir, 'metrics.json');
-  const argv = [cli, 'train', '--data', data, '--out', join(dir, 'run'), '--epochs', String(epochs), '--warmup', '1', '--seeds', '0',
-    '--no-progress', '--json', json, '--workers', String(workers), ...extra];
+  const argv = [
+    cli,
+    'train',
+    '--data',
+    data,
+    '--out',
+    join(dir, 'run'),
+    '--epochs',
+    String(epochs),
+    '--warmup',
+    '1',
+    '--seeds',
+    '0',
+    '--no-progress',
+    '--json',
+    json,
+    '--workers',
+    String(workers),
+    ...extra,
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLEXMOE_BACKEND: 'wasm', ...(profile ? { FLEXMOE_WORKER_PROFILE: '1' } : {}) } });
+    const child = spawn(process.execPath, argv, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, FLEXMOE_BACKEND: 'wasm', ...(profile ? { FLEXMOE_WORKER_PROFILE: '1' } : {}) },
+    });
     let stderr = '';
     let peak = 0;
     const epochRss = [];
-    const poll = setInterval(() => { peak = Math.max(peak, statusKiB(child.pid, 'VmHWM')); }, 200);
+    const poll = setInterval(() => {
+      peak = Math.max(peak, statusKiB(child.pid, 'VmHWM'));
+    }, 200);
     child.stderr.on('data', (chunk) => {
       const text = chunk.toString();
       stderr += text;
@@ -58,7 +82,14 @@ function runOnce(workers) {
       const epochRates = [...stderr.matchAll(/, ([\d.]+) samples\/s/g)].map((m) => Number(m[1]));
       rmSync(dir, { recursive: true, force: true });
       const steps = [...stderr.matchAll(/\[flexmoe\] (worker \d+ epoch \d+: per step .*)/g)].map((m) => m[1]);
-      resolve({ steps: steps.slice(-workers), samplesPerSecond: metrics.throughput.trainSamplesPerSecond, msPerStep: metrics.throughput.msPerStep, epochRates, peakMiB: peak / 1024, epochRssMiB: epochRss.map((k) => k / 1024) });
+      resolve({
+        steps: steps.slice(-workers),
+        samplesPerSecond: metrics.throughput.trainSamplesPerSecond,
+        msPerStep: metrics.throughput.msPerStep,
+        epochRates,
+        peakMiB: peak / 1024,
+        epochRssMiB: epochRss.map((k) => k / 1024),
+      });
     });
   });
 }
@@ -71,12 +102,17 @@ for (let r = 0; r < rounds; r++) {
     const res = await runOnce(n);
     results.get(n).push(res);
     loads.push(loadavg()[0]);
-    console.log(`round ${r + 1} workers ${n}: ${res.samplesPerSecond.toFixed(1)} samples/s (epochs ${res.epochRates.join(', ')}), ` +
-      `peak RSS ${res.peakMiB.toFixed(0)} MiB, RSS after each epoch ${res.epochRssMiB.map((x) => x.toFixed(0)).join(' → ')} MiB, load ${loadavg()[0].toFixed(1)}`);
+    console.log(
+      `round ${r + 1} workers ${n}: ${res.samplesPerSecond.toFixed(1)} samples/s (epochs ${res.epochRates.join(', ')}), ` +
+        `peak RSS ${res.peakMiB.toFixed(0)} MiB, RSS after each epoch ${res.epochRssMiB.map((x) => x.toFixed(0)).join(' → ')} MiB, load ${loadavg()[0].toFixed(1)}`,
+    );
     for (const line of res.steps) console.log(`  ${line}`);
   }
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const base = median(results.get(counts[0]).map((x) => x.samplesPerSecond));
 console.log(`\nload average (1 min) over the runs: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
 console.log('| workers | train samples/s (median) | per round | speed-up | peak RSS (process, MiB) |');
@@ -84,5 +120,7 @@ console.log('|---|---|---|---|---|');
 for (const n of counts) {
   const rs = results.get(n);
   const m = median(rs.map((x) => x.samplesPerSecond));
-  console.log(`| ${n} | ${m.toFixed(1)} | ${rs.map((x) => x.samplesPerSecond.toFixed(1)).join(' / ')} | ${(m / base).toFixed(2)}× | ${median(rs.map((x) => x.peakMiB)).toFixed(0)} |`);
+  console.log(
+    `| ${n} | ${m.toFixed(1)} | ${rs.map((x) => x.samplesPerSecond.toFixed(1)).join(' / ')} | ${(m / base).toFixed(2)}× | ${median(rs.map((x) => x.peakMiB)).toFixed(0)} |`,
+  );
 }

@@ -16,7 +16,9 @@ import { ADNI_SIZED_CONFIG, exportOnnx, mulberry32, randomNamedWeights } from '.
 import { launchChromium } from '../../../packages/trainer/dist/report/browser-check.js';
 import { buildWebApp, writeWebApp } from '../../../packages/web/dist/index.js';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const iters = Number(args.iters ?? 30);
 const rows = Number(args.rows ?? 32);
 
@@ -38,16 +40,29 @@ console.log(`| **app without ort/ (budget 300 KB gzip)** | ${sum(appFiles, 'raw'
 const config = ADNI_SIZED_CONFIG;
 const rand = mulberry32(3);
 const counterfactualSamples = config.modalities.map((m) => ({
-  modality: m.name, rows, width: m.width, values: Float32Array.from({ length: rows * m.width }, () => rand() * 2 - 1),
+  modality: m.name,
+  rows,
+  width: m.width,
+  values: Float32Array.from({ length: rows * m.width }, () => rand() * 2 - 1),
 }));
-const model = exportOnnx({ config, namedWeights: randomNamedWeights(config, 7), metadata: { classes: ['CN', 'MCI', 'AD'], counterfactualSamples } });
+const model = exportOnnx({
+  config,
+  namedWeights: randomNamedWeights(config, 7),
+  metadata: { classes: ['CN', 'MCI', 'AD'], counterfactualSamples },
+});
 const root = await mkdtemp(path.join(tmpdir(), 'flexmoe-web-bench-'));
 const modelFile = path.join(root, 'model.onnx');
 await writeFile(modelFile, model);
 const site = path.join(root, 'site');
 await writeWebApp(site, modelFile);
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+const types = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+};
 const server = createServer((req, res) => {
   const rel = decodeURIComponent(req.url.split('?')[0]).replace(/^\/+/, '') || 'index.html';
   readFile(path.join(site, path.normalize(rel))).then(
@@ -60,7 +75,11 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 
 // 3. Chromium: open, then predict records lacking image and genomic (features form)
 const record = () => ({
-  features: Object.fromEntries(config.modalities.filter((m) => m.name === 'clinical' || m.name === 'biospecimen').map((m) => [m.name, Array.from({ length: m.width }, () => rand() * 2 - 1)])),
+  features: Object.fromEntries(
+    config.modalities
+      .filter((m) => m.name === 'clinical' || m.name === 'biospecimen')
+      .map((m) => [m.name, Array.from({ length: m.width }, () => rand() * 2 - 1)]),
+  ),
 });
 const browser = await launchChromium();
 try {
@@ -76,7 +95,10 @@ try {
     await page.evaluate(() => document.body.removeAttribute('data-state'));
     await page.fill('#record-text', JSON.stringify(record()));
     await page.click('#predict-text');
-    await page.waitForSelector('body[data-state="predicted"], body[data-state="error"]', { state: 'attached', timeout: 120000 });
+    await page.waitForSelector('body[data-state="predicted"], body[data-state="error"]', {
+      state: 'attached',
+      timeout: 120000,
+    });
     const facts = await page.$('#run-facts');
     if (!facts) throw new Error(await page.$eval('#error', (e) => e.textContent));
     times.push(Number(await facts.getAttribute('data-elapsed-ms')));
@@ -86,14 +108,20 @@ try {
   const later = times.slice(1);
   const q = (p) => quantile(later, p);
   const provider = await page.$eval('#provider', (e) => e.dataset.provider);
-  console.log(`\nADNI-sized model (${(model.length / 1e6).toFixed(1)} MB, widths ${config.modalities.map((m) => m.width).join('/')}), ${rows} profiles per modality, ${provider}:`);
+  console.log(
+    `\nADNI-sized model (${(model.length / 1e6).toFixed(1)} MB, widths ${config.modalities.map((m) => m.width).join('/')}), ${rows} profiles per modality, ${provider}:`,
+  );
   console.log('| measure | ms |');
   console.log('|---|---|');
   console.log(`| open page + model (navigation → ready) | ${openMs} |`);
   console.log(`| first prediction after load (budget 2000) | ${times[0].toFixed(1)} |`);
-  console.log(`| later predictions p50 / p90 over ${later.length} (budget 50) | ${q(0.5).toFixed(1)} / ${q(0.9).toFixed(1)} |`);
+  console.log(
+    `| later predictions p50 / p90 over ${later.length} (budget 50) | ${q(0.5).toFixed(1)} / ${q(0.9).toFixed(1)} |`,
+  );
   const acq = acquisition.slice(1);
-  console.log(`| acquisition values, first / later p50 / p90 (${1 + 2 * rows} samples) | ${acquisition[0].toFixed(1)} / ${quantile(acq, 0.5).toFixed(1)} / ${quantile(acq, 0.9).toFixed(1)} |`);
+  console.log(
+    `| acquisition values, first / later p50 / p90 (${1 + 2 * rows} samples) | ${acquisition[0].toFixed(1)} / ${quantile(acq, 0.5).toFixed(1)} / ${quantile(acq, 0.9).toFixed(1)} |`,
+  );
 } finally {
   await browser.close();
   server.close();

@@ -23,20 +23,33 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
     .description('scan a model file, run directory or report for training ids and rare raw text values of a dataset')
     .argument('<artifact>', 'file or directory to scan (recursively)')
     .requiredOption('--data <dir>', 'dataset the artifact was made from')
-    .option('--raw <paths>', 'comma-separated raw tables or directories of them (default: the dataset\'s sources)')
-    .option('--min-count <k>', 'text values held by at least k training patients are allowed', positiveInt('--min-count'), 5)
+    .option('--raw <paths>', "comma-separated raw tables or directories of them (default: the dataset's sources)")
+    .option(
+      '--min-count <k>',
+      'text values held by at least k training patients are allowed',
+      positiveInt('--min-count'),
+      5,
+    )
     .addOption(jsonOption('the audit result'))
     .action(async (artifact: string, o: { data: string; raw?: string; minCount: number; json?: JsonTarget }) => {
       const output = commandOutput(o.json, io);
-      const result = await auditArtifact(artifact, o.data, { rawFiles: o.raw?.split(',').map((f) => f.trim()), minCount: o.minCount });
-      const missing = result.rawFilesMissing.length > 0 ? `; raw files not found (values not checked): ${result.rawFilesMissing.join(', ')}` : '';
+      const result = await auditArtifact(artifact, o.data, {
+        rawFiles: o.raw?.split(',').map((f) => f.trim()),
+        minCount: o.minCount,
+      });
+      const missing =
+        result.rawFilesMissing.length > 0
+          ? `; raw files not found (values not checked): ${result.rawFilesMissing.join(', ')}`
+          : '';
       output.text(
         `audited ${result.scannedFiles.length} file(s) for ${result.ids} training ids and ${result.values} rare raw values ` +
           `(from ${result.rawFilesRead.length} raw file(s))${missing}`,
       );
-      for (const h of result.hits) output.text(`FOUND ${h.kind === 'id' ? 'a training id' : 'a raw value'} (${h.source}) in ${h.file}`);
+      for (const h of result.hits)
+        output.text(`FOUND ${h.kind === 'id' ? 'a training id' : 'a raw value'} (${h.source}) in ${h.file}`);
       output.text(result.hits.length === 0 ? 'no patient data found' : `${result.hits.length} hit(s)`);
       output.result(result);
-      if (result.hits.length > 0) throw Object.assign(new Error(`audit found ${result.hits.length} hit(s)`), { exitCode: 1, reported: true });
+      if (result.hits.length > 0)
+        throw Object.assign(new Error(`audit found ${result.hits.length} hit(s)`), { exitCode: 1, reported: true });
     });
 }

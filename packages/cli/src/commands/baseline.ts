@@ -18,27 +18,41 @@ function row(name: string, r: BaselineResult): string {
 export function registerBaselineCommand(program: Command, io: CliIo): void {
   program
     .command('baseline')
-    .description('fit L2 logistic regression baselines (all modalities, mean-imputed with missing indicators; each modality alone)')
+    .description(
+      'fit L2 logistic regression baselines (all modalities, mean-imputed with missing indicators; each modality alone)',
+    )
     .requiredOption('--data <dir>', 'dataset directory (flexmoe data …)')
     .option('--modalities <letters>', 'modality subset, e.g. I,G; default all', letterList)
-    .addOption(new Option('--select-metric <m>', 'validation metric that picks C and the best baseline').choices(['accuracy', 'auc', 'macroF1']).default('accuracy'))
+    .addOption(
+      new Option('--select-metric <m>', 'validation metric that picks C and the best baseline')
+        .choices(['accuracy', 'auc', 'macroF1'])
+        .default('accuracy'),
+    )
     .option('--class-weights <w>', 'none | balanced | w0,w1,…', 'none')
     .option('--json [file]', 'write {"baselines": …} as JSON: to stdout without a value, else to the file')
-    .action(async (o: { data: string; modalities?: string[]; selectMetric: SelectMetric; classWeights: string; json?: string | true }) => {
-      const dataset = await readDataset(resolve(o.data));
-      const data = prepareData(dataset, { modalities: o.modalities });
-      const baselines = runBaselines(data, { selectMetric: o.selectMetric, classWeights: o.classWeights });
-      if (o.json === true) {
-        io.stdout.write(`${JSON.stringify({ baselines }, null, 2)}\n`);
-        return;
-      }
-      if (typeof o.json === 'string') writeJsonAtomic(resolve(o.json), { baselines });
-      const lines = [
-        `baseline                 test n       C  val acc val AUC    acc % macroF1 %   AUC %`,
-        row('logistic (all)', baselines.logistic),
-        ...Object.entries(baselines.perModality).map(([name, r]) => row(`logistic (${name})`, r)),
-        `best baseline on validation ${o.selectMetric}: ${baselines.best}`,
-      ];
-      io.stdout.write(`${lines.join('\n')}\n`);
-    });
+    .action(
+      async (o: {
+        data: string;
+        modalities?: string[];
+        selectMetric: SelectMetric;
+        classWeights: string;
+        json?: string | true;
+      }) => {
+        const dataset = await readDataset(resolve(o.data));
+        const data = prepareData(dataset, { modalities: o.modalities });
+        const baselines = runBaselines(data, { selectMetric: o.selectMetric, classWeights: o.classWeights });
+        if (o.json === true) {
+          io.stdout.write(`${JSON.stringify({ baselines }, null, 2)}\n`);
+          return;
+        }
+        if (typeof o.json === 'string') writeJsonAtomic(resolve(o.json), { baselines });
+        const lines = [
+          `baseline                 test n       C  val acc val AUC    acc % macroF1 %   AUC %`,
+          row('logistic (all)', baselines.logistic),
+          ...Object.entries(baselines.perModality).map(([name, r]) => row(`logistic (${name})`, r)),
+          `best baseline on validation ${o.selectMetric}: ${baselines.best}`,
+        ];
+        io.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
 }

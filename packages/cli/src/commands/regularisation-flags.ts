@@ -18,14 +18,32 @@ function nonNegative(flag: string, integer: boolean) {
 export function addRegularisationFlags(cmd: Command): Command {
   const d = DEFAULT_TRAIN_OPTIONS;
   return cmd
-    .option('--weight-decay <x>', 'decoupled weight decay λ (AdamW); 0 = Adam', nonNegative('--weight-decay', false), d.weightDecay)
+    .option(
+      '--weight-decay <x>',
+      'decoupled weight decay λ (AdamW); 0 = Adam',
+      nonNegative('--weight-decay', false),
+      d.weightDecay,
+    )
     .addOption(
-      new Option('--lr-schedule <kind>', 'learning rate after warm-up: constant, cosine decay, or halve on a 3-epoch plateau')
+      new Option(
+        '--lr-schedule <kind>',
+        'learning rate after warm-up: constant, cosine decay, or halve on a 3-epoch plateau',
+      )
         .choices(['constant', 'cosine', 'plateau'])
         .default(d.lrSchedule),
     )
-    .option('--lr-warmup <epochs>', 'epochs of linear learning-rate warm-up', nonNegative('--lr-warmup', true), d.lrWarmup)
-    .option('--patience <epochs>', 'stop a seed after this many epochs without a better validation metric (0 = never)', nonNegative('--patience', true), d.patience);
+    .option(
+      '--lr-warmup <epochs>',
+      'epochs of linear learning-rate warm-up',
+      nonNegative('--lr-warmup', true),
+      d.lrWarmup,
+    )
+    .option(
+      '--patience <epochs>',
+      'stop a seed after this many epochs without a better validation metric (0 = never)',
+      nonNegative('--patience', true),
+      d.patience,
+    );
 }
 
 /** The parsed flags as train options. */
@@ -35,5 +53,14 @@ export function regularisationOptions(o: RegularisationOptions): RegularisationO
 
 /** The same flags as `flexmoe train` arguments (sweep and tune children). */
 export function regularisationArgs(o: RegularisationOptions): string[] {
-  return ['--weight-decay', String(o.weightDecay), '--lr-schedule', o.lrSchedule, '--lr-warmup', String(o.lrWarmup), '--patience', String(o.patience)];
+  return [
+    '--weight-decay',
+    String(o.weightDecay),
+    '--lr-schedule',
+    o.lrSchedule,
+    '--lr-warmup',
+    String(o.lrWarmup),
+    '--patience',
+    String(o.patience),
+  ];
 }

@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { DEFAULT_SEARCH_SPACE, formatTuneTable, TrialQueue, tune, writeJsonAtomic, type SelectMetric } from '@flexmoe/trainer';
+import {
+  DEFAULT_SEARCH_SPACE,
+  formatTuneTable,
+  TrialQueue,
+  tune,
+  writeJsonAtomic,
+  type SelectMetric,
+} from '@flexmoe/trainer';
 import type { CliIo } from '../program.js';
 
 function intList(flag: string) {
   return (v: string): number[] =>
     v.split(',').map((s) => {
       const x = Number(s.trim());
-      if (!Number.isInteger(x) || x < 1) throw new Error(`${flag}: expected positive integers separated by commas, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(x) || x < 1)
+        throw new Error(`${flag}: expected positive integers separated by commas, got ${JSON.stringify(v)}`);
       return x;
     });
 }
@@ -15,7 +23,8 @@ function intList(flag: string) {
 function positiveInt(flag: string, min: number) {
   return (v: string): number => {
     const x = Number(v);
-    if (!Number.isInteger(x) || x < min) throw new Error(`${flag}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(x) || x < min)
+      throw new Error(`${flag}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
     return x;
   };
 }
@@ -23,7 +32,8 @@ function positiveInt(flag: string, min: number) {
 function seedList(v: string): number[] {
   return v.split(',').map((s) => {
     const x = Number(s.trim());
-    if (!Number.isInteger(x) || x < 0) throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(x) || x < 0)
+      throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(v)}`);
     return x;
   });
 }
@@ -52,19 +62,36 @@ interface TuneFlags {
 export function registerTuneCommand(program: Command, io: CliIo): void {
   program
     .command('tune')
-    .description('search learning rate, hidden size, experts, top-k, dropout, weight decay and epochs on validation; retrain the best')
+    .description(
+      'search learning rate, hidden size, experts, top-k, dropout, weight decay and epochs on validation; retrain the best',
+    )
     .requiredOption('--data <dir>', 'dataset directory')
     .requiredOption('--out <dir>', 'directory for trials, results table, chosen configuration and the final run')
     .option('--budget <n>', 'number of trials', positiveInt('--budget', 1), 6)
     .option('--parallel <n>', 'trials at once (local child processes)', positiveInt('--parallel', 1), 2)
     .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)
     .option('--seeds <list>', 'seeds of the final retraining (trials use the first)', seedList, [0, 1, 2])
-    .addOption(new Option('--select-metric <m>', 'validation metric that ranks trials and epochs').choices(['accuracy', 'auc', 'macroF1']).default('accuracy'))
+    .addOption(
+      new Option('--select-metric <m>', 'validation metric that ranks trials and epochs')
+        .choices(['accuracy', 'auc', 'macroF1'])
+        .default('accuracy'),
+    )
     .option('--class-weights <w>', 'none | balanced | w0,w1,…', 'none')
     .option('--json [file]', 'write the final metrics (train schema): to stdout without a value, else to the file')
-    .option('--queue <url>', 'run trials on a BullMQ queue at redis://HOST:PORT (start `flexmoe worker` on machines sharing --out)')
-    .option('--epochs <list>', `epochs to search (default ${DEFAULT_SEARCH_SPACE.epochs.join(',')})`, intList('--epochs'))
-    .option('--hidden <list>', `hidden sizes to search (default ${DEFAULT_SEARCH_SPACE.hidden.join(',')})`, intList('--hidden'))
+    .option(
+      '--queue <url>',
+      'run trials on a BullMQ queue at redis://HOST:PORT (start `flexmoe worker` on machines sharing --out)',
+    )
+    .option(
+      '--epochs <list>',
+      `epochs to search (default ${DEFAULT_SEARCH_SPACE.epochs.join(',')})`,
+      intList('--epochs'),
+    )
+    .option(
+      '--hidden <list>',
+      `hidden sizes to search (default ${DEFAULT_SEARCH_SPACE.hidden.join(',')})`,
+      intList('--hidden'),
+    )
     .option('--modalities <letters>', 'modality subset passed to every run')
     .option('--patches <n>', 'tokens per modality, fixed for every run')
     .option('--heads <n>', 'attention heads, fixed for every run')
@@ -79,7 +106,11 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
         ['--layers', o.layers],
       ];
       const trainArgs = fixed.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, v as string]);
-      const space = { ...DEFAULT_SEARCH_SPACE, ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.hidden ? { hidden: o.hidden } : {}) };
+      const space = {
+        ...DEFAULT_SEARCH_SPACE,
+        ...(o.epochs ? { epochs: o.epochs } : {}),
+        ...(o.hidden ? { hidden: o.hidden } : {}),
+      };
       const queue = o.queue ? new TrialQueue(o.queue) : null;
       try {
         const r = await tune({
@@ -102,7 +133,8 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
           return;
         }
         if (typeof o.json === 'string') writeJsonAtomic(resolve(o.json), r.metrics);
-        const pct = (m: { mean: number; std: number }): string => `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
+        const pct = (m: { mean: number; std: number }): string =>
+          `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
         io.stdout.write(
           `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir}\n` +
             `test accuracy ${pct(r.metrics.test.accuracy)}  macro-F1 ${pct(r.metrics.test.macroF1)}  AUC ${pct(r.metrics.test.auc)}\n`,

@@ -8,21 +8,38 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
     .command('worker')
     .description('run tune/sweep trials from a BullMQ queue (machines must share the output folder)')
     .requiredOption('--queue <url>', 'redis://HOST:PORT of the queue')
-    .option('--concurrency <n>', 'trials at once on this machine', (v: string) => {
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < 1) throw new Error(`--concurrency: expected an integer >= 1, got ${JSON.stringify(v)}`);
-      return x;
-    }, 1)
-    .option('--lock-seconds <s>', 'a trial whose worker stops renewing its lock this long is retried elsewhere', (v: string) => {
-      const x = Number(v);
-      if (!(x >= 1)) throw new Error(`--lock-seconds: expected a number >= 1, got ${JSON.stringify(v)}`);
-      return x;
-    }, 30)
+    .option(
+      '--concurrency <n>',
+      'trials at once on this machine',
+      (v: string) => {
+        const x = Number(v);
+        if (!Number.isInteger(x) || x < 1)
+          throw new Error(`--concurrency: expected an integer >= 1, got ${JSON.stringify(v)}`);
+        return x;
+      },
+      1,
+    )
+    .option(
+      '--lock-seconds <s>',
+      'a trial whose worker stops renewing its lock this long is retried elsewhere',
+      (v: string) => {
+        const x = Number(v);
+        if (!(x >= 1)) throw new Error(`--lock-seconds: expected a number >= 1, got ${JSON.stringify(v)}`);
+        return x;
+      },
+      30,
+    )
     .action(async (o: { queue: string; concurrency: number; lockSeconds: number }) => {
       const log = (l: string): void => {
         io.stderr.write(`${l}\n`);
       };
-      const worker = startTrialWorker({ url: o.queue, launcher: { cliPath: process.argv[1] }, concurrency: o.concurrency, lockMs: o.lockSeconds * 1000, log });
+      const worker = startTrialWorker({
+        url: o.queue,
+        launcher: { cliPath: process.argv[1] },
+        concurrency: o.concurrency,
+        lockMs: o.lockSeconds * 1000,
+        log,
+      });
       await worker.waitUntilReady();
       log(`[worker ${process.pid}] waiting for trials on ${o.queue}`);
       await new Promise<void>((resolveStop) => {

@@ -29,7 +29,12 @@ export function runCliChild(
   if (options.env?.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS; // a test may preload a module (kill tests)
   const child = spawn(
     process.execPath,
-    ['--import', join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'), join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args],
+    [
+      '--import',
+      join(REPO_ROOT, 'packages/cli/test/support/register-ts.mjs'),
+      join(REPO_ROOT, 'packages/cli/src/main.ts'),
+      ...args,
+    ],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   options.onSpawn?.(child);

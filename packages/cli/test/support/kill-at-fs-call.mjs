@@ -14,9 +14,23 @@ function step() {
   if (killAt > 0 && calls === killAt) process.kill(process.pid, 'SIGKILL');
 }
 
-const writesFlag = (flags) => typeof flags === 'string' ? /[wa+]/.test(flags) : typeof flags === 'number' && (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
+const writesFlag = (flags) =>
+  typeof flags === 'string'
+    ? /[wa+]/.test(flags)
+    : typeof flags === 'number' && (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
 
-const syncNames = ['writeFileSync', 'writeSync', 'fsyncSync', 'renameSync', 'mkdirSync', 'rmSync', 'cpSync', 'copyFileSync', 'unlinkSync', 'appendFileSync'];
+const syncNames = [
+  'writeFileSync',
+  'writeSync',
+  'fsyncSync',
+  'renameSync',
+  'mkdirSync',
+  'rmSync',
+  'cpSync',
+  'copyFileSync',
+  'unlinkSync',
+  'appendFileSync',
+];
 for (const name of syncNames) {
   const original = fs[name];
   fs[name] = function patched(...args) {

@@ -19,7 +19,12 @@ export async function resolve(specifier, context, next) {
       if (existsSync(fileURLToPath(url))) return { url: url.href, shortCircuit: true };
     }
   }
-  if (context.parentURL && context.parentURL.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
+  if (
+    context.parentURL &&
+    context.parentURL.endsWith('.ts') &&
+    /^\.{1,2}\//.test(specifier) &&
+    specifier.endsWith('.js')
+  ) {
     const ts = new URL(specifier.replace(/\.js$/, '.ts'), context.parentURL);
     if (existsSync(fileURLToPath(ts))) return { url: ts.href, shortCircuit: true };
   }

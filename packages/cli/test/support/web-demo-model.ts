@@ -27,7 +27,12 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
   await buildWebApp();
   const raw = await generateTablesRaw({
     outDir: path.join(root, 'raw'),
-    modalities: [{ name: 'clinical' }, { name: 'biospecimen' }, { name: 'imaging', columns: 'single' }, { name: 'history' }],
+    modalities: [
+      { name: 'clinical' },
+      { name: 'biospecimen' },
+      { name: 'imaging', columns: 'single' },
+      { name: 'history' },
+    ],
     classes: ['CN', 'MCI', 'AD'],
     patients: 60,
     seed: 11,
@@ -35,7 +40,16 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
   const datasetDir = path.join(root, 'dataset');
   const errors: string[] = [];
   const code = await runDataCli(
-    ['tables', ...raw.modalityFiles.flatMap((m) => ['--modality', `${m.name}=${m.file}`]), '--labels', raw.labelsFile, '--letters', 'CBIH', '--out', datasetDir],
+    [
+      'tables',
+      ...raw.modalityFiles.flatMap((m) => ['--modality', `${m.name}=${m.file}`]),
+      '--labels',
+      raw.labelsFile,
+      '--letters',
+      'CBIH',
+      '--out',
+      datasetDir,
+    ],
     { stdout: { write: () => true }, stderr: { write: (s: string) => errors.push(s) } },
   );
   if (code !== 0) throw new Error(`flexmoe-data tables failed: ${errors.join('')}`);
@@ -47,7 +61,21 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
   const runDir = path.join(root, 'run');
   await writeRunDir(runDir, config, randomNamedWeights(config, 7), { classes: dataset.classes, datasetDir });
   const webDir = path.join(root, 'web');
-  const exported = await runCliChild(['export', '--run', runDir, '--web', webDir, '--calibrate', '--counterfactual-rows', '8']);
+  const exported = await runCliChild([
+    'export',
+    '--run',
+    runDir,
+    '--web',
+    webDir,
+    '--calibrate',
+    '--counterfactual-rows',
+    '8',
+  ]);
   if (exported.code !== 0) throw new Error(`flexmoe export --web failed: ${exported.stderr}`);
-  return { webDir, modelFile: path.join(webDir, 'model.onnx'), records: raw.records, modalities: dataset.modalities.map((m) => m.name) };
+  return {
+    webDir,
+    modelFile: path.join(webDir, 'model.onnx'),
+    records: raw.records,
+    modalities: dataset.modalities.map((m) => m.name),
+  };
 }

@@ -24,7 +24,9 @@ function csv(file: string): Record<string, string>[] {
 
 function featureRange(ds: LoadedDataset, modality: string, prefix: string): { m: number; cols: number[] } {
   const m = ds.modalities.findIndex((x) => x.name === modality);
-  const cols = ds.modalities[m].featureNames.map((n, j) => (n === prefix || n.startsWith(`${prefix}=`) || n.startsWith(`${prefix}:`) ? j : -1)).filter((j) => j >= 0);
+  const cols = ds.modalities[m].featureNames
+    .map((n, j) => (n === prefix || n.startsWith(`${prefix}=`) || n.startsWith(`${prefix}:`) ? j : -1))
+    .filter((j) => j >= 0);
   return { m, cols };
 }
 
@@ -43,7 +45,12 @@ afterAll(async () => {
 
 describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
   it('has modalities I, G, C, B in that order and the generated counts', () => {
-    expect(ds.modalities.map((m) => `${m.letter}:${m.name}`)).toEqual(['I:image', 'G:genomic', 'C:clinical', 'B:biospecimen']);
+    expect(ds.modalities.map((m) => `${m.letter}:${m.name}`)).toEqual([
+      'I:image',
+      'G:genomic',
+      'C:clinical',
+      'B:biospecimen',
+    ]);
     expect(ds.ids.length).toBe(synth.patients);
     expect(ds.manifest.counts.perModality).toEqual(synth.perModality);
     expect(ds.manifest.counts.perCombination.IGCB).toBe(synth.full);
@@ -64,15 +71,34 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     expect(stable.filter((id) => inDataset.has(id)).length).toBe(ds.ids.length);
     // With the `last` rule, changing-diagnosis patients come back with their latest diagnosis.
     const { content } = await buildAdniDataset({ rawDir: raw, seed: 5, labelRule: 'last' });
-    expect(content.labels.ids.length).toBe(ds.ids.length + synth.excludedChangingDiagnosis + synth.excludedMissingDiagnosis);
+    expect(content.labels.ids.length).toBe(
+      ds.ids.length + synth.excludedChangingDiagnosis + synth.excludedMissingDiagnosis,
+    );
     const changing = [...byPatient].find(([, dx]) => !dx.includes('') && new Set(dx).size > 1) as [string, string[]];
-    const lastDx = rows.filter((r) => r.PTID === changing[0]).sort((a, b) => (a.update_stamp < b.update_stamp ? -1 : 1)).at(-1)?.DIAGNOSIS;
+    const lastDx = rows
+      .filter((r) => r.PTID === changing[0])
+      .sort((a, b) => (a.update_stamp < b.update_stamp ? -1 : 1))
+      .at(-1)?.DIAGNOSIS;
     expect(content.labels.label[content.labels.ids.indexOf(changing[0])]).toBe(Number(lastDx) - 1);
   });
 
   it('drops the shared and the leaking columns', () => {
     const names = ds.modalities.flatMap((m) => m.featureNames).map((n) => n.split(/[=:]/)[0]);
-    for (const col of ['PTCOGBEG', 'PTADDX', 'PTADBEG', 'RID', 'PTID', 'PHASE', 'VISCODE', 'VISCODE2', 'UPDATE_STAMP', 'USERDATE', 'EXAMDATE', 'SITEID', 'ID']) {
+    for (const col of [
+      'PTCOGBEG',
+      'PTADDX',
+      'PTADBEG',
+      'RID',
+      'PTID',
+      'PHASE',
+      'VISCODE',
+      'VISCODE2',
+      'UPDATE_STAMP',
+      'USERDATE',
+      'EXAMDATE',
+      'SITEID',
+      'ID',
+    ]) {
       expect(names).not.toContain(col);
     }
     expect(names).toContain('PTEDUCAT');
@@ -84,7 +110,9 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     if (t.kind !== 'columns') throw new Error('clinical kind');
     const training = Array.from(ds.splitIndices.training);
     let checkedImputation = 0;
-    for (const c of t.columns.filter((x): x is Extract<ColumnTransform, { type: 'numerical' }> => x.type === 'numerical')) {
+    for (const c of t.columns.filter(
+      (x): x is Extract<ColumnTransform, { type: 'numerical' }> => x.type === 'numerical',
+    )) {
       const { m, cols } = featureRange(ds, 'clinical', c.column);
       const width = ds.modalities[m].width;
       const observedRows = training.filter((i) => {
@@ -96,7 +124,9 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
       expect(Math.min(...values)).toBeCloseTo(-1, 5);
       expect(Math.max(...values)).toBeCloseTo(1, 5);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      const missingRows = ds.ids.map((_, i) => i).filter((i) => ds.modalities[m].observed[i] === 1 && !observedRows.includes(i) && training.includes(i));
+      const missingRows = ds.ids
+        .map((_, i) => i)
+        .filter((i) => ds.modalities[m].observed[i] === 1 && !observedRows.includes(i) && training.includes(i));
       for (const i of missingRows) {
         expect(ds.modalities[m].features[i * width + cols[0]]).toBeCloseTo(mean, 5);
         checkedImputation++;
@@ -127,8 +157,14 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     expect(phaseRidKey('ADNIGO2', '4123')).toBe('2_4123');
     expect(phaseRidKey('ADNI1', '0042')).toBe('1_42');
     const map = ptidMapFromApoe({
-      file: 'APOERES.csv', columns: ['PHASE', 'RID', 'PTID'], rowCount: 2,
-      data: new Map([['PHASE', ['ADNI1', 'ADNIGO2']], ['RID', ['42', '4123']], ['PTID', ['011_S_0042', '022_S_4123']]]),
+      file: 'APOERES.csv',
+      columns: ['PHASE', 'RID', 'PTID'],
+      rowCount: 2,
+      data: new Map([
+        ['PHASE', ['ADNI1', 'ADNIGO2']],
+        ['RID', ['42', '4123']],
+        ['PTID', ['011_S_0042', '022_S_4123']],
+      ]),
     });
     expect(map.get('2_4123')).toBe('022_S_4123');
     expect(map.get('O_4123')).toBeUndefined();
@@ -143,10 +179,15 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     let checked = 0;
     for (const [i, id] of ds.ids.entries()) {
       const rid = String(Number(id.slice(-4)));
-      const own = rocheRows.filter((r) => r.RID === rid && r.TAU !== '').sort((a, b) => (a.update_stamp < b.update_stamp ? -1 : 1));
+      const own = rocheRows
+        .filter((r) => r.RID === rid && r.TAU !== '')
+        .sort((a, b) => (a.update_stamp < b.update_stamp ? -1 : 1));
       if (own.length === 0 || !ds.modalities[m].observed[i]) continue;
       const x = Number(own[own.length - 1].TAU.replace(/[<>]/, ''));
-      expect(ds.modalities[m].features[i * ds.modalities[m].width + cols[0]]).toBeCloseTo((2 * (x - tau.min)) / (tau.max - tau.min) - 1, 5);
+      expect(ds.modalities[m].features[i * ds.modalities[m].width + cols[0]]).toBeCloseTo(
+        (2 * (x - tau.min)) / (tau.max - tau.min) - 1,
+        5,
+      );
       checked++;
     }
     expect(checked).toBeGreaterThan(20);
@@ -165,7 +206,12 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     for (const i of Array.from(ds.splitIndices.training).slice(0, 25)) {
       const record = synth.records?.get(ds.ids[i]) as RawPatientRecord;
       const { inputs, letters } = transformer.transformRecord(record);
-      expect(letters).toBe(ds.modalities.filter((m) => m.observed[i]).map((m) => m.letter).join(''));
+      expect(letters).toBe(
+        ds.modalities
+          .filter((m) => m.observed[i])
+          .map((m) => m.letter)
+          .join(''),
+      );
       ds.modalities.forEach((m, k) => {
         const input = inputs[k];
         if (!m.observed[i]) {
@@ -187,10 +233,14 @@ describe('ADNI pipeline on synthetic raw data (scale 0.05)', () => {
     const transformer = await loadTransforms(path.join(root, 'ds'));
     const records = parseRecordsJsonl(await readFile(path.join(raw, 'records.jsonl'), 'utf8'), 'records.jsonl');
     expect(records.length).toBe(6);
-    const letters = records.map(({ record, line }) => transformer.transformRecord(record, `records.jsonl line ${line}`).letters);
+    const letters = records.map(
+      ({ record, line }) => transformer.transformRecord(record, `records.jsonl line ${line}`).letters,
+    );
     expect(letters).toEqual(['IGCB', 'GCB', 'ICB', 'C', 'IC', 'CB']);
     for (const { record } of records) expect(ds.ids).not.toContain(record.id);
-    expect(() => transformer.transformRecord({ modalities: {} }, 'records.jsonl line 9')).toThrow(/line 9: the record has no modality/);
+    expect(() => transformer.transformRecord({ modalities: {} }, 'records.jsonl line 9')).toThrow(
+      /line 9: the record has no modality/,
+    );
     expect(() => transformer.transformRecord({ modalities: { mri: {} } })).toThrow(/unknown modality "mri"/);
   });
 });
@@ -202,7 +252,10 @@ describe('ADNI bad input (exit code ≠ 0, nothing written)', () => {
     await edit(dir);
     const errs: string[] = [];
     const out = path.join(dir, 'ds-out');
-    const code = await runDataCli(['adni', '--raw', dir, '--out', out], { stdout: { write: () => true }, stderr: { write: (s: string) => errs.push(s) } });
+    const code = await runDataCli(['adni', '--raw', dir, '--out', out], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => errs.push(s) },
+    });
     const left = (await readdir(dir)).filter((f) => f.startsWith('ds-out'));
     expect(left).toEqual([]);
     return { code, err: errs.join(''), out };
@@ -211,7 +264,10 @@ describe('ADNI bad input (exit code ≠ 0, nothing written)', () => {
   async function editCsv(file: string, edit: (rows: string[][]) => void): Promise<void> {
     const rows = parse(await readFile(file, 'utf8')) as string[][];
     edit(rows);
-    await writeFile(file, `${rows.map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
+    await writeFile(
+      file,
+      `${rows.map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`,
+    );
   }
 
   it('rejects a diagnosis outside 1/2/3, naming file, row and column', async () => {
@@ -221,7 +277,9 @@ describe('ADNI bad input (exit code ≠ 0, nothing written)', () => {
       });
     });
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/DXSUM_PDXCONV_22Apr2024\.csv: row 3, column DIAGNOSIS: expected 1 \(CN\), 2 \(MCI\), 3 \(Dementia\) or blank, found "4"/);
+    expect(r.err).toMatch(
+      /DXSUM_PDXCONV_22Apr2024\.csv: row 3, column DIAGNOSIS: expected 1 \(CN\), 2 \(MCI\), 3 \(Dementia\) or blank, found "4"/,
+    );
   });
 
   it('rejects a missing column and a missing table', async () => {

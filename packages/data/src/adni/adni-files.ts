@@ -49,8 +49,14 @@ export async function findAdniTables(rawDir: string): Promise<Record<AdniTableNa
   const out = {} as Record<AdniTableName, string>;
   for (const stem of Object.keys(ADNI_TABLES) as AdniTableName[]) {
     const hits = files.filter((f) => matchesTable(f, stem));
-    if (hits.length === 0) throw new Error(`${rawDir}: no ${stem} table found (expected a file named like ${stem}_09May2024.csv, optionally .gz)`);
-    if (hits.length > 1) throw new Error(`${rawDir}: several ${stem} tables found (${hits.map((h) => path.relative(rawDir, h)).join(', ')}); keep one`);
+    if (hits.length === 0)
+      throw new Error(
+        `${rawDir}: no ${stem} table found (expected a file named like ${stem}_09May2024.csv, optionally .gz)`,
+      );
+    if (hits.length > 1)
+      throw new Error(
+        `${rawDir}: several ${stem} tables found (${hits.map((h) => path.relative(rawDir, h)).join(', ')}); keep one`,
+      );
     out[stem] = hits[0];
   }
   return out;

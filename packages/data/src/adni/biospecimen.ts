@@ -51,7 +51,11 @@ export async function loadBiospecimenRaw(apoeFile: string, rocheFile: string): P
     if (ptid === undefined) unmapped++;
     return ptid ?? null;
   });
-  const apoeRows = latestRowPerPatient(apoe, { ids: readIds(apoe, 'PTID', false), missingCodes: adniMissingCodes, drop: ADNI_DROPPED });
+  const apoeRows = latestRowPerPatient(apoe, {
+    ids: readIds(apoe, 'PTID', false),
+    missingCodes: adniMissingCodes,
+    drop: ADNI_DROPPED,
+  });
   const rocheRows = latestRowPerPatient(roche, { ids: rocheIds, missingCodes: adniMissingCodes, drop: ADNI_DROPPED });
   return { raw: outerJoinPatients([apoeRows, rocheRows]), unmappedRocheRows: unmapped };
 }

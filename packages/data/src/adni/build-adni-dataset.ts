@@ -7,7 +7,13 @@ import { describeSourceFile } from '../dataset/source-file.js';
 import type { DatasetContent, ModalityTable, SourceFile } from '../dataset/types.js';
 import { buildGenotypeModality, loadGenotypes } from '../genomic/genotype-modality.js';
 import { makeSplits } from '../splits/make-splits.js';
-import { applyColumnTransforms, fitColumnTransforms, type DroppedColumn, type RawCell, type RawColumns } from '../transforms/column-transform.js';
+import {
+  applyColumnTransforms,
+  fitColumnTransforms,
+  type DroppedColumn,
+  type RawCell,
+  type RawColumns,
+} from '../transforms/column-transform.js';
 import type { DatasetTransforms, ModalityTransform } from '../transforms/modality-transform.js';
 import { findAdniTables, listFiles } from './adni-files.js';
 import { loadBiospecimenRaw } from './biospecimen.js';
@@ -56,7 +62,11 @@ export function selectRows(raw: RawColumns, keep: Set<string>): RawColumns {
     if (keep.has(id)) rows.push(i);
   });
   const columns = new Map<string, RawCell[]>();
-  for (const [c, cells] of raw.columns) columns.set(c, rows.map((i) => cells[i]));
+  for (const [c, cells] of raw.columns)
+    columns.set(
+      c,
+      rows.map((i) => cells[i]),
+    );
   return { ids: rows.map((i) => raw.ids[i]), columns };
 }
 
@@ -112,7 +122,9 @@ function columnsModality(
  * Builds the ADNI dataset content from a raw directory (LONI tables, PLINK filesets, images).
  * @throws on bad input, naming the file, row and column
  */
-export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ content: DatasetContent; report: AdniBuildReport }> {
+export async function buildAdniDataset(
+  options: AdniDatasetOptions,
+): Promise<{ content: DatasetContent; report: AdniBuildReport }> {
   const step = options.onStep ?? (() => undefined);
   const rawDir = options.rawDir;
   const files = await findAdniTables(rawDir);
@@ -172,7 +184,12 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
       letter: 'G',
       ids: fileset.samples.map((s) => s.iid),
       build: (training, patients) => {
-        const { table, transform } = buildGenotypeModality(fileset, { trainingIds: training, ids: patients, name: 'genomic', letter: 'G' });
+        const { table, transform } = buildGenotypeModality(fileset, {
+          trainingIds: training,
+          ids: patients,
+          name: 'genomic',
+          letter: 'G',
+        });
         return { table, transform };
       },
     });
@@ -194,7 +211,8 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
   const patients = [...labels.labels.keys()].filter((id) => idSets.some((s) => s.has(id))).sort();
   report.labeledPatients = labels.labels.size;
   report.labeledWithoutModality = labels.labels.size - patients.length;
-  if (patients.length === 0) throw new Error(`${rawDir}: no labelled patient has any modality (check that PTIDs match across tables)`);
+  if (patients.length === 0)
+    throw new Error(`${rawDir}: no labelled patient has any modality (check that PTIDs match across tables)`);
   const label = Int32Array.from(patients.map((id) => labels.labels.get(id) as number));
   const full = Uint8Array.from(patients.map((id) => (idSets.every((s) => s.has(id)) ? 1 : 0)));
   const splits = makeSplits({ ids: patients, labels: label, full, seed: options.seed ?? 0 });
@@ -213,7 +231,15 @@ export async function buildAdniDataset(options: AdniDatasetOptions): Promise<{ c
   const sources: SourceFile[] = [];
   for (const f of [...new Set(used)]) sources.push(await describeSourceFile(path.resolve(f), path.resolve(rawDir)));
   return {
-    content: { source: 'adni', modalities, classes: [...ADNI_CLASSES], labels: { ids: patients, label }, splits, transforms, sources },
+    content: {
+      source: 'adni',
+      modalities,
+      classes: [...ADNI_CLASSES],
+      labels: { ids: patients, label },
+      splits,
+      transforms,
+      sources,
+    },
     report,
   };
 }

@@ -57,32 +57,57 @@ describe('the FreeSurfer table reader', () => {
     expect(raw.columns.get('ST1CV')).toEqual([1200.25, 900]);
     expect(raw.columns.get('ST1TA')).toEqual([null, 2.2]);
     expect(raw.columns.get('ST2SV')).toEqual([3200, 2900]);
-    expect(report).toMatchObject({ rows: 8, qc: 'pass', failedQcRows: 2, unknownPatients: 1, unknownRows: 2, patients: 2, featureColumns: 3 });
+    expect(report).toMatchObject({
+      rows: 8,
+      qc: 'pass',
+      failedQcRows: 2,
+      unknownPatients: 1,
+      unknownRows: 2,
+      patients: 2,
+      featureColumns: 3,
+    });
   });
 
   it('with --image-qc any uses every scan, and other suffixes can be chosen', async () => {
-    const { raw, report } = await loadFreeSurferTable(file, { knownIds: known, qc: 'any', suffixes: parseFreeSurferSuffixes('sa,TS') });
+    const { raw, report } = await loadFreeSurferTable(file, {
+      knownIds: known,
+      qc: 'any',
+      suffixes: parseFreeSurferSuffixes('sa,TS'),
+    });
     expect(raw.ids).toEqual(['001_S_0001', '002_S_0002', '003_S_0003']);
     expect([...raw.columns.keys()]).toEqual(['ST1SA', 'ST1TS']);
     expect(raw.columns.get('ST1SA')).toEqual([520, 1, 400]); // patient 2: the failed latest scan
     expect(raw.columns.get('ST1TS')).toEqual([0.6, null, 0.4]);
     expect(report.failedQcRows).toBe(0);
-    expect(() => parseFreeSurferSuffixes('CV,XX')).toThrow(/--image-features: expected a comma-separated list of CV, SA, TA, TS, SV, got "CV,XX"/);
+    expect(() => parseFreeSurferSuffixes('CV,XX')).toThrow(
+      /--image-features: expected a comma-separated list of CV, SA, TA, TS, SV, got "CV,XX"/,
+    );
   });
 
   it('maps RID to PTID when the table has no PTID column', async () => {
-    const f = await table('UCSFFSX7_rid.csv', ['RID', 'EXAMDATE', 'OVERALLQC', 'ST1CV', 'update_stamp'], [
-      [2, '2019-01-01', 'Pass', '10', '2019-02-01 00:00:00'],
-      [77, '2019-01-01', 'Pass', '11', '2019-02-01 00:00:00'],
-    ]);
-    const { raw, report } = await loadFreeSurferTable(f, { knownIds: known, ptidByRid: new Map([['2', '002_S_0002']]) });
+    const f = await table(
+      'UCSFFSX7_rid.csv',
+      ['RID', 'EXAMDATE', 'OVERALLQC', 'ST1CV', 'update_stamp'],
+      [
+        [2, '2019-01-01', 'Pass', '10', '2019-02-01 00:00:00'],
+        [77, '2019-01-01', 'Pass', '11', '2019-02-01 00:00:00'],
+      ],
+    );
+    const { raw, report } = await loadFreeSurferTable(f, {
+      knownIds: known,
+      ptidByRid: new Map([['2', '002_S_0002']]),
+    });
     expect(raw.ids).toEqual(['002_S_0002']);
     expect(report.unknownRows).toBe(1);
     // A row with an empty PTID falls back to its RID.
-    const mixed = await table('UCSFFSX7_mixed.csv', ['RID', 'PTID', 'OVERALLQC', 'ST1CV'], [
-      [1, '001_S_0001', 'Pass', '10'],
-      [2, '', 'Pass', '11'],
-    ]);
+    const mixed = await table(
+      'UCSFFSX7_mixed.csv',
+      ['RID', 'PTID', 'OVERALLQC', 'ST1CV'],
+      [
+        [1, '001_S_0001', 'Pass', '10'],
+        [2, '', 'Pass', '11'],
+      ],
+    );
     const both = await loadFreeSurferTable(mixed, { knownIds: known, ptidByRid: new Map([['2', '002_S_0002']]) });
     expect(both.raw.ids).toEqual(['001_S_0001', '002_S_0002']);
     const empty = await table('UCSFFSX7_empty.csv', ['RID', 'PTID', 'OVERALLQC', 'ST1CV'], [['', '', 'Pass', '10']]);
@@ -93,20 +118,41 @@ describe('the FreeSurfer table reader', () => {
 
   it('rejects bad tables with the file and column named', async () => {
     const noId = await table('UCSFFSX7_noid.csv', ['EXAMDATE', 'OVERALLQC', 'ST1CV'], [['2019-01-01', 'Pass', '1']]);
-    await expect(loadFreeSurferTable(noId, { knownIds: known })).rejects.toThrow(/UCSFFSX7_noid\.csv: no PTID or RID column/);
+    await expect(loadFreeSurferTable(noId, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_noid\.csv: no PTID or RID column/,
+    );
     const noSt = await table('UCSFFSX7_nost.csv', ['PTID', 'OVERALLQC', 'HIPPOVOL'], [['001_S_0001', 'Pass', '1']]);
-    await expect(loadFreeSurferTable(noSt, { knownIds: known })).rejects.toThrow(/UCSFFSX7_nost\.csv: no FreeSurfer feature column \(ST<n>/);
+    await expect(loadFreeSurferTable(noSt, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_nost\.csv: no FreeSurfer feature column \(ST<n>/,
+    );
     const dup = path.join(root, 'UCSFFSX7_dup.csv');
     await writeFile(dup, 'PTID,OVERALLQC,ST1CV,ST1CV\n001_S_0001,Pass,1,2\n');
-    await expect(loadFreeSurferTable(dup, { knownIds: known })).rejects.toThrow(/UCSFFSX7_dup\.csv: column 'ST1CV' appears twice/);
-    const failed = await table('UCSFFSX7_fail.csv', ['PTID', 'OVERALLQC', 'ST1CV'], [['001_S_0001', 'Fail', '1'], ['002_S_0002', 'Partial', '2']]);
-    await expect(loadFreeSurferTable(failed, { knownIds: known })).rejects.toThrow(/UCSFFSX7_fail\.csv: column OVERALLQC: no scan passed QC \(2 rows/);
+    await expect(loadFreeSurferTable(dup, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_dup\.csv: column 'ST1CV' appears twice/,
+    );
+    const failed = await table(
+      'UCSFFSX7_fail.csv',
+      ['PTID', 'OVERALLQC', 'ST1CV'],
+      [
+        ['001_S_0001', 'Fail', '1'],
+        ['002_S_0002', 'Partial', '2'],
+      ],
+    );
+    await expect(loadFreeSurferTable(failed, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_fail\.csv: column OVERALLQC: no scan passed QC \(2 rows/,
+    );
     const noQc = await table('UCSFFSX7_noqc.csv', ['PTID', 'ST1CV'], [['001_S_0001', '1']]);
-    await expect(loadFreeSurferTable(noQc, { knownIds: known })).rejects.toThrow(/UCSFFSX7_noqc\.csv: no OVERALLQC column .*--image-qc any/);
+    await expect(loadFreeSurferTable(noQc, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_noqc\.csv: no OVERALLQC column .*--image-qc any/,
+    );
     const text = await table('UCSFFSX7_text.csv', ['PTID', 'OVERALLQC', 'ST1CV'], [['001_S_0001', 'Pass', 'n/a?']]);
-    await expect(loadFreeSurferTable(text, { knownIds: known })).rejects.toThrow(/UCSFFSX7_text\.csv: row 1, column ST1CV: expected a number, found "n\/a\?"/);
+    await expect(loadFreeSurferTable(text, { knownIds: known })).rejects.toThrow(
+      /UCSFFSX7_text\.csv: row 1, column ST1CV: expected a number, found "n\/a\?"/,
+    );
     const suffix = await table('UCSFFSX7_sa.csv', ['PTID', 'OVERALLQC', 'ST1SA'], [['001_S_0001', 'Pass', '1']]);
-    await expect(loadFreeSurferTable(suffix, { knownIds: known })).rejects.toThrow(/no ST\* column ends in CV, TA, SV .*--image-features/);
+    await expect(loadFreeSurferTable(suffix, { knownIds: known })).rejects.toThrow(
+      /no ST\* column ends in CV, TA, SV .*--image-features/,
+    );
   });
 });
 
@@ -119,13 +165,19 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
   });
 
   it('writes the table (not the NIfTI volumes) with several scans, failed QC rows, empty cells and padded numbers', async () => {
-    const rows = parse(await readFile(path.join(raw, 'image', 'UCSFFSX7_09May2024.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(path.join(raw, 'image', 'UCSFFSX7_09May2024.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
     await expect(access(path.join(raw, 'image', 'image_index.csv'))).rejects.toThrow();
     const perPatient = new Map<string, number>();
     for (const r of rows) perPatient.set(r.PTID, (perPatient.get(r.PTID) ?? 0) + 1);
     expect([...perPatient.values()].some((n) => n > 1)).toBe(true);
     expect(rows.some((r) => r.OVERALLQC === 'Fail')).toBe(true);
-    const cells = rows.flatMap((r) => Object.entries(r).filter(([k]) => k.startsWith('ST')).map(([, v]) => v));
+    const cells = rows.flatMap((r) =>
+      Object.entries(r)
+        .filter(([k]) => k.startsWith('ST'))
+        .map(([, v]) => v),
+    );
     expect(cells.some((v) => v === '')).toBe(true);
     expect(cells.some((v) => v !== v.trim())).toBe(true);
     expect(synth.unknownFreeSurferRows).toBeGreaterThan(0);
@@ -153,7 +205,9 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
       if (i < 0 || !ds.modalities[0].observed[i] || compared >= 10) continue;
       const w = ds.modalities[0].width;
       const { inputs } = transformer.transformRecord(record);
-      expect(Array.from(inputs[0] as Float32Array)).toEqual(Array.from(ds.modalities[0].features.subarray(i * w, (i + 1) * w)));
+      expect(Array.from(inputs[0] as Float32Array)).toEqual(
+        Array.from(ds.modalities[0].features.subarray(i * w, (i + 1) * w)),
+      );
       compared++;
     }
     expect(compared).toBe(10);
@@ -178,11 +232,16 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
     let changed = 0;
     for (const r of rows) {
       if (r.PTID !== testing) continue;
-      for (const k of header) if (/^ST\d+(CV|TA|SV)$/.test(k) && r[k].trim() !== '') r[k] = String(Number(r[k]) * 10 + 1);
+      for (const k of header)
+        if (/^ST\d+(CV|TA|SV)$/.test(k) && r[k].trim() !== '') r[k] = String(Number(r[k]) * 10 + 1);
       changed++;
     }
     expect(changed).toBeGreaterThan(0);
-    await writeCsvFile(file, header, rows.map((r) => header.map((h) => r[h])));
+    await writeCsvFile(
+      file,
+      header,
+      rows.map((r) => header.map((h) => r[h])),
+    );
     const second = await buildAdniDataset({ rawDir: copy, seed: 3 });
     expect(second.content.splits).toEqual(first.content.splits);
     expect(second.content.transforms.modalities.image).toEqual(first.content.transforms.modalities.image);
@@ -199,20 +258,38 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
     const both = path.join(root, 'raw-both');
     await generateAdniRaw({ outDir: both, seed: 4, scale: 0.05, image: 'both' });
     const lines: string[] = [];
-    const io = { stdout: { write: (s: string) => lines.push(s) !== 0 }, stderr: { write: (s: string) => lines.push(s) !== 0 } };
+    const io = {
+      stdout: { write: (s: string) => lines.push(s) !== 0 },
+      stderr: { write: (s: string) => lines.push(s) !== 0 },
+    };
     expect(await runDataCli(['adni', '--raw', both, '--out', path.join(root, 'ds-default')], io)).toBe(0);
     expect(lines.join('')).toMatch(/image: FreeSurfer table UCSFFSX7_09May2024\.csv/);
     lines.length = 0;
-    expect(await runDataCli(['adni', '--raw', both, '--out', path.join(root, 'ds-ravens'), '--image', 'ravens'], io)).toBe(0);
+    expect(
+      await runDataCli(['adni', '--raw', both, '--out', path.join(root, 'ds-ravens'), '--image', 'ravens'], io),
+    ).toBe(0);
     expect(lines.join('')).toMatch(/image: NIfTI volumes/);
     const ravens = await readDataset(path.join(root, 'ds-ravens'));
     expect(ravens.transforms.modalities.image.kind).toBe('image');
     // `--json` alone: the JSON summary is all of stdout; the human text goes to stderr.
     const stdout: string[] = [];
     const jsonIo = { stdout: { write: (s: string) => stdout.push(s) !== 0 }, stderr: io.stderr };
-    const args = ['adni', '--raw', both, '--out', path.join(root, 'ds-sa'), '--image-features', 'SA', '--image-qc', 'any', '--json'];
+    const args = [
+      'adni',
+      '--raw',
+      both,
+      '--out',
+      path.join(root, 'ds-sa'),
+      '--image-features',
+      'SA',
+      '--image-qc',
+      'any',
+      '--json',
+    ];
     expect(await runDataCli(args, jsonIo)).toBe(0);
-    const summary = JSON.parse(stdout.join('')) as { report: { image: { freesurfer: { failedQcRows: number; suffixes: string[] } } } };
+    const summary = JSON.parse(stdout.join('')) as {
+      report: { image: { freesurfer: { failedQcRows: number; suffixes: string[] } } };
+    };
     expect(summary.report.image.freesurfer).toMatchObject({ failedQcRows: 0, suffixes: ['SA'] });
   });
 
@@ -223,7 +300,10 @@ describe('the ADNI builder with the FreeSurfer table (synthetic raw data)', () =
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace(/^RID,PTID,/, 'ROSTER,SUBJECT,'));
     const lines: string[] = [];
-    const io = { stdout: { write: (s: string) => lines.push(s) !== 0 }, stderr: { write: (s: string) => lines.push(s) !== 0 } };
+    const io = {
+      stdout: { write: (s: string) => lines.push(s) !== 0 },
+      stderr: { write: (s: string) => lines.push(s) !== 0 },
+    };
     const out = path.join(root, 'ds-bad');
     expect(await runDataCli(['adni', '--raw', bad, '--out', out], io)).toBe(1);
     expect(lines.join('')).toMatch(/UCSFFSX7_09May2024\.csv: no PTID or RID column/);

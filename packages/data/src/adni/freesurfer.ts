@@ -62,7 +62,10 @@ export interface FreeSurferReport {
 
 /** Parses the `--image-features` list, e.g. `CV,TA,SV`. */
 export function parseFreeSurferSuffixes(text: string, flag = '--image-features'): FreeSurferSuffix[] {
-  const parts = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+  const parts = text
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== '');
   const bad = parts.filter((s) => !(FREESURFER_SUFFIXES as readonly string[]).includes(s));
   if (parts.length === 0 || bad.length > 0) {
     const allowed = FREESURFER_SUFFIXES.join(', ');
@@ -127,15 +130,19 @@ export async function loadFreeSurferTable(
   const all = t.columns.filter((c) => FEATURE_RE.test(c));
   if (all.length === 0) {
     const allowed = FREESURFER_SUFFIXES.join(', ');
-    throw new Error(`${file}: no FreeSurfer feature column (ST<n> followed by ${allowed}, e.g. ST29SV); `
-      + `columns are ${shortList(t.columns)}`);
+    throw new Error(
+      `${file}: no FreeSurfer feature column (ST<n> followed by ${allowed}, e.g. ST29SV); ` +
+        `columns are ${shortList(t.columns)}`,
+    );
   }
   const suffixes = [...(options.suffixes ?? DEFAULT_FREESURFER_SUFFIXES)];
   const features = all.filter((c) => suffixes.some((s) => c.endsWith(s)));
   if (features.length === 0) {
     const present = [...new Set(all.map((c) => c.slice(-2)))].join(', ');
-    throw new Error(`${file}: no ST* column ends in ${suffixes.join(', ')} `
-      + `(the table has ${all.length} ST* columns ending in ${present}); choose others with --image-features`);
+    throw new Error(
+      `${file}: no ST* column ends in ${suffixes.join(', ')} ` +
+        `(the table has ${all.length} ST* columns ending in ${present}); choose others with --image-features`,
+    );
   }
   const qc = options.qc ?? 'pass';
   const overall = t.data.get('OVERALLQC');
@@ -150,8 +157,10 @@ export async function loadFreeSurferTable(
   for (let r = 0; r < t.rowCount; r++) {
     const id = ids[r];
     if (id === null) {
-      throw new Error(`${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty`
-        + (t.data.has('PTID') && t.data.has('RID') ? ' (and so is RID)' : ''));
+      throw new Error(
+        `${file}: row ${r + 1}, column ${t.data.has('PTID') ? 'PTID' : 'RID'}: the patient id is empty` +
+          (t.data.has('PTID') && t.data.has('RID') ? ' (and so is RID)' : ''),
+      );
     }
     if (qc === 'pass' && normalizeCell((overall as RawCell[])[r], [])?.toLowerCase() !== 'pass') {
       failedQcRows++;
@@ -168,8 +177,10 @@ export async function loadFreeSurferTable(
   }
   if (qc === 'pass' && failedQcRows === t.rowCount) {
     const seen = [...new Set((overall as RawCell[]).map((c) => normalizeCell(c, []) ?? '(blank)'))].slice(0, 5);
-    throw new Error(`${file}: column OVERALLQC: no scan passed QC (${t.rowCount} rows, values ${seen.join(', ')}); `
-      + 'give --image-qc any to use them anyway');
+    throw new Error(
+      `${file}: column OVERALLQC: no scan passed QC (${t.rowCount} rows, values ${seen.join(', ')}); ` +
+        'give --image-qc any to use them anyway',
+    );
   }
 
   const kept = [...latest.keys()].sort();
@@ -177,16 +188,19 @@ export async function loadFreeSurferTable(
   for (const c of features) {
     const cells = t.data.get(c) as RawCell[];
     const codes = adniMissingCodes(c);
-    columns.set(c, kept.map((id) => {
-      const r = (latest.get(id) as { row: number }).row;
-      const v = normalizeCell(cells[r], codes);
-      if (v === null) return null;
-      const x = parseNumeric(v);
-      if (Number.isNaN(x)) {
-        throw new Error(`${file}: row ${r + 1}, column ${c}: expected a number, found ${JSON.stringify(v)}`);
-      }
-      return x;
-    }));
+    columns.set(
+      c,
+      kept.map((id) => {
+        const r = (latest.get(id) as { row: number }).row;
+        const v = normalizeCell(cells[r], codes);
+        if (v === null) return null;
+        const x = parseNumeric(v);
+        if (Number.isNaN(x)) {
+          throw new Error(`${file}: row ${r + 1}, column ${c}: expected a number, found ${JSON.stringify(v)}`);
+        }
+        return x;
+      }),
+    );
   }
   return {
     raw: { ids: kept, columns },

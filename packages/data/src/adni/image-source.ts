@@ -33,7 +33,12 @@ export interface AdniImageOptions {
   route?: 'freesurfer' | 'ravens';
   freesurfer: FreeSurferOptions;
   /** Fits the columns transform of the FreeSurfer features (the ADNI builder's columns rule). */
-  fitColumns: (raw: RawColumns, file: string, training: string[], patients: Set<string>) => {
+  fitColumns: (
+    raw: RawColumns,
+    file: string,
+    training: string[],
+    patients: Set<string>,
+  ) => {
     table: ModalityTable;
     transform: ModalityTransform;
     dropped: DroppedColumn[];
@@ -68,7 +73,9 @@ export async function loadAdniImage(
   const table = findFreeSurferTable(rawDir, files);
   if (options.route === 'freesurfer' && !table) {
     const where = `${path.join(rawDir, 'image')} or ${rawDir}`;
-    throw new Error(`${rawDir}: --image freesurfer: no FreeSurfer table found (expected UCSFFSX7_<date>.csv in ${where})`);
+    throw new Error(
+      `${rawDir}: --image freesurfer: no FreeSurfer table found (expected UCSFFSX7_<date>.csv in ${where})`,
+    );
   }
   if (table && options.route !== 'ravens') return loadFreeSurferImage(table, options);
   const ravens = await loadRavensImage(files);
@@ -87,8 +94,9 @@ async function loadFreeSurferImage(file: string, options: AdniImageOptions): Pro
     ids: raw.ids,
     files: [file],
     route: 'freesurfer',
-    description: `FreeSurfer table ${path.basename(file)}: latest scan per patient, ${qc}, `
-      + `${report.featureColumns} ST* columns ending in ${report.suffixes.join('/')}`,
+    description:
+      `FreeSurfer table ${path.basename(file)}: latest scan per patient, ${qc}, ` +
+      `${report.featureColumns} ST* columns ending in ${report.suffixes.join('/')}`,
     freesurfer: report,
     build: (training, patients) => {
       const { table, transform } = options.fitColumns(raw, file, training, patients);
@@ -104,7 +112,10 @@ async function loadRavensImage(files: string[]): Promise<AdniImageSource | null>
   if (index) {
     const dir = path.dirname(index);
     const atlas = files.find((f) => path.dirname(f) === dir && isNifti(f) && /atlas|muse/i.test(path.basename(f)));
-    if (!atlas) throw new Error(`${dir}: image_index.csv found but no atlas volume (a .nii/.nii.gz whose name contains 'atlas' or 'muse')`);
+    if (!atlas)
+      throw new Error(
+        `${dir}: image_index.csv found but no atlas volume (a .nii/.nii.gz whose name contains 'atlas' or 'muse')`,
+      );
     const scans = await readImageIndex(index);
     raw = await loadImageRows({ scans, atlas });
     used = [index, atlas, ...new Set(scans.map((s) => s.file))];

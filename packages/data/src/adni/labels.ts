@@ -40,7 +40,9 @@ export async function loadAdniLabels(file: string, rule: AdniLabelRule = 'stable
     if (v !== null) {
       const x = parseNumeric(v);
       if (!(x === 1 || x === 2 || x === 3)) {
-        throw new Error(`${file}: row ${r + 1}, column DIAGNOSIS: expected 1 (CN), 2 (MCI), 3 (Dementia) or blank, found ${JSON.stringify(v)}`);
+        throw new Error(
+          `${file}: row ${r + 1}, column DIAGNOSIS: expected 1 (CN), 2 (MCI), 3 (Dementia) or blank, found ${JSON.stringify(v)}`,
+        );
       }
       d = x - 1;
     }
@@ -75,9 +77,10 @@ export async function loadAdniLabels(file: string, rule: AdniLabelRule = 'stable
   }
   const ptidByRid = new Map<string, string>();
   const rids = t.data.get('RID');
-  if (rids) ids.forEach((id, r) => {
-    const rid = normalizeCell(rids[r], []);
-    if (rid !== null) ptidByRid.set(String(parseNumeric(rid)), id);
-  });
+  if (rids)
+    ids.forEach((id, r) => {
+      const rid = normalizeCell(rids[r], []);
+      if (rid !== null) ptidByRid.set(String(parseNumeric(rid)), id);
+    });
   return { labels, excludedMissing, excludedChanging, knownIds: new Set(visits.keys()), ptidByRid };
 }

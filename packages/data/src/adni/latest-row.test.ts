@@ -3,7 +3,12 @@ import type { LoadedTable } from '../tables/read-table.js';
 
 function loaded(rows: Record<string, string>[]): LoadedTable {
   const columns = Object.keys(rows[0]);
-  return { file: 'T.csv', columns, rowCount: rows.length, data: new Map(columns.map((c) => [c, rows.map((r) => r[c])])) };
+  return {
+    file: 'T.csv',
+    columns,
+    rowCount: rows.length,
+    data: new Map(columns.map((c) => [c, rows.map((r) => r[c])])),
+  };
 }
 
 describe('latestRowPerPatient (order by UPDATE_STAMP, fill forward then backward, keep last)', () => {
@@ -14,7 +19,11 @@ describe('latestRowPerPatient (order by UPDATE_STAMP, fill forward then backward
     { PTID: 'a', UPDATE_STAMP: '2013-01-01 00:00:00.0', X: '', Y: 'p', Z: '-4' },
     { PTID: 'a', UPDATE_STAMP: '2013-01-01 00:00:00.0', X: '3', Y: '', Z: '' }, // same stamp: file order decides
   ]);
-  const out = latestRowPerPatient(t, { ids: t.data.get('PTID') as string[], missingCodes: () => ['-4'], drop: new Set(['PTID']) });
+  const out = latestRowPerPatient(t, {
+    ids: t.data.get('PTID') as string[],
+    missingCodes: () => ['-4'],
+    drop: new Set(['PTID']),
+  });
 
   it('keeps the latest non-missing value of each column, codes never fill a gap', () => {
     expect(out.ids).toEqual(['a', 'b']);
@@ -25,10 +34,16 @@ describe('latestRowPerPatient (order by UPDATE_STAMP, fill forward then backward
   });
 
   it('skips rows without an id and rejects a bad time stamp', () => {
-    const skip = latestRowPerPatient(t, { ids: ['b', null, null, null, null], missingCodes: () => [], drop: new Set(['PTID']) });
+    const skip = latestRowPerPatient(t, {
+      ids: ['b', null, null, null, null],
+      missingCodes: () => [],
+      drop: new Set(['PTID']),
+    });
     expect(skip.ids).toEqual(['b']);
     const bad = loaded([{ PTID: 'a', UPDATE_STAMP: 'yesterday', X: '1' }]);
-    expect(() => latestRowPerPatient(bad, { ids: ['a'], missingCodes: () => [], drop: new Set() })).toThrow(/T\.csv: row 1, column UPDATE_STAMP: expected a date-time/);
+    expect(() => latestRowPerPatient(bad, { ids: ['a'], missingCodes: () => [], drop: new Set() })).toThrow(
+      /T\.csv: row 1, column UPDATE_STAMP: expected a date-time/,
+    );
   });
 
   it('outer-joins patients', () => {

@@ -25,7 +25,10 @@ export interface LatestRowOptions {
 export function latestRowPerPatient(table: LoadedTable, options: LatestRowOptions): RawColumns {
   const stampColumn = options.stampColumn ?? 'UPDATE_STAMP';
   const stamps = table.data.get(stampColumn);
-  if (!stamps) throw new Error(`${table.file}: missing column '${stampColumn}' (needed to order visits); columns are ${table.columns.join(', ')}`);
+  if (!stamps)
+    throw new Error(
+      `${table.file}: missing column '${stampColumn}' (needed to order visits); columns are ${table.columns.join(', ')}`,
+    );
   const keep: number[] = [];
   options.ids.forEach((id, r) => {
     if (id !== null) keep.push(r);
@@ -34,7 +37,10 @@ export function latestRowPerPatient(table: LoadedTable, options: LatestRowOption
     const s = normalizeCell(stamps[r], []);
     if (s === null) return -Infinity; // unstamped rows count as the oldest
     const t = parseDate(s);
-    if (Number.isNaN(t)) throw new Error(`${table.file}: row ${r + 1}, column ${stampColumn}: expected a date-time like 2012-05-01 10:20:30.0, found ${JSON.stringify(s)}`);
+    if (Number.isNaN(t))
+      throw new Error(
+        `${table.file}: row ${r + 1}, column ${stampColumn}: expected a date-time like 2012-05-01 10:20:30.0, found ${JSON.stringify(s)}`,
+      );
     return t;
   });
   const columns = table.columns.filter((c) => !options.drop.has(c) && c !== stampColumn);
@@ -60,7 +66,12 @@ export function latestRowPerPatient(table: LoadedTable, options: LatestRowOption
   t = t.filter('() => op.row_number() === op.count()').ungroup().orderby('__id');
   const ids = Array.from(t.array('__id') as ArrayLike<string>);
   const out = new Map<string, RawCell[]>();
-  columns.forEach((c, i) => out.set(c, Array.from(t.array(names[i]) as ArrayLike<RawCell>, (v) => v ?? null)));
+  columns.forEach((c, i) =>
+    out.set(
+      c,
+      Array.from(t.array(names[i]) as ArrayLike<RawCell>, (v) => v ?? null),
+    ),
+  );
   return { ids, columns: out };
 }
 
@@ -86,7 +97,11 @@ export function outerJoinPatients(parts: RawColumns[]): RawColumns {
   const ids = Array.from(sorted.array('__id') as ArrayLike<string>);
   const columns = new Map<string, RawCell[]>();
   for (const c of sorted.columnNames()) {
-    if (c !== '__id') columns.set(c, Array.from(sorted.array(c) as ArrayLike<RawCell>, (v) => v ?? null));
+    if (c !== '__id')
+      columns.set(
+        c,
+        Array.from(sorted.array(c) as ArrayLike<RawCell>, (v) => v ?? null),
+      );
   }
   return { ids, columns };
 }

@@ -8,10 +8,35 @@
 
 /** Columns in which `-1` means missing. */
 export const ADNI_MINUS_ONE_COLUMNS: ReadonlySet<string> = new Set([
-  'VSWEIGHT', 'VSWTUNIT', 'VSHEIGHT', 'VSHTUNIT', 'VSBPSYS', 'VSBPDIA', 'VSPULSE', 'VSRESP', 'VSTEMP', 'VSTMPSRC', 'VSTMPUNT',
-  'NXVISUAL', 'NXAUDITO', 'NXTREMOR', 'NXCONSCI', 'NXNERVE', 'NXMOTOR', 'NXFINGER', 'NXHEEL', 'NXSENSOR', 'NXTENDON',
-  'NXPLANTA', 'NXGAIT', 'NXOTHER', 'NXABNORM',
-  'PTEDUCAT', 'PTRTYR', 'PTADBEG', 'CMDOSE',
+  'VSWEIGHT',
+  'VSWTUNIT',
+  'VSHEIGHT',
+  'VSHTUNIT',
+  'VSBPSYS',
+  'VSBPDIA',
+  'VSPULSE',
+  'VSRESP',
+  'VSTEMP',
+  'VSTMPSRC',
+  'VSTMPUNT',
+  'NXVISUAL',
+  'NXAUDITO',
+  'NXTREMOR',
+  'NXCONSCI',
+  'NXNERVE',
+  'NXMOTOR',
+  'NXFINGER',
+  'NXHEEL',
+  'NXSENSOR',
+  'NXTENDON',
+  'NXPLANTA',
+  'NXGAIT',
+  'NXOTHER',
+  'NXABNORM',
+  'PTEDUCAT',
+  'PTRTYR',
+  'PTADBEG',
+  'CMDOSE',
 ]);
 
 /** CSF biomarker columns in which `-5` (sample quantity not sufficient) means missing. */
@@ -27,8 +52,24 @@ export function adniMissingCodes(column: string): string[] {
 
 /** Columns every ADNI table shares (ids, phase, visit codes, form bookkeeping): dropped from the features. */
 export const ADNI_SHARED_COLUMNS: ReadonlySet<string> = new Set([
-  'PTID', 'RID', 'PHASE', 'ID', 'SITEID', 'VISCODE', 'VISCODE2', 'USERDATE', 'USERDATE2', 'EXAMDATE', 'VISDATE',
-  'UPDATE_STAMP', 'DD_CRF_VERSION_LABEL', 'LANGUAGE_CODE', 'HAS_QC_ERROR', 'COLPROT', 'ORIGPROT', 'SCRNO',
+  'PTID',
+  'RID',
+  'PHASE',
+  'ID',
+  'SITEID',
+  'VISCODE',
+  'VISCODE2',
+  'USERDATE',
+  'USERDATE2',
+  'EXAMDATE',
+  'VISDATE',
+  'UPDATE_STAMP',
+  'DD_CRF_VERSION_LABEL',
+  'LANGUAGE_CODE',
+  'HAS_QC_ERROR',
+  'COLPROT',
+  'ORIGPROT',
+  'SCRNO',
 ]);
 
 /** Columns that leak the diagnosis (year of onset / AD diagnosis): always dropped (docs/algorithm.md §8). */
@@ -36,6 +77,23 @@ export const ADNI_LEAKING_COLUMNS: ReadonlySet<string> = new Set(['PTCOGBEG', 'P
 
 /** Columns that must hold numbers in the raw ADNI tables (a text value there is an input error). */
 export const ADNI_NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
-  'RID', 'VSWEIGHT', 'VSHEIGHT', 'VSBPSYS', 'VSBPDIA', 'VSPULSE', 'VSRESP', 'VSTEMP', 'PTEDUCAT', 'PTDOBYY', 'PTDOBMM',
-  'ABETA40', 'ABETA42', 'TAU', 'PTAU', 'APGEN1', 'APGEN2', 'APVOLUME', 'MH16ASMOK',
+  'RID',
+  'VSWEIGHT',
+  'VSHEIGHT',
+  'VSBPSYS',
+  'VSBPDIA',
+  'VSPULSE',
+  'VSRESP',
+  'VSTEMP',
+  'PTEDUCAT',
+  'PTDOBYY',
+  'PTDOBMM',
+  'ABETA40',
+  'ABETA42',
+  'TAU',
+  'PTAU',
+  'APGEN1',
+  'APGEN2',
+  'APVOLUME',
+  'MH16ASMOK',
 ]);

@@ -20,8 +20,17 @@ export function inspectSummary(m: DatasetManifest): InspectSummary {
   return {
     source: m.source,
     patients: m.counts.patients,
-    modalities: m.modalities.map((x) => ({ name: x.name, letter: x.letter, features: x.width, patients: m.counts.perModality[x.letter] ?? 0 })),
-    combinations: combinationOrder(letters).map((l, index) => ({ letters: l, index, patients: m.counts.perCombination[l] ?? 0 })),
+    modalities: m.modalities.map((x) => ({
+      name: x.name,
+      letter: x.letter,
+      features: x.width,
+      patients: m.counts.perModality[x.letter] ?? 0,
+    })),
+    combinations: combinationOrder(letters).map((l, index) => ({
+      letters: l,
+      index,
+      patients: m.counts.perCombination[l] ?? 0,
+    })),
     classes: m.classes.map((name) => ({ name, patients: m.counts.perClass[name] ?? 0 })),
     splits: m.counts.perSplit,
     sources: m.sources.length,
@@ -33,11 +42,19 @@ export function formatInspect(s: InspectSummary): string {
   const lines: string[] = [];
   lines.push(`source ${s.source}, ${s.patients} patients, ${s.sources} source file(s)`);
   lines.push('modalities:');
-  for (const m of s.modalities) lines.push(`  ${m.letter} ${m.name.padEnd(14)} ${String(m.patients).padStart(7)} patients ${String(m.features).padStart(8)} features`);
+  for (const m of s.modalities)
+    lines.push(
+      `  ${m.letter} ${m.name.padEnd(14)} ${String(m.patients).padStart(7)} patients ${String(m.features).padStart(8)} features`,
+    );
   lines.push('patients per combination:');
-  for (const c of s.combinations) if (c.patients > 0 || c.index === 0) lines.push(`  ${String(c.index).padStart(3)} ${c.letters.padEnd(8)} ${String(c.patients).padStart(7)}`);
+  for (const c of s.combinations)
+    if (c.patients > 0 || c.index === 0)
+      lines.push(`  ${String(c.index).padStart(3)} ${c.letters.padEnd(8)} ${String(c.patients).padStart(7)}`);
   lines.push('labels:');
-  for (const c of s.classes) lines.push(`  ${c.name.padEnd(14)} ${String(c.patients).padStart(7)} (${s.patients ? ((100 * c.patients) / s.patients).toFixed(1) : '0.0'} %)`);
+  for (const c of s.classes)
+    lines.push(
+      `  ${c.name.padEnd(14)} ${String(c.patients).padStart(7)} (${s.patients ? ((100 * c.patients) / s.patients).toFixed(1) : '0.0'} %)`,
+    );
   lines.push(`splits: training ${s.splits.training}, validation ${s.splits.validation}, testing ${s.splits.testing}`);
   return lines.join('\n');
 }

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { commandOutput, jsonOption, type JsonTarget } from './json-output.js';
 
-function capture(): { io: { stdout: { write(t: string): void }; stderr: { write(t: string): void } }; out: string[]; err: string[] } {
+function capture(): {
+  io: { stdout: { write(t: string): void }; stderr: { write(t: string): void } };
+  out: string[];
+  err: string[];
+} {
   const out: string[] = [];
   const err: string[] = [];
   return { io: { stdout: { write: (t) => void out.push(t) }, stderr: { write: (t) => void err.push(t) } }, out, err };

@@ -12,7 +12,10 @@ export type JsonTarget = boolean | string | undefined;
 
 /** The `--json [file]` option; `what` names the result in the help text. */
 export function jsonOption(what = 'the result'): Option {
-  return new Option('--json [file]', `${what} as JSON: on stdout (other output then goes to stderr), or written to <file>`);
+  return new Option(
+    '--json [file]',
+    `${what} as JSON: on stdout (other output then goes to stderr), or written to <file>`,
+  );
 }
 
 /** Streams a command writes to. */

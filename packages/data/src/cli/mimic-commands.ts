@@ -7,7 +7,12 @@ import { buildMimicDataset } from '../mimic/build-mimic.js';
 import { generateMimicRaw, type GenerateMimicResult } from '../synth/mimic.js';
 
 /** Builds and writes the MIMIC-IV dataset; `log` receives progress lines (no patient values). */
-export async function runMimicBuild(o: { rawDir: string; outDir: string; seed: number; log?: (line: string) => void }): Promise<DatasetManifest> {
+export async function runMimicBuild(o: {
+  rawDir: string;
+  outDir: string;
+  seed: number;
+  log?: (line: string) => void;
+}): Promise<DatasetManifest> {
   const result = await buildMimicDataset({ raw: o.rawDir, out: o.outDir, seed: o.seed, log: o.log });
   return result.manifest;
 }

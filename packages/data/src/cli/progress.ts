@@ -11,10 +11,19 @@ export interface StepProgress {
  * @param total expected number of steps (the bar is capped at it)
  * @param enabled false → a no-op (not a TTY, or --json)
  */
-export function createStepProgress(total: number, enabled: boolean, stream: { write(text: string): unknown }): StepProgress {
+export function createStepProgress(
+  total: number,
+  enabled: boolean,
+  stream: { write(text: string): unknown },
+): StepProgress {
   if (!enabled) return { step: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} {step}', stream: stream as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true },
+    {
+      format: '{bar} {value}/{total} {step}',
+      stream: stream as NodeJS.WritableStream,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let done = 0;

@@ -38,13 +38,15 @@ function parseSeed(v: string): number {
 
 function parseScale(v: string): number {
   const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0 || x > 20) throw new Error(`--scale must be a number in (0, 20], got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(x) || x <= 0 || x > 20)
+    throw new Error(`--scale must be a number in (0, 20], got ${JSON.stringify(v)}`);
   return x;
 }
 
 function parseMinCount(v: string): number {
   const x = Number(v);
-  if (!Number.isInteger(x) || x < 1) throw new Error(`--min-category-count must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(x) || x < 1)
+    throw new Error(`--min-category-count must be an integer ≥ 1, got ${JSON.stringify(v)}`);
   return x;
 }
 
@@ -72,7 +74,10 @@ function collectModality(v: string, list: { name: string; file: string }[]): { n
  * @param argv arguments after the program name, e.g. `['inspect', 'DS', '--json']`
  * @returns the exit code (0 success, 1 error)
  */
-export async function runDataCli(argv: string[], io: DataCliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runDataCli(
+  argv: string[],
+  io: DataCliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let progress: StepProgress | null = null;
   const startProgress = (json: JsonTarget, total: number): StepProgress => {
     progress = createStepProgress(total, json !== true && json !== '-' && io.stderr.isTTY === true, io.stderr);
@@ -92,35 +97,48 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .requiredOption('--out <dir>', 'raw output directory')
     .option('--seed <n>', 'random seed', parseSeed, 0)
     .option('--scale <f>', 'size factor (ADNI: 1.0 = 2,380 patients)', parseScale, 1)
-    .addOption(new Option('--image <kind>', 'ADNI image input: NIfTI volumes, the FreeSurfer table, or both')
-      .choices(['ravens', 'freesurfer', 'both']).default('ravens'))
+    .addOption(
+      new Option('--image <kind>', 'ADNI image input: NIfTI volumes, the FreeSurfer table, or both')
+        .choices(['ravens', 'freesurfer', 'both'])
+        .default('ravens'),
+    )
     .addOption(jsonOption('a summary'))
-    .action(async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: JsonTarget }) => {
-      const { text: out, result } = commandOutput(o.json, io);
-      if (kind === 'adni' || kind === 'mimic') await checkEmptyOutputDir(o.out);
-      if (kind === 'adni') {
-        const p = startProgress(o.json, 8);
-        const s = await generateAdniRaw({
-          outDir: o.out, seed: o.seed, scale: o.scale, image: o.image, onStep: (x) => p.step(x),
-        });
-        p.stop();
-        const { records: _r, labels: _l, ...summary } = s;
-        void _r;
-        void _l;
-        out(`wrote synthetic ADNI raw data to ${s.outDir}`);
-        out(`  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`);
-        out(`  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`);
-        out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
-        out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
-        result(summary);
-      } else if (kind === 'mimic') {
-        const summary = await runMimicSynth({ outDir: o.out, seed: o.seed, scale: o.scale });
-        out(`wrote synthetic MIMIC-IV raw data to ${o.out}`);
-        result(summary);
-      } else {
-        throw new Error(`synth: unknown kind ${JSON.stringify(kind)} (expected adni or mimic)`);
-      }
-    });
+    .action(
+      async (kind: string, o: { out: string; seed: number; scale: number; image: SynthImage; json?: JsonTarget }) => {
+        const { text: out, result } = commandOutput(o.json, io);
+        if (kind === 'adni' || kind === 'mimic') await checkEmptyOutputDir(o.out);
+        if (kind === 'adni') {
+          const p = startProgress(o.json, 8);
+          const s = await generateAdniRaw({
+            outDir: o.out,
+            seed: o.seed,
+            scale: o.scale,
+            image: o.image,
+            onStep: (x) => p.step(x),
+          });
+          p.stop();
+          const { records: _r, labels: _l, ...summary } = s;
+          void _r;
+          void _l;
+          out(`wrote synthetic ADNI raw data to ${s.outDir}`);
+          out(
+            `  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`,
+          );
+          out(
+            `  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`,
+          );
+          out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
+          out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
+          result(summary);
+        } else if (kind === 'mimic') {
+          const summary = await runMimicSynth({ outDir: o.out, seed: o.seed, scale: o.scale });
+          out(`wrote synthetic MIMIC-IV raw data to ${o.out}`);
+          result(summary);
+        } else {
+          throw new Error(`synth: unknown kind ${JSON.stringify(kind)} (expected adni or mimic)`);
+        }
+      },
+    );
 
   program
     .command('adni')
@@ -128,41 +146,78 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .requiredOption('--raw <dir>', 'raw ADNI directory (LONI tables, PLINK filesets, images)')
     .requiredOption('--out <dir>', 'dataset directory to write')
     .option('--seed <n>', 'split seed', parseSeed, 0)
-    .addOption(new Option('--label-rule <rule>', 'stable: exclude missing/changing diagnoses; last: keep the latest diagnosis').choices(['stable', 'last']).default('stable'))
+    .addOption(
+      new Option('--label-rule <rule>', 'stable: exclude missing/changing diagnoses; last: keep the latest diagnosis')
+        .choices(['stable', 'last'])
+        .default('stable'),
+    )
     .option('--ld-prune', 'LD-prune the genotypes with PLINK 1.9 (needs plink on PATH)')
-    .addOption(new Option('--image <route>', 'image input when both are there (default: freesurfer when UCSFFSX7_*.csv is found)')
-      .choices(['freesurfer', 'ravens']))
-    .addOption(new Option('--image-qc <rule>', 'FreeSurfer scans: pass = OVERALLQC Pass only; any = every scan')
-      .choices(['pass', 'any']).default('pass'))
-    .option('--image-features <suffixes>', 'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)',
-      (v: string) => parseFreeSurferSuffixes(v), [...DEFAULT_FREESURFER_SUFFIXES])
+    .addOption(
+      new Option(
+        '--image <route>',
+        'image input when both are there (default: freesurfer when UCSFFSX7_*.csv is found)',
+      ).choices(['freesurfer', 'ravens']),
+    )
+    .addOption(
+      new Option('--image-qc <rule>', 'FreeSurfer scans: pass = OVERALLQC Pass only; any = every scan')
+        .choices(['pass', 'any'])
+        .default('pass'),
+    )
+    .option(
+      '--image-features <suffixes>',
+      'FreeSurfer ST* column suffixes (of CV, SA, TA, TS, SV)',
+      (v: string) => parseFreeSurferSuffixes(v),
+      [...DEFAULT_FREESURFER_SUFFIXES],
+    )
     .addOption(jsonOption('a summary'))
-    .action(async (o: {
-      raw: string; out: string; seed: number; labelRule: 'stable' | 'last'; ldPrune?: boolean;
-      image?: 'freesurfer' | 'ravens'; imageQc: 'pass' | 'any'; imageFeatures: FreeSurferSuffix[]; json?: JsonTarget;
-    }) => {
-      const { text: out, result } = commandOutput(o.json, io);
-      const p = startProgress(o.json, 10);
-      const { content, report } = await buildAdniDataset({
-        rawDir: o.raw, seed: o.seed, labelRule: o.labelRule, ldPrune: o.ldPrune,
-        image: o.image, imageQc: o.imageQc, imageFeatures: o.imageFeatures, onStep: (x) => p.step(x),
-      });
-      p.step('writing');
-      const manifest = await writeDataset(o.out, content);
-      p.stop();
-      const droppedColumns = Object.fromEntries(Object.entries(report.droppedColumns).map(([k, v]) => [k, v.map((x) => `${x.column} (${x.reason})`)]));
-      out(`wrote ADNI dataset to ${o.out}`);
-      out(formatInspect(inspectSummary(manifest)));
-      out(`excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`);
-      if (report.image) out(`image: ${report.image.description}`);
-      const fs = report.image?.freesurfer;
-      if (fs) {
-        out(`  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, `
-          + `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`);
-      }
-      if (report.skippedModalities.length > 0) out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
-      result({ dataset: o.out, counts: manifest.counts, report: { ...report, droppedColumns } });
-    });
+    .action(
+      async (o: {
+        raw: string;
+        out: string;
+        seed: number;
+        labelRule: 'stable' | 'last';
+        ldPrune?: boolean;
+        image?: 'freesurfer' | 'ravens';
+        imageQc: 'pass' | 'any';
+        imageFeatures: FreeSurferSuffix[];
+        json?: JsonTarget;
+      }) => {
+        const { text: out, result } = commandOutput(o.json, io);
+        const p = startProgress(o.json, 10);
+        const { content, report } = await buildAdniDataset({
+          rawDir: o.raw,
+          seed: o.seed,
+          labelRule: o.labelRule,
+          ldPrune: o.ldPrune,
+          image: o.image,
+          imageQc: o.imageQc,
+          imageFeatures: o.imageFeatures,
+          onStep: (x) => p.step(x),
+        });
+        p.step('writing');
+        const manifest = await writeDataset(o.out, content);
+        p.stop();
+        const droppedColumns = Object.fromEntries(
+          Object.entries(report.droppedColumns).map(([k, v]) => [k, v.map((x) => `${x.column} (${x.reason})`)]),
+        );
+        out(`wrote ADNI dataset to ${o.out}`);
+        out(formatInspect(inspectSummary(manifest)));
+        out(
+          `excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`,
+        );
+        if (report.image) out(`image: ${report.image.description}`);
+        const fs = report.image?.freesurfer;
+        if (fs) {
+          out(
+            `  FreeSurfer table: ${fs.rows} rows, ${fs.failedQcRows} not passing QC, ` +
+              `${fs.unknownRows} rows of ${fs.unknownPatients} patients unknown to DXSUM (dropped); ${fs.patients} patients kept`,
+          );
+        }
+        if (report.skippedModalities.length > 0)
+          out(`skipped (no input found): ${report.skippedModalities.join(', ')}`);
+        result({ dataset: o.out, counts: manifest.counts, report: { ...report, droppedColumns } });
+      },
+    );
 
   program
     .command('mimic')
@@ -190,8 +245,16 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
     .option('--seed <n>', 'split seed', parseSeed, 0)
     .requiredOption('--out <dir>', 'dataset directory to write')
     .addOption(jsonOption('a summary'))
-    .option('--categorical <columns>', 'comma-separated text columns to keep as categorical even if they look like free text')
-    .option('--min-category-count <k>', 'text categories held by fewer training patients become "other"', parseMinCount, 5)
+    .option(
+      '--categorical <columns>',
+      'comma-separated text columns to keep as categorical even if they look like free text',
+    )
+    .option(
+      '--min-category-count <k>',
+      'text categories held by fewer training patients become "other"',
+      parseMinCount,
+      5,
+    )
     .action(async (o: TablesCliOptions) => {
       const { text: out, result } = commandOutput(o.json, io);
       const p = startProgress(o.json, 2 * o.modality.length + 2);
@@ -234,7 +297,9 @@ export async function runDataCli(argv: string[], io: DataCliIo = { stdout: proce
   } catch (e) {
     (progress as StepProgress | null)?.stop();
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : e.exitCode || 1;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? 0
+        : e.exitCode || 1;
     }
     io.stderr.write(`flexmoe-data: error: ${(e as Error).message}\n`);
     return 1;

@@ -52,7 +52,11 @@ function readIds(table: Table, file: string): string[] {
 }
 
 /** Decodes a modality file; checks the schema and the width. */
-export function decodeModality(bytes: Uint8Array, file: string, width: number): { ids: string[]; features: Float32Array } {
+export function decodeModality(
+  bytes: Uint8Array,
+  file: string,
+  width: number,
+): { ids: string[]; features: Float32Array } {
   const table = openTable(bytes, file);
   const ids = readIds(table, file);
   const field = table.schema.fields.find((f) => f.name === 'features');
@@ -83,7 +87,8 @@ export function decodeLabels(bytes: Uint8Array, file: string): { ids: string[]; 
   const ids = readIds(table, file);
   const field = table.schema.fields.find((f) => f.name === 'label');
   if (!field) throw new Error(`${file}: no column 'label'`);
-  if (!(field.type.typeId === Type.Int && (field.type as Int32).bitWidth === 32 && (field.type as Int32).isSigned)) throw new Error(`${file}: column 'label' is ${String(field.type)}, expected Int32`);
+  if (!(field.type.typeId === Type.Int && (field.type as Int32).bitWidth === 32 && (field.type as Int32).isSigned))
+    throw new Error(`${file}: column 'label' is ${String(field.type)}, expected Int32`);
   const col = table.getChild('label');
   if (!col || col.nullCount > 0) throw new Error(`${file}: column 'label' has null values`);
   return { ids, label: Int32Array.from(col.toArray() as Int32Array) };

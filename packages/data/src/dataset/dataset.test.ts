@@ -13,8 +13,20 @@ function content(): DatasetContent {
   return {
     source: 'tables',
     modalities: [
-      { name: 'alpha', letter: 'A', featureNames: ['x', 'y'], ids: ['p1', 'p2', 'p3'], features: new Float32Array([1, 2, 3, 4, 5, 6]) },
-      { name: 'beta', letter: 'B', featureNames: ['z'], ids: ['p3', 'p1', 'p4'], features: new Float32Array([0.5, -0.5, 0.25]) },
+      {
+        name: 'alpha',
+        letter: 'A',
+        featureNames: ['x', 'y'],
+        ids: ['p1', 'p2', 'p3'],
+        features: new Float32Array([1, 2, 3, 4, 5, 6]),
+      },
+      {
+        name: 'beta',
+        letter: 'B',
+        featureNames: ['z'],
+        ids: ['p3', 'p1', 'p4'],
+        features: new Float32Array([0.5, -0.5, 0.25]),
+      },
     ],
     classes: ['no', 'yes'],
     labels: { ids: ['p1', 'p2', 'p3', 'p4'], label: Int32Array.from([0, 1, 1, 0]) },
@@ -22,8 +34,17 @@ function content(): DatasetContent {
     transforms: {
       formatVersion: 1,
       modalities: {
-        alpha: { kind: 'columns', columns: [{ column: 'x', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 }, { column: 'y', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 }] },
-        beta: { kind: 'columns', columns: [{ column: 'z', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 }] },
+        alpha: {
+          kind: 'columns',
+          columns: [
+            { column: 'x', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 },
+            { column: 'y', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 },
+          ],
+        },
+        beta: {
+          kind: 'columns',
+          columns: [{ column: 'z', type: 'numerical', missingCodes: [], min: 0, max: 1, mean: 0 }],
+        },
       },
     },
     sources: [{ file: 'a.csv', bytes: 3, sha256: 'ab' }],
@@ -40,17 +61,41 @@ describe('dataset directory', () => {
   });
 
   it('orders combinations as docs/algorithm.md §1', () => {
-    expect(combinationOrder(['I', 'G', 'C', 'B'])).toEqual(['IGCB', 'IGC', 'IGB', 'ICB', 'GCB', 'IG', 'IC', 'IB', 'GC', 'GB', 'CB', 'I', 'G', 'C', 'B']);
+    expect(combinationOrder(['I', 'G', 'C', 'B'])).toEqual([
+      'IGCB',
+      'IGC',
+      'IGB',
+      'ICB',
+      'GCB',
+      'IG',
+      'IC',
+      'IB',
+      'GC',
+      'GB',
+      'CB',
+      'I',
+      'G',
+      'C',
+      'B',
+    ]);
     expect(combinationOrder(['L', 'N', 'C'])).toEqual(['LNC', 'LN', 'LC', 'NC', 'L', 'N', 'C']);
   });
 
   it('makes modality file names safe and distinct, even ignoring case; accepts any printable modality name', () => {
     expect(modalityFileNames(['image', 'labs (2020)', 'a/b', 'a b', 'A_B', '..'])).toEqual([
-      'modality-image.arrow', 'modality-labs__2020_.arrow', 'modality-a_b.arrow', 'modality-a_b-4.arrow', 'modality-A_B-5.arrow', 'modality-...arrow',
+      'modality-image.arrow',
+      'modality-labs__2020_.arrow',
+      'modality-a_b.arrow',
+      'modality-a_b-4.arrow',
+      'modality-A_B-5.arrow',
+      'modality-...arrow',
     ]);
     const c = content();
     c.modalities[0].name = 'labs (2020) / Ωmega';
-    c.transforms.modalities = { [c.modalities[0].name]: c.transforms.modalities.alpha, beta: c.transforms.modalities.beta };
+    c.transforms.modalities = {
+      [c.modalities[0].name]: c.transforms.modalities.alpha,
+      beta: c.transforms.modalities.beta,
+    };
     expect(validateContent(c)).toEqual([]);
     c.modalities[1].name = 'be\nta';
     expect(validateContent(c).join('\n')).toMatch(/modality name "be\\nta": expected 1 to 100 printable characters/);
@@ -63,7 +108,9 @@ describe('dataset directory', () => {
     const m = JSON.parse(await readFile(manifestFile, 'utf8'));
     m.modalities[1].file = '../modality-beta.arrow';
     await writeFile(manifestFile, JSON.stringify(m));
-    await expect(readDataset(dir)).rejects.toThrow(/modalities\[1\] \(beta\): file "\.\.\/modality-beta\.arrow" must be a file name inside the dataset directory/);
+    await expect(readDataset(dir)).rejects.toThrow(
+      /modalities\[1\] \(beta\): file "\.\.\/modality-beta\.arrow" must be a file name inside the dataset directory/,
+    );
   });
 
   it('round-trips: dense arrays aligned with ids, observed masks, split indices, counts', async () => {
@@ -92,7 +139,10 @@ describe('dataset directory', () => {
     c.splits.validation = ['p2']; // p2 lacks beta
     c.labels.label[3] = 5;
     c.modalities[1].ids[2] = 'ghost';
-    const error = await writeDataset(dir, c).then(() => null, (e: Error) => e.message);
+    const error = await writeDataset(dir, c).then(
+      () => null,
+      (e: Error) => e.message,
+    );
     expect(error).toMatch(/validation patient "p2" does not have every modality/);
     expect(error).toMatch(/labels: row 4: label 5 is outside the 2 classes/);
     expect(error).toMatch(/modality beta: row 3: patient id "ghost" has no label/);
@@ -128,7 +178,10 @@ describe('dataset directory', () => {
     await writeFile(path.join(dir, 'transforms.json'), '{"formatVersion":1,"modalities":{}}\n');
     await expect(readDataset(dir, noHashes)).rejects.toThrow(/no transform for modality alpha[\s\S]*SHA-256/);
     await writeDataset(dir, content());
-    await writeFile(path.join(dir, 'splits.json'), JSON.stringify({ training: ['p2', 'p4', 'zz'], validation: ['p1'], testing: ['p3'] }));
+    await writeFile(
+      path.join(dir, 'splits.json'),
+      JSON.stringify({ training: ['p2', 'p4', 'zz'], validation: ['p1'], testing: ['p3'] }),
+    );
     await expect(readDataset(dir, noHashes)).rejects.toThrow(/training names unknown patient id "zz"/);
     await writeDataset(dir, content());
     await writeFile(path.join(dir, 'modality-beta.arrow'), 'garbage');
@@ -141,12 +194,20 @@ describe('dataset directory', () => {
   it('records a SHA-256 of every dataset file and refuses a file edited afterwards, naming it', async () => {
     const dir = path.join(root, 'ds');
     const manifest = await writeDataset(dir, content());
-    expect(Object.keys(manifest.fileSha256 ?? {}).sort()).toEqual(['labels.arrow', 'modality-alpha.arrow', 'modality-beta.arrow', 'splits.json', 'transforms.json']);
+    expect(Object.keys(manifest.fileSha256 ?? {}).sort()).toEqual([
+      'labels.arrow',
+      'modality-alpha.arrow',
+      'modality-beta.arrow',
+      'splits.json',
+      'transforms.json',
+    ]);
     const file = path.join(dir, 'modality-alpha.arrow');
     const bytes = await readFile(file);
     bytes[bytes.length - 20] ^= 0x40; // flip one bit inside the feature values
     await writeFile(file, bytes);
-    await expect(readDataset(dir)).rejects.toThrow(/modality-alpha\.arrow: SHA-256 [0-9a-f]{64} differs from the manifest's/);
+    await expect(readDataset(dir)).rejects.toThrow(
+      /modality-alpha\.arrow: SHA-256 [0-9a-f]{64} differs from the manifest's/,
+    );
     const prev = process.env.FLEXMOE_SKIP_DATASET_HASHES;
     process.env.FLEXMOE_SKIP_DATASET_HASHES = '1';
     try {
@@ -160,7 +221,11 @@ describe('dataset directory', () => {
   it('describes a source file with its size and streamed SHA-256', async () => {
     const f = path.join(root, 'x.csv');
     await writeFile(f, 'abc');
-    expect(await describeSourceFile(f)).toEqual({ file: 'x.csv', bytes: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
+    expect(await describeSourceFile(f)).toEqual({
+      file: 'x.csv',
+      bytes: 3,
+      sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    });
   });
 
   it('keeps the tool version equal to package.json', async () => {

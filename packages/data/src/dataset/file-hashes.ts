@@ -34,12 +34,17 @@ export function datasetHashCheckEnabled(env: NodeJS.ProcessEnv = process.env): b
  * Compares every file's SHA-256 with the manifest's `fileSha256`; returns one problem per mismatch (naming
  * the file). A manifest without `fileSha256` (written before it existed) is not checked.
  */
-export async function verifyDatasetFiles(dir: string, fileSha256: Readonly<Record<string, string>> | undefined): Promise<string[]> {
+export async function verifyDatasetFiles(
+  dir: string,
+  fileSha256: Readonly<Record<string, string>> | undefined,
+): Promise<string[]> {
   if (fileSha256 === undefined) return [];
   const problems: string[] = [];
   for (const [file, expected] of Object.entries(fileSha256)) {
     if (file !== path.basename(file)) {
-      problems.push(`manifest.json: fileSha256 names ${JSON.stringify(file)}, which is not a file of the dataset directory`);
+      problems.push(
+        `manifest.json: fileSha256 names ${JSON.stringify(file)}, which is not a file of the dataset directory`,
+      );
       continue;
     }
     const actual = await sha256File(path.join(dir, file)).catch(() => 'unreadable');

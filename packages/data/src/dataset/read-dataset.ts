@@ -13,7 +13,9 @@ async function readBytes(dir: string, file: string): Promise<Uint8Array> {
   try {
     return await readFile(path.join(dir, file));
   } catch (e) {
-    throw new Error(`${path.join(dir, file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `${path.join(dir, file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -32,25 +34,38 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function checkManifestShape(m: unknown, file: string): DatasetManifest {
   if (!isObject(m)) throw new Error(`${file}: expected a JSON object`);
-  if (m.formatVersion !== 1) throw new Error(`${file}: formatVersion ${JSON.stringify(m.formatVersion)} is not supported (expected 1)`);
+  if (m.formatVersion !== 1)
+    throw new Error(`${file}: formatVersion ${JSON.stringify(m.formatVersion)} is not supported (expected 1)`);
   if (!Array.isArray(m.modalities)) throw new Error(`${file}: field 'modalities' must be an array`);
   m.modalities.forEach((x, i) => {
-    if (!isObject(x) || typeof x.name !== 'string' || typeof x.letter !== 'string' || typeof x.file !== 'string'
-      || typeof x.width !== 'number' || !Array.isArray(x.featureNames)) {
+    if (
+      !isObject(x) ||
+      typeof x.name !== 'string' ||
+      typeof x.letter !== 'string' ||
+      typeof x.file !== 'string' ||
+      typeof x.width !== 'number' ||
+      !Array.isArray(x.featureNames)
+    ) {
       throw new Error(`${file}: modalities[${i}] needs name, letter, file, width and featureNames`);
     }
     if (x.file !== path.basename(x.file) || x.file.startsWith('.')) {
-      throw new Error(`${file}: modalities[${i}] (${x.name}): file ${JSON.stringify(x.file)} must be a file name inside the dataset directory`);
+      throw new Error(
+        `${file}: modalities[${i}] (${x.name}): file ${JSON.stringify(x.file)} must be a file name inside the dataset directory`,
+      );
     }
     if (x.featureNames.length !== x.width) {
-      throw new Error(`${file}: modalities[${i}] (${x.name}) has width ${x.width} but ${x.featureNames.length} feature names`);
+      throw new Error(
+        `${file}: modalities[${i}] (${x.name}) has width ${x.width} but ${x.featureNames.length} feature names`,
+      );
     }
   });
-  if (!Array.isArray(m.classes) || !m.classes.every((c) => typeof c === 'string')) throw new Error(`${file}: field 'classes' must be an array of names`);
+  if (!Array.isArray(m.classes) || !m.classes.every((c) => typeof c === 'string'))
+    throw new Error(`${file}: field 'classes' must be an array of names`);
   if (!isObject(m.counts)) throw new Error(`${file}: field 'counts' is missing`);
   if (!Array.isArray(m.sources)) throw new Error(`${file}: field 'sources' must be an array`);
   if (typeof m.transformsSha256 !== 'string') throw new Error(`${file}: field 'transformsSha256' is missing`);
-  if (m.source !== 'adni' && m.source !== 'mimic' && m.source !== 'tables') throw new Error(`${file}: field 'source' must be adni, mimic or tables`);
+  if (m.source !== 'adni' && m.source !== 'mimic' && m.source !== 'tables')
+    throw new Error(`${file}: field 'source' must be adni, mimic or tables`);
   return m as unknown as DatasetManifest;
 }
 
@@ -58,7 +73,8 @@ function checkSplitsShape(s: unknown, file: string): DatasetSplits {
   if (!isObject(s)) throw new Error(`${file}: expected an object with training, validation and testing`);
   for (const k of ['training', 'validation', 'testing']) {
     const v = s[k];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`${file}: field '${k}' must be an array of patient ids`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      throw new Error(`${file}: field '${k}' must be an array of patient ids`);
   }
   return s as unknown as DatasetSplits;
 }
@@ -78,7 +94,8 @@ export async function readDataset(dir: string, options: { verifyFileHashes?: boo
   const manifestFile = path.join(dir, 'manifest.json');
   await recoverInterruptedReplace(dir).catch(() => 'none'); // a replace killed between its two renames
   const manifest = checkManifestShape((await readJson(dir, 'manifest.json')).value, manifestFile);
-  const changed = options.verifyFileHashes ?? datasetHashCheckEnabled() ? await verifyDatasetFiles(dir, manifest.fileSha256) : [];
+  const changed =
+    (options.verifyFileHashes ?? datasetHashCheckEnabled()) ? await verifyDatasetFiles(dir, manifest.fileSha256) : [];
   try {
     return await readCheckedDataset(dir, manifest, changed);
   } catch (e) {
@@ -98,15 +115,27 @@ async function readCheckedDataset(dir: string, manifest: DatasetManifest, change
   const splits = checkSplitsShape((await readJson(dir, 'splits.json')).value, path.join(dir, 'splits.json'));
   const transformsJson = await readJson(dir, 'transforms.json');
   const transforms = transformsJson.value as DatasetTransforms;
-  if (!isObject(transforms) || !isObject(transforms.modalities)) throw new Error(`${path.join(dir, 'transforms.json')}: expected { formatVersion, modalities }`);
-  const content: DatasetContent = { source: manifest.source, modalities: tables, classes: manifest.classes, labels, splits, transforms, sources: manifest.sources };
+  if (!isObject(transforms) || !isObject(transforms.modalities))
+    throw new Error(`${path.join(dir, 'transforms.json')}: expected { formatVersion, modalities }`);
+  const content: DatasetContent = {
+    source: manifest.source,
+    modalities: tables,
+    classes: manifest.classes,
+    labels,
+    splits,
+    transforms,
+    sources: manifest.sources,
+  };
   const problems = [...changed, ...validateContent(content, { fullOnlyEvaluation: manifest.splitsOrigin !== 'given' })];
   const sha = createHash('sha256').update(transformsJson.text).digest('hex');
-  if (sha !== manifest.transformsSha256) problems.push(`transforms.json: SHA-256 ${sha} differs from the manifest's ${manifest.transformsSha256}`);
+  if (sha !== manifest.transformsSha256)
+    problems.push(`transforms.json: SHA-256 ${sha} differs from the manifest's ${manifest.transformsSha256}`);
   const counts = countContent(content);
   for (const key of ['patients', 'perModality', 'perCombination', 'perSplit', 'perClass'] as const) {
     if (!sameJson(counts[key], manifest.counts[key])) {
-      problems.push(`manifest.json: counts.${key} ${JSON.stringify(manifest.counts[key])} do not match the data ${JSON.stringify(counts[key])}`);
+      problems.push(
+        `manifest.json: counts.${key} ${JSON.stringify(manifest.counts[key])} do not match the data ${JSON.stringify(counts[key])}`,
+      );
     }
   }
   if (problems.length > 0) throw new Error(`dataset ${dir} is inconsistent:\n  - ${problems.join('\n  - ')}`);
@@ -133,7 +162,11 @@ async function readCheckedDataset(dir: string, manifest: DatasetManifest, change
     labels: labels.label,
     classes: manifest.classes,
     modalities,
-    splitIndices: { training: toIndices(splits.training), validation: toIndices(splits.validation), testing: toIndices(splits.testing) },
+    splitIndices: {
+      training: toIndices(splits.training),
+      validation: toIndices(splits.validation),
+      testing: toIndices(splits.testing),
+    },
     splits,
     transforms,
   };

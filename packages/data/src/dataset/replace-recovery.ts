@@ -30,7 +30,8 @@ export async function recoverInterruptedReplace(dir: string): Promise<'finished'
       .map((name) => ({ name, t: parseTemporaryName(name) }))
       .filter(({ t }) => t !== null && t.target === base && !processAlive(t.pid));
     const fresh = [];
-    for (const d of dead) if (d.t?.kind === 'tmp' && (await exists(path.join(parent, d.name, 'manifest.json')))) fresh.push(d.name);
+    for (const d of dead)
+      if (d.t?.kind === 'tmp' && (await exists(path.join(parent, d.name, 'manifest.json')))) fresh.push(d.name);
     const old = dead.find((d) => d.t?.kind === 'old');
     if (fresh.length > 0) {
       await rename(path.join(parent, fresh[0]), target);

@@ -36,12 +36,14 @@ export function validateContent(c: DatasetContent, options: { fullOnlyEvaluation
     if (nameProblem) problems.push(nameProblem);
     if (names.has(m.name)) problems.push(`modality name ${m.name} appears twice`);
     names.add(m.name);
-    if (!/^[A-Z]$/.test(m.letter)) problems.push(`modality ${m.name}: letter ${JSON.stringify(m.letter)} is not one upper-case letter`);
+    if (!/^[A-Z]$/.test(m.letter))
+      problems.push(`modality ${m.name}: letter ${JSON.stringify(m.letter)} is not one upper-case letter`);
     if (letters.has(m.letter)) problems.push(`modality ${m.name}: letter ${m.letter} is used twice`);
     letters.add(m.letter);
   }
   const labelIds = c.labels.ids;
-  if (c.labels.label.length !== labelIds.length) problems.push(`labels: ${labelIds.length} ids but ${c.labels.label.length} labels`);
+  if (c.labels.label.length !== labelIds.length)
+    problems.push(`labels: ${labelIds.length} ids but ${c.labels.label.length} labels`);
   const patient = new Map<string, number>();
   labelIds.forEach((id, i) => {
     if (patient.has(id)) problems.push(`labels: patient id ${JSON.stringify(id)} appears twice`);
@@ -55,42 +57,52 @@ export function validateContent(c: DatasetContent, options: { fullOnlyEvaluation
   c.modalities.forEach((m, mi) => {
     const width = m.featureNames.length;
     if (m.features.length !== m.ids.length * width) {
-      problems.push(`modality ${m.name}: ${m.features.length} feature values for ${m.ids.length} patients × ${width} features`);
+      problems.push(
+        `modality ${m.name}: ${m.features.length} feature values for ${m.ids.length} patients × ${width} features`,
+      );
     }
     for (let k = 0; k < m.features.length; k++) {
       if (!Number.isFinite(m.features[k])) {
-        problems.push(`modality ${m.name}: row ${Math.floor(k / Math.max(width, 1)) + 1}, feature ${m.featureNames[k % width]}: value is not finite`);
+        problems.push(
+          `modality ${m.name}: row ${Math.floor(k / Math.max(width, 1)) + 1}, feature ${m.featureNames[k % width]}: value is not finite`,
+        );
         break;
       }
     }
     const seen = new Set<string>();
     m.ids.forEach((id, r) => {
-      if (seen.has(id)) problems.push(`modality ${m.name}: row ${r + 1}: patient id ${JSON.stringify(id)} appears twice`);
+      if (seen.has(id))
+        problems.push(`modality ${m.name}: row ${r + 1}: patient id ${JSON.stringify(id)} appears twice`);
       seen.add(id);
       const i = patient.get(id);
-      if (i === undefined) problems.push(`modality ${m.name}: row ${r + 1}: patient id ${JSON.stringify(id)} has no label`);
+      if (i === undefined)
+        problems.push(`modality ${m.name}: row ${r + 1}: patient id ${JSON.stringify(id)} has no label`);
       else has[mi][i] = 1;
     });
     const t = c.transforms.modalities[m.name];
     if (!t) problems.push(`transforms: no transform for modality ${m.name}`);
     else {
       const w = modalityTransformWidth(t);
-      if (w !== undefined && w !== width) problems.push(`transforms: modality ${m.name} produces ${w} features, the data has ${width}`);
+      if (w !== undefined && w !== width)
+        problems.push(`transforms: modality ${m.name} produces ${w} features, the data has ${width}`);
     }
   });
   for (const name of Object.keys(c.transforms.modalities)) {
     if (!names.has(name)) problems.push(`transforms: modality ${name} is not in the dataset`);
   }
-  if (c.transforms.formatVersion !== 1) problems.push(`transforms: formatVersion ${String(c.transforms.formatVersion)} is not 1`);
+  if (c.transforms.formatVersion !== 1)
+    problems.push(`transforms: formatVersion ${String(c.transforms.formatVersion)} is not 1`);
   labelIds.forEach((id, i) => {
-    if (M > 0 && !has.some((h) => h[i] === 1)) problems.push(`labels: patient ${JSON.stringify(id)} (row ${i + 1}) has no modality`);
+    if (M > 0 && !has.some((h) => h[i] === 1))
+      problems.push(`labels: patient ${JSON.stringify(id)} (row ${i + 1}) has no modality`);
   });
   const inSplit = new Map<string, string>();
   for (const split of ['training', 'validation', 'testing'] as const) {
     for (const id of c.splits[split]) {
       const i = patient.get(id);
       if (i === undefined) problems.push(`splits: ${split} names unknown patient id ${JSON.stringify(id)}`);
-      if (inSplit.has(id)) problems.push(`splits: patient id ${JSON.stringify(id)} is in ${inSplit.get(id)} and ${split}`);
+      if (inSplit.has(id))
+        problems.push(`splits: patient id ${JSON.stringify(id)} is in ${inSplit.get(id)} and ${split}`);
       inSplit.set(id, split);
       if (fullOnly && i !== undefined && split !== 'training' && !has.every((h) => h[i] === 1)) {
         problems.push(`splits: ${split} patient ${JSON.stringify(id)} does not have every modality`);
@@ -98,7 +110,8 @@ export function validateContent(c: DatasetContent, options: { fullOnlyEvaluation
     }
   }
   const missing = labelIds.filter((id) => !inSplit.has(id));
-  if (missing.length > 0) problems.push(`splits: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
+  if (missing.length > 0)
+    problems.push(`splits: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
   return problems.slice(0, 50);
 }
 
@@ -124,7 +137,11 @@ export function countContent(c: DatasetContent): ManifestCounts {
     patients: c.labels.ids.length,
     perModality,
     perCombination,
-    perSplit: { training: c.splits.training.length, validation: c.splits.validation.length, testing: c.splits.testing.length },
+    perSplit: {
+      training: c.splits.training.length,
+      validation: c.splits.validation.length,
+      testing: c.splits.testing.length,
+    },
     perClass,
   };
 }

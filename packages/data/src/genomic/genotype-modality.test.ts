@@ -60,8 +60,22 @@ describe('genotype modality', () => {
     const dir = await mkdtemp(join(tmpdir(), 'geno-'));
     try {
       const iids = Array.from({ length: 200 }, (_, i) => `P${i}`);
-      const a = generatePlinkFileset({ iids: iids.slice(0, 120), snps: 200, seed: 1, nonAcgtRate: 0.1, blockSize: 10, ldCopy: 0.95 });
-      const b = generatePlinkFileset({ iids: iids.slice(120), snps: 200, seed: 2, nonAcgtRate: 0.1, blockSize: 10, ldCopy: 0.95 });
+      const a = generatePlinkFileset({
+        iids: iids.slice(0, 120),
+        snps: 200,
+        seed: 1,
+        nonAcgtRate: 0.1,
+        blockSize: 10,
+        ldCopy: 0.95,
+      });
+      const b = generatePlinkFileset({
+        iids: iids.slice(120),
+        snps: 200,
+        seed: 2,
+        nonAcgtRate: 0.1,
+        blockSize: 10,
+        ldCopy: 0.95,
+      });
       // same SNP ids and positions in both sets; b's alleles differ randomly → many mismatches dropped
       b.variants = b.variants.map((v, i) => ({ ...v, a1: a.variants[i].a1, a2: a.variants[i].a2 }));
       await writePlinkFileset(join(dir, 'a'), a);

@@ -44,7 +44,8 @@ export function selectSamples(fileset: PlinkFileset, keep: (iid: string) => bool
   const nS = fileset.samples.length;
   const nV = fileset.variants.length;
   const genotypes = new Int8Array(nV * idx.length);
-  for (let v = 0; v < nV; v++) for (let j = 0; j < idx.length; j++) genotypes[v * idx.length + j] = fileset.genotypes[v * nS + idx[j]];
+  for (let v = 0; v < nV; v++)
+    for (let j = 0; j < idx.length; j++) genotypes[v * idx.length + j] = fileset.genotypes[v * nS + idx[j]];
   return { samples: idx.map((i) => fileset.samples[i]), variants: fileset.variants, genotypes };
 }
 

@@ -39,9 +39,17 @@ export function runPlink(args: string[], options: LdPruneOptions = {}): Promise<
       if (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'ENOENT') {
-          reject(new Error(options.plink === undefined ? missingToolMessage('plink') : `'${exe}' not found: ${EXTERNAL_TOOLS.plink.install}`));
+          reject(
+            new Error(
+              options.plink === undefined
+                ? missingToolMessage('plink')
+                : `'${exe}' not found: ${EXTERNAL_TOOLS.plink.install}`,
+            ),
+          );
         } else {
-          reject(new Error(`${exe} ${args.join(' ')} failed: ${(stderr || stdout).trim().split('\n').slice(-8).join('\n')}`));
+          reject(
+            new Error(`${exe} ${args.join(' ')} failed: ${(stderr || stdout).trim().split('\n').slice(-8).join('\n')}`),
+          );
         }
         return;
       }
@@ -60,14 +68,25 @@ export async function ldPrune(prefix: string, options: LdPruneOptions = {}): Pro
     const out = join(dir, 'prune');
     await runPlink(
       [
-        '--bfile', prefix,
-        '--indep-pairwise', String(options.window ?? 50), String(options.step ?? 5), String(options.r2 ?? 0.1),
-        '--allow-no-sex', '--threads', String(options.threads ?? 1), '--out', out,
+        '--bfile',
+        prefix,
+        '--indep-pairwise',
+        String(options.window ?? 50),
+        String(options.step ?? 5),
+        String(options.r2 ?? 0.1),
+        '--allow-no-sex',
+        '--threads',
+        String(options.threads ?? 1),
+        '--out',
+        out,
       ],
       options,
     );
     const text = await readFile(`${out}.prune.in`, 'utf8');
-    return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '');
+    return text
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

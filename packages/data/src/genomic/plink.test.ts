@@ -21,7 +21,10 @@ const plink = (args: string[]): void => {
 /** Parses `plink --recode A` output: iid → snp id → dosage (null = NA). */
 function parseRaw(text: string): Map<string, Map<string, number | null>> {
   const lines = text.trim().split('\n');
-  const head = lines[0].split(/\s+/).slice(6).map((c) => c.replace(/_[ACGT]$/, ''));
+  const head = lines[0]
+    .split(/\s+/)
+    .slice(6)
+    .map((c) => c.replace(/_[ACGT]$/, ''));
   const out = new Map<string, Map<string, number | null>>();
   for (const line of lines.slice(1)) {
     const f = line.split(/\s+/);
@@ -74,7 +77,12 @@ describe('PLINK 1 binary filesets', () => {
   });
 
   itWithPlink('writes .bed bytes identical to plink --make-bed (round trip)', async () => {
-    const data = generatePlinkFileset({ iids: Array.from({ length: 23 }, (_, i) => `S${i}`), snps: 41, seed: 3, missingRate: 0.1 });
+    const data = generatePlinkFileset({
+      iids: Array.from({ length: 23 }, (_, i) => `S${i}`),
+      snps: 41,
+      seed: 3,
+      missingRate: 0.1,
+    });
     const ours = join(dir, 'ours');
     await writePlinkFileset(ours, data);
     const theirs = join(dir, 'theirs');
@@ -143,11 +151,17 @@ describe('PLINK 1 binary filesets', () => {
     // set A: samples 0..19, SNPs 0..39 ; set B: samples 15..29, SNPs 20..59 with alleles swapped
     const pick = (si: number[], vi: number[], swap: boolean): PlinkFileset => ({
       samples: si.map((s) => base.samples[s]),
-      variants: vi.map((v) => (swap ? { ...base.variants[v], a1: base.variants[v].a2, a2: base.variants[v].a1 } : base.variants[v])),
-      genotypes: Int8Array.from(vi.flatMap((v) => si.map((s) => {
-        const d = base.genotypes[v * 30 + s];
-        return d < 0 || !swap ? d : 2 - d;
-      }))),
+      variants: vi.map((v) =>
+        swap ? { ...base.variants[v], a1: base.variants[v].a2, a2: base.variants[v].a1 } : base.variants[v],
+      ),
+      genotypes: Int8Array.from(
+        vi.flatMap((v) =>
+          si.map((s) => {
+            const d = base.genotypes[v * 30 + s];
+            return d < 0 || !swap ? d : 2 - d;
+          }),
+        ),
+      ),
     });
     const range = (lo: number, hi: number) => Array.from({ length: hi - lo }, (_, i) => lo + i);
     const a = pick(range(0, 20), range(0, 40), false);
@@ -166,25 +180,28 @@ describe('PLINK 1 binary filesets', () => {
     }
   });
 
-  itWithPlink('LD-prunes with plink1.9 --indep-pairwise 50 5 0.1: one SNP of each perfectly linked pair stays', async () => {
-    const iids = Array.from({ length: 400 }, (_, i) => `L${i}`);
-    const ind = generatePlinkFileset({ iids, snps: 20, seed: 5, blockSize: 1, missingRate: 0 });
-    // interleave every SNP with an exact copy → 40 SNPs, 20 perfectly correlated pairs
-    const variants = ind.variants.flatMap((v, i) => [v, { ...v, id: `${v.id}_dup`, bp: v.bp + 1 + i * 0 }]);
-    const genotypes = new Int8Array(40 * 400);
-    for (let v = 0; v < 20; v++) {
-      const row = ind.genotypes.subarray(v * 400, (v + 1) * 400);
-      genotypes.set(row, 2 * v * 400);
-      genotypes.set(row, (2 * v + 1) * 400);
-    }
-    const prefix = join(dir, 'ld');
-    await writePlinkFileset(prefix, { samples: ind.samples, variants, genotypes });
-    const kept = new Set(await ldPrune(prefix));
-    for (const v of ind.variants) {
-      expect(Number(kept.has(v.id)) + Number(kept.has(`${v.id}_dup`))).toBe(1);
-    }
-    expect(kept.size).toBe(20);
-  });
+  itWithPlink(
+    'LD-prunes with plink1.9 --indep-pairwise 50 5 0.1: one SNP of each perfectly linked pair stays',
+    async () => {
+      const iids = Array.from({ length: 400 }, (_, i) => `L${i}`);
+      const ind = generatePlinkFileset({ iids, snps: 20, seed: 5, blockSize: 1, missingRate: 0 });
+      // interleave every SNP with an exact copy → 40 SNPs, 20 perfectly correlated pairs
+      const variants = ind.variants.flatMap((v, i) => [v, { ...v, id: `${v.id}_dup`, bp: v.bp + 1 + i * 0 }]);
+      const genotypes = new Int8Array(40 * 400);
+      for (let v = 0; v < 20; v++) {
+        const row = ind.genotypes.subarray(v * 400, (v + 1) * 400);
+        genotypes.set(row, 2 * v * 400);
+        genotypes.set(row, (2 * v + 1) * 400);
+      }
+      const prefix = join(dir, 'ld');
+      await writePlinkFileset(prefix, { samples: ind.samples, variants, genotypes });
+      const kept = new Set(await ldPrune(prefix));
+      for (const v of ind.variants) {
+        expect(Number(kept.has(v.id)) + Number(kept.has(`${v.id}_dup`))).toBe(1);
+      }
+      expect(kept.size).toBe(20);
+    },
+  );
 
   it('rejects bad magic, individual-major mode, missing .bim/.fam and a sample count mismatch', async () => {
     const data = generatePlinkFileset({ iids: ['a', 'b', 'c', 'd', 'e'], snps: 4, seed: 1 });
@@ -203,7 +220,9 @@ describe('PLINK 1 binary filesets', () => {
     // .fam with one sample too many: 6 samples × 4 SNPs need 3 + 2·4 bytes, the file has 3 + 2·4 too,
     // so use 9 samples (3 bytes per SNP) to make the mismatch visible
     await writeFile(`${p}.fam`, Array.from({ length: 9 }, (_, i) => `f${i} i${i} 0 0 1 -9\n`).join(''));
-    await expect(readPlinkFileset(p)).rejects.toThrow(/bad\.bed: size 11 bytes does not match 9 samples \(\.fam\) × 4 variants/);
+    await expect(readPlinkFileset(p)).rejects.toThrow(
+      /bad\.bed: size 11 bytes does not match 9 samples \(\.fam\) × 4 variants/,
+    );
     await rm(`${p}.fam`);
     await expect(readPlinkFileset(p)).rejects.toThrow(/bad\.fam: missing \.fam file/);
     await copyFile(`${p}.bim`, `${p}.bim.keep`);

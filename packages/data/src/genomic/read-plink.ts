@@ -50,7 +50,10 @@ export function parseFam(text: string, path: string): PlinkSample[] {
   const firstLine = new Map<string, number>();
   return sixFieldLines(text, path, 'fid iid father mother sex phenotype').map(({ line, f }) => {
     const first = firstLine.get(f[1]);
-    if (first !== undefined) throw new Error(`${path}: line ${line}: sample ${JSON.stringify(f[1])} is already on line ${first} (each sample once)`);
+    if (first !== undefined)
+      throw new Error(
+        `${path}: line ${line}: sample ${JSON.stringify(f[1])} is already on line ${first} (each sample once)`,
+      );
     firstLine.set(f[1], line);
     const sex = Number(f[4]);
     return { fid: f[0], iid: f[1], father: f[2], mother: f[3], sex: Number.isInteger(sex) ? sex : 0, phenotype: f[5] };
@@ -74,7 +77,9 @@ export function decodeBed(bytes: Uint8Array, nSamples: number, nVariants: number
     throw new Error(`${path}: not a PLINK 1 .bed file (bad magic bytes; expected 6c 1b 01)`);
   }
   if (bytes[2] !== BED_MAGIC[2]) {
-    throw new Error(`${path}: individual-major .bed (mode byte ${bytes[2]}) is not supported; re-save with plink --make-bed`);
+    throw new Error(
+      `${path}: individual-major .bed (mode byte ${bytes[2]}) is not supported; re-save with plink --make-bed`,
+    );
   }
   const perVariant = Math.ceil(nSamples / 4);
   const expected = 3 + perVariant * nVariants;

@@ -16,7 +16,8 @@ export function encodeBed(fileset: PlinkFileset): Uint8Array {
   // dosage → code: 2 → 00, 1 → 10, 0 → 11, missing (-1) → 01; indexed by dosage + 1
   const CODE = Uint8Array.from([1, 3, 2, 0]);
   const g = fileset.genotypes;
-  for (let i = 0; i < g.length; i++) if (g[i] < -1 || g[i] > 2) throw new Error(`genotype value ${g[i]} is not -1, 0, 1 or 2`);
+  for (let i = 0; i < g.length; i++)
+    if (g[i] < -1 || g[i] > 2) throw new Error(`genotype value ${g[i]} is not -1, 0, 1 or 2`);
   const full = nS >> 2;
   let dst = 3;
   let src = 0;
@@ -39,7 +40,9 @@ export function encodeBed(fileset: PlinkFileset): Uint8Array {
 export async function writePlinkFileset(prefix: string, fileset: PlinkFileset): Promise<void> {
   const bed = encodeBed(fileset);
   const bim = fileset.variants.map((v) => `${v.chr}\t${v.id}\t${v.cm}\t${v.bp}\t${v.a1}\t${v.a2}\n`).join('');
-  const fam = fileset.samples.map((s) => `${s.fid} ${s.iid} ${s.father} ${s.mother} ${s.sex} ${s.phenotype}\n`).join('');
+  const fam = fileset.samples
+    .map((s) => `${s.fid} ${s.iid} ${s.father} ${s.mother} ${s.sex} ${s.phenotype}\n`)
+    .join('');
   await writeFileAtomic(`${prefix}.bim`, bim);
   await writeFileAtomic(`${prefix}.fam`, fam);
   await writeFileAtomic(`${prefix}.bed`, bed);

@@ -26,7 +26,11 @@ export async function readImageIndex(csvPath: string): Promise<ScanEntry[]> {
     if (!r.PTID) throw new Error(`${csvPath}: row ${row}: empty PTID`);
     if (!DATE.test(r.SCANDATE)) throw new Error(`${csvPath}: row ${row}: SCANDATE '${r.SCANDATE}' is not YYYY-MM-DD`);
     if (!r.FILE) throw new Error(`${csvPath}: row ${row}: empty FILE`);
-    out.push({ ptid: r.PTID, scanDate: r.SCANDATE, file: isAbsolute(r.FILE) ? r.FILE : join(dirname(csvPath), r.FILE) });
+    out.push({
+      ptid: r.PTID,
+      scanDate: r.SCANDATE,
+      file: isAbsolute(r.FILE) ? r.FILE : join(dirname(csvPath), r.FILE),
+    });
   }
   return out;
 }

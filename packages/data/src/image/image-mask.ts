@@ -19,7 +19,7 @@ export function maskIndices(atlas: NiftiVolume, label: number): Uint32Array {
 /** Run-length encodes sorted indices as `[start, length, start, length, …]`. */
 export function encodeMaskRuns(indices: Uint32Array): number[] {
   const runs: number[] = [];
-  for (let i = 0; i < indices.length; ) {
+  for (let i = 0; i < indices.length;) {
     let j = i + 1;
     while (j < indices.length && indices[j] === indices[j - 1] + 1) j++;
     runs.push(indices[i], j - i);
@@ -47,9 +47,18 @@ export function maskSha256(indices: Uint32Array): string {
 }
 
 /** Gathers the masked voxels of a volume (dims must equal the mask's volume dims). */
-export function applyMask(volume: NiftiVolume, indices: Uint32Array, dims: readonly number[], path: string): Float32Array {
-  const same = volume.dims.length >= dims.length && dims.every((d, i) => volume.dims[i] === d) && volume.dims.slice(dims.length).every((d) => d === 1);
-  if (!same) throw new Error(`${path}: volume dims ${volume.dims.join('×')} differ from the atlas dims ${dims.join('×')}`);
+export function applyMask(
+  volume: NiftiVolume,
+  indices: Uint32Array,
+  dims: readonly number[],
+  path: string,
+): Float32Array {
+  const same =
+    volume.dims.length >= dims.length &&
+    dims.every((d, i) => volume.dims[i] === d) &&
+    volume.dims.slice(dims.length).every((d) => d === 1);
+  if (!same)
+    throw new Error(`${path}: volume dims ${volume.dims.join('×')} differ from the atlas dims ${dims.join('×')}`);
   const out = new Float32Array(indices.length);
   for (let i = 0; i < indices.length; i++) out[i] = volume.data[indices[i]];
   return out;

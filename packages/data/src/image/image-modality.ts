@@ -80,7 +80,9 @@ async function readVoxelMatrix(path: string, allowed: Set<string> | null): Promi
         if (c === p) continue;
         const v = Number(r[c]);
         if (r[c] === '' || !Number.isFinite(v)) {
-          throw new Error(`${path}: record ${batch.firstRecord + k}, column '${batch.header[c]}': '${r[c]}' is not a number`);
+          throw new Error(
+            `${path}: record ${batch.firstRecord + k}, column '${batch.header[c]}': '${r[c]}' is not a number`,
+          );
         }
         row[j++] = v;
       }
@@ -103,20 +105,34 @@ export function fitImageModality(
   const width = raw.featureNames.length;
   const features = new Float32Array(raw.ids.length * width);
   raw.rows.forEach((r, i) => normaliseVoxels(r, mean, std, features.subarray(i * width, (i + 1) * width)));
-  const transform: ImageModalityTransform = { kind: 'image', voxelCount: width, maskLabel: raw.mask?.label ?? naming.maskLabel ?? 150, mean, std };
+  const transform: ImageModalityTransform = {
+    kind: 'image',
+    voxelCount: width,
+    maskLabel: raw.mask?.label ?? naming.maskLabel ?? 150,
+    mean,
+    std,
+  };
   if (raw.mask) {
     transform.maskSha256 = maskSha256(raw.mask.indices);
     transform.dims = raw.mask.dims.slice();
     transform.maskRuns = encodeMaskRuns(raw.mask.indices);
   }
   return {
-    table: { name: naming.name ?? 'image', letter: naming.letter ?? 'I', featureNames: raw.featureNames, ids: raw.ids.slice(), features },
+    table: {
+      name: naming.name ?? 'image',
+      letter: naming.letter ?? 'I',
+      featureNames: raw.featureNames,
+      ids: raw.ids.slice(),
+      features,
+    },
     transform,
   };
 }
 
 /** Loads and fits in one call (see {@link loadImageRows} and {@link fitImageModality}). */
-export async function buildImageModality(options: ImageModalityOptions): Promise<{ table: ModalityTable; transform: ImageModalityTransform }> {
+export async function buildImageModality(
+  options: ImageModalityOptions,
+): Promise<{ table: ModalityTable; transform: ImageModalityTransform }> {
   const raw = await loadImageRows(options);
   return fitImageModality(raw, options.trainingIds, options);
 }

@@ -40,7 +40,13 @@ describe('NIfTI volumes', () => {
     const inter = view.getFloat32(116, false);
     const scale = (v: number) => (slope === 0 ? v : v * slope + inter);
     let nonZero = 0;
-    for (const [x, y, z] of [[0, 0, 0], [16, 20, 12], [10, 30, 5], [32, 40, 24], [20, 15, 18]]) {
+    for (const [x, y, z] of [
+      [0, 0, 0],
+      [16, 20, 12],
+      [10, 30, 5],
+      [32, 40, 24],
+      [20, 15, 18],
+    ]) {
       const i = x + 33 * (y + 41 * z);
       const expected = scale(view.getInt16(off + 2 * i, false));
       expect(vol.data[i]).toBe(expected);
@@ -62,7 +68,12 @@ describe('NIfTI volumes', () => {
     expect(gz.dims).toEqual(dims);
     expect(Array.from(gz.data)).toEqual(data);
     // int16 stored as (v - 100) / 0.5 → read back v exactly for multiples of 0.5
-    await writeNiftiVolume(join(dir, 's.nii'), dims, data.map((v) => v + 100), { datatype: 'int16', scale: { slope: 0.5, inter: 100 } });
+    await writeNiftiVolume(
+      join(dir, 's.nii'),
+      dims,
+      data.map((v) => v + 100),
+      { datatype: 'int16', scale: { slope: 0.5, inter: 100 } },
+    );
     const s = await readNiftiVolume(join(dir, 's.nii'));
     expect(s.datatype).toBe(4);
     expect(Array.from(s.data)).toEqual(data.map((v) => v + 100));
@@ -75,10 +86,14 @@ describe('NIfTI volumes', () => {
     await expect(readNiftiVolume(join(dir, 'junk.nii'))).rejects.toThrow(/junk\.nii: unreadable NIfTI \(not a NIfTI/);
     const full = encodeNifti([10, 10, 10], new Float32Array(1000));
     await writeFile(join(dir, 'short.nii'), full.subarray(0, 2000));
-    await expect(readNiftiVolume(join(dir, 'short.nii'))).rejects.toThrow(/short\.nii: unreadable NIfTI \(truncated: 2000 bytes/);
+    await expect(readNiftiVolume(join(dir, 'short.nii'))).rejects.toThrow(
+      /short\.nii: unreadable NIfTI \(truncated: 2000 bytes/,
+    );
     const gz = gzipSync(full);
     await writeFile(join(dir, 'cut.nii.gz'), gz.subarray(0, gz.length - 20));
-    await expect(readNiftiVolume(join(dir, 'cut.nii.gz'))).rejects.toThrow(/cut\.nii\.gz: unreadable NIfTI \(truncated or corrupt gzip/);
+    await expect(readNiftiVolume(join(dir, 'cut.nii.gz'))).rejects.toThrow(
+      /cut\.nii\.gz: unreadable NIfTI \(truncated or corrupt gzip/,
+    );
     await expect(readNiftiVolume(join(dir, 'none.nii'))).rejects.toThrow(/none\.nii: NIfTI file not found/);
   });
 
@@ -86,7 +101,11 @@ describe('NIfTI volumes', () => {
     const idx = Uint32Array.from([2, 3, 4, 9, 11, 12]);
     expect(encodeMaskRuns(idx)).toEqual([2, 3, 9, 1, 11, 2]);
     expect(Array.from(decodeMaskRuns(encodeMaskRuns(idx)))).toEqual(Array.from(idx));
-    expect(scanFromFolderName('011_S_0002_2005-08-26', 'x')).toEqual({ ptid: '011_S_0002', scanDate: '2005-08-26', file: 'x' });
+    expect(scanFromFolderName('011_S_0002_2005-08-26', 'x')).toEqual({
+      ptid: '011_S_0002',
+      scanDate: '2005-08-26',
+      file: 'x',
+    });
     expect(scanFromFolderName('garbage', 'x')).toBeNull();
     const latest = latestScanPerPatient([
       { ptid: 'A', scanDate: '2010-01-01', file: 'a1' },
@@ -111,9 +130,16 @@ describe('NIfTI volumes', () => {
       }
     }
     await writeFile(join(dir, 'image_index.csv'), lines.join('\n') + '\n');
-    const { table, transform } = await buildImageModality({ indexCsv: join(dir, 'image_index.csv'), atlas: join(dir, 'atlas.nii.gz'), trainingIds: ['P1', 'P2'], ids: ['P1', 'P2', 'P3'] });
+    const { table, transform } = await buildImageModality({
+      indexCsv: join(dir, 'image_index.csv'),
+      atlas: join(dir, 'atlas.nii.gz'),
+      trainingIds: ['P1', 'P2'],
+      ids: ['P1', 'P2', 'P3'],
+    });
     expect(table.ids).toEqual(['P1', 'P2', 'P3']);
-    const gm = Array.from(atlas).map((v, i) => (v === 150 ? i : -1)).filter((i) => i >= 0);
+    const gm = Array.from(atlas)
+      .map((v, i) => (v === 150 ? i : -1))
+      .filter((i) => i >= 0);
     expect(transform.voxelCount).toBe(gm.length);
     expect(table.featureNames[0]).toBe(`v${gm[0]}`);
     // independent: raw GM voxels of the latest scans of P1, P2 → mean/std by hand
@@ -134,16 +160,26 @@ describe('NIfTI volumes', () => {
     expect(Array.from(fromVoxels)).toEqual(Array.from(table.features.subarray(2 * w, 3 * w)));
     // A NIfTI path is read by the Node-side step, never by the transform itself.
     const niftiRecord = { modalities: { image: { nifti: join(dir, 'P3_1.nii.gz') } } };
-    expect(() => applyModalityTransform(transform, niftiRecord.modalities.image, 'rec')).toThrow(/rec: this transformer reads no files/);
+    expect(() => applyModalityTransform(transform, niftiRecord.modalities.image, 'rec')).toThrow(
+      /rec: this transformer reads no files/,
+    );
     const resolved = readNiftiRecordParts(niftiRecord, { formatVersion: 1, modalities: { image: transform } }, 'rec');
     const fromNifti = applyModalityTransform(transform, resolved.modalities.image, 'rec');
     expect(Array.from(fromNifti)).toEqual(Array.from(table.features.subarray(2 * w, 3 * w)));
     const transformsJson = { formatVersion: 1 as const, modalities: { image: transform } };
-    const reading = createRecordTransformerReadingFiles([{ name: 'image', letter: 'I', width: w }], ['a'], transformsJson);
+    const reading = createRecordTransformerReadingFiles(
+      [{ name: 'image', letter: 'I', width: w }],
+      ['a'],
+      transformsJson,
+    );
     expect(Array.from(reading.transformRecord(niftiRecord).inputs[0] as Float32Array)).toEqual(Array.from(fromNifti));
     const fileFree = createRecordTransformer([{ name: 'image', letter: 'I', width: w }], ['a'], transformsJson);
-    expect(() => fileFree.transformRecord(niftiRecord, 'line 2')).toThrow(/line 2, modality image: this transformer reads no files/);
-    expect(() => applyModalityTransform(transform, { voxels: [1, 2] }, 'rec 4, modality image')).toThrow(/rec 4, modality image: voxels has 2 values, expected/);
+    expect(() => fileFree.transformRecord(niftiRecord, 'line 2')).toThrow(
+      /line 2, modality image: this transformer reads no files/,
+    );
+    expect(() => applyModalityTransform(transform, { voxels: [1, 2] }, 'rec 4, modality image')).toThrow(
+      /rec 4, modality image: voxels has 2 values, expected/,
+    );
   });
 
   it('accepts a precomputed voxel matrix CSV and rejects non-numeric cells', async () => {
@@ -154,8 +190,12 @@ describe('NIfTI volumes', () => {
     expect(table.featureNames).toEqual(['a', 'b']);
     expect(table.features[3]).toBeCloseTo(3 / Math.sqrt(3.5), 6);
     const transforms = { formatVersion: 1 as const, modalities: { image: transform } };
-    expect(() => readNiftiRecordParts({ modalities: { image: { nifti: 'x.nii' } } }, transforms, 'r')).toThrow(/r, modality image: .*built from a voxel matrix/);
+    expect(() => readNiftiRecordParts({ modalities: { image: { nifti: 'x.nii' } } }, transforms, 'r')).toThrow(
+      /r, modality image: .*built from a voxel matrix/,
+    );
     await writeFile(join(dir, 'bad.csv'), 'PTID,a,b\nX,1,zz\n');
-    await expect(buildImageModality({ matrixCsv: join(dir, 'bad.csv'), trainingIds: [] })).rejects.toThrow(/bad\.csv: record 1, column 'b': 'zz' is not a number/);
+    await expect(buildImageModality({ matrixCsv: join(dir, 'bad.csv'), trainingIds: [] })).rejects.toThrow(
+      /bad\.csv: record 1, column 'b': 'zz' is not a number/,
+    );
   });
 });

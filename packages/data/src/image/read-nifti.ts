@@ -49,12 +49,16 @@ export function decodeNifti(fileBytes: Uint8Array, path: string): NiftiVolume {
   const size = dims.reduce((a, b) => a * b, 1);
   const width = BYTES[header.datatypeCode];
   if (width === undefined) {
-    throw new Error(`${path}: unsupported NIfTI datatype ${header.datatypeCode} (supported: uint8, int8, int16, uint16, int32, uint32, float32, float64)`);
+    throw new Error(
+      `${path}: unsupported NIfTI datatype ${header.datatypeCode} (supported: uint8, int8, int16, uint16, int32, uint32, float32, float64)`,
+    );
   }
   const offset = Math.floor(header.vox_offset);
   const need = offset + size * width;
   if (bytes.length < need) {
-    throw new Error(`${path}: unreadable NIfTI (truncated: ${bytes.length} bytes, header needs ${need} for ${dims.join('×')} voxels)`);
+    throw new Error(
+      `${path}: unreadable NIfTI (truncated: ${bytes.length} bytes, header needs ${need} for ${dims.join('×')} voxels)`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, size * width);
   const le = header.littleEndian;
@@ -64,14 +68,29 @@ export function decodeNifti(fileBytes: Uint8Array, path: string): NiftiVolume {
     const o = i * width;
     let v: number;
     switch (code) {
-      case 2: v = view.getUint8(o); break;
-      case 256: v = view.getInt8(o); break;
-      case 4: v = view.getInt16(o, le); break;
-      case 512: v = view.getUint16(o, le); break;
-      case 8: v = view.getInt32(o, le); break;
-      case 768: v = view.getUint32(o, le); break;
-      case 16: v = view.getFloat32(o, le); break;
-      default: v = view.getFloat64(o, le);
+      case 2:
+        v = view.getUint8(o);
+        break;
+      case 256:
+        v = view.getInt8(o);
+        break;
+      case 4:
+        v = view.getInt16(o, le);
+        break;
+      case 512:
+        v = view.getUint16(o, le);
+        break;
+      case 8:
+        v = view.getInt32(o, le);
+        break;
+      case 768:
+        v = view.getUint32(o, le);
+        break;
+      case 16:
+        v = view.getFloat32(o, le);
+        break;
+      default:
+        v = view.getFloat64(o, le);
     }
     data[i] = v;
   }

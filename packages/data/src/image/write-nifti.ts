@@ -19,10 +19,15 @@ export interface WriteNiftiOptions {
 const CODES = { uint8: [2, 8], int16: [4, 16], float32: [16, 32] } as const;
 
 /** Encodes a 3-D volume (x fastest) as NIfTI-1 bytes (348-byte header, 4 extension bytes, data at 352). */
-export function encodeNifti(dims: readonly number[], data: ArrayLike<number>, options: WriteNiftiOptions = {}): Uint8Array {
+export function encodeNifti(
+  dims: readonly number[],
+  data: ArrayLike<number>,
+  options: WriteNiftiOptions = {},
+): Uint8Array {
   if (dims.length < 1 || dims.length > 7) throw new Error(`writeNiftiVolume: ${dims.length} dimensions, expected 1..7`);
   const size = dims.reduce((a, b) => a * b, 1);
-  if (data.length !== size) throw new Error(`writeNiftiVolume: ${data.length} values for dims ${dims.join('×')} (${size} voxels)`);
+  if (data.length !== size)
+    throw new Error(`writeNiftiVolume: ${data.length} values for dims ${dims.join('×')} (${size} voxels)`);
   const type = options.datatype ?? 'float32';
   const [code, bitpix] = CODES[type];
   const le = !options.bigEndian;

@@ -68,7 +68,8 @@ export class CsvParser {
     while (pos < n) {
       const nl = text.indexOf('\n', pos);
       if (nl < 0) break; // incomplete last line: wait for more
-      if (this.nextQuote === -2 || (this.nextQuote >= 0 && this.nextQuote < pos)) this.nextQuote = text.indexOf('"', pos);
+      if (this.nextQuote === -2 || (this.nextQuote >= 0 && this.nextQuote < pos))
+        this.nextQuote = text.indexOf('"', pos);
       if (this.nextQuote < 0 || this.nextQuote > nl) {
         const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         if (this.projection) {

@@ -29,7 +29,10 @@ describe('CSV streaming reader', () => {
   });
 
   it('matches csv-parse on quoting, CRLF, multi-line fields and a missing final newline', async () => {
-    for (const [name, text] of [['lf.csv', trickyLf], ['crlf.csv', trickyCrlf]]) {
+    for (const [name, text] of [
+      ['lf.csv', trickyLf],
+      ['crlf.csv', trickyCrlf],
+    ]) {
       const path = join(dir, name);
       await writeFile(path, text);
       const expected = parse(text) as string[][];
@@ -80,7 +83,9 @@ describe('CSV streaming reader', () => {
       expect(out.slice(1)).toEqual(want);
     }
     await writeFile(path, 'a,b,c\n1,2,3\n4,5\n');
-    await expect(readCsvBatches(path, { columns: ['b'] }).next()).rejects.toThrow(/proj\.csv: row 2: has 2 fields, expected 3/);
+    await expect(readCsvBatches(path, { columns: ['b'] }).next()).rejects.toThrow(
+      /proj\.csv: row 2: has 2 fields, expected 3/,
+    );
     // a long file: the mismatch is found by the projecting fast path
     await writeFile(path, 'a,b,c\n' + '1,2,3\n'.repeat(50000) + '1,2\n');
     await expect(

@@ -104,7 +104,9 @@ export async function* readCsvBatches(path: string, options: CsvStreamOptions = 
       if (!projected) {
         if (full.length !== fileHeader.length) {
           if (full.length === 1 && full[0] === '') continue; // blank line
-          throw new Error(`${path}: row ${record + 1}: has ${full.length} fields, expected ${fileHeader.length} (as many as the header)`);
+          throw new Error(
+            `${path}: row ${record + 1}: has ${full.length} fields, expected ${fileHeader.length} (as many as the header)`,
+          );
         }
         if (projectNow) fields = projectNow.map((i) => full[i]);
       }
@@ -127,7 +129,9 @@ export async function* readCsvBatches(path: string, options: CsvStreamOptions = 
       step();
     } catch (err) {
       if (err instanceof CsvFieldCountError) {
-        throw new Error(`${path}: row ${record + parsed.length + 1}: has ${err.count} fields, expected ${fileHeader.length} (as many as the header)`);
+        throw new Error(
+          `${path}: row ${record + parsed.length + 1}: has ${err.count} fields, expected ${fileHeader.length} (as many as the header)`,
+        );
       }
       throw new Error(`${path}: ${(err as Error).message}`);
     }
@@ -173,7 +177,11 @@ export function detachString(s: string): string {
 }
 
 /** Index of each required column in a header; throws naming the file for a missing one. */
-export function columnIndices<K extends string>(path: string, header: string[], names: readonly K[]): Record<K, number> {
+export function columnIndices<K extends string>(
+  path: string,
+  header: string[],
+  names: readonly K[],
+): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const name of names) {
     const i = header.indexOf(name);

@@ -103,7 +103,11 @@ export class CsvWriter {
 }
 
 /** Writes a whole small CSV(.gz) file atomically. */
-export async function writeCsvFile(path: string, header: readonly string[], rows: Iterable<readonly CsvCell[]>): Promise<void> {
+export async function writeCsvFile(
+  path: string,
+  header: readonly string[],
+  rows: Iterable<readonly CsvCell[]>,
+): Promise<void> {
   const w = CsvWriter.open(path, header);
   for (const row of rows) await w.writeRow(row);
   await w.close();

@@ -21,7 +21,10 @@ export async function readAdmissionCodes(path: string, keep: ReadonlySet<string>
   for (const [hadm, list] of tmp) {
     list.sort((a, b) => a.seq - b.seq);
     const seen = new Set<string>();
-    out.set(hadm, list.map((x) => x.code).filter((code) => (seen.has(code) ? false : (seen.add(code), true))));
+    out.set(
+      hadm,
+      list.map((x) => x.code).filter((code) => (seen.has(code) ? false : (seen.add(code), true))),
+    );
   }
   return out;
 }

@@ -88,11 +88,15 @@ describe('MIMIC-IV end to end on a synthetic raw set', () => {
     const rec = new Map(result.rawRecords.map((r) => [r.id, r]));
     const count = (ids: string[]) => {
       const c = new Map<string, number>();
-      for (const id of ids) for (const code of new Set(rec.get(id)?.modalities.codes?.codes ?? [])) c.set(code, (c.get(code) ?? 0) + 1);
+      for (const id of ids)
+        for (const code of new Set(rec.get(id)?.modalities.codes?.codes ?? [])) c.set(code, (c.get(code) ?? 0) + 1);
       return c;
     };
     const train = count(ds.splits.training);
-    const expected = [...train.entries()].filter(([, n]) => n >= 5).map(([c]) => c).sort();
+    const expected = [...train.entries()]
+      .filter(([, n]) => n >= 5)
+      .map(([c]) => c)
+      .sort();
     expect(t.vocabulary).toEqual(expected);
     const all = count(ds.ids);
     // at least one code is frequent enough only when validation/test are counted too, or rare in training: not in vocabulary
@@ -124,7 +128,9 @@ describe('MIMIC-IV end to end on a synthetic raw set', () => {
   it('transforms the outside records of records.jsonl with their modalities missing', async () => {
     const transformer = await loadTransforms(join(dir, 'ds'));
     const text = await readFile(join(dir, 'raw/records.jsonl'), 'utf8');
-    const letters = parseRecordsJsonl(text, 'records.jsonl').map(({ record }) => transformer.transformRecord(record).letters);
+    const letters = parseRecordsJsonl(text, 'records.jsonl').map(
+      ({ record }) => transformer.transformRecord(record).letters,
+    );
     expect(letters).toEqual(['LNC', 'LC', 'C', 'L', 'NC']);
   });
 
@@ -133,8 +139,12 @@ describe('MIMIC-IV end to end on a synthetic raw set', () => {
     const gz = await readFile(join(raw, 'hosp/labevents.csv.gz'));
     expect(gunzipSync(gz).length).toBeGreaterThan(0);
     await writeFile(join(raw, 'hosp/labevents.csv.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
-    await expect(buildMimicDataset({ raw, out: join(dir, 'ds2'), seed: 1 })).rejects.toThrow(/labevents\.csv\.gz: truncated or corrupt gzip/);
+    await expect(buildMimicDataset({ raw, out: join(dir, 'ds2'), seed: 1 })).rejects.toThrow(
+      /labevents\.csv\.gz: truncated or corrupt gzip/,
+    );
     await writeFile(join(raw, 'hosp/labevents.csv.gz'), gzipSync('subject_id,hadm_id\n1,2\n'));
-    await expect(buildMimicDataset({ raw, out: join(dir, 'ds2'), seed: 1 })).rejects.toThrow(/labevents\.csv\.gz: missing required column 'itemid'/);
+    await expect(buildMimicDataset({ raw, out: join(dir, 'ds2'), seed: 1 })).rejects.toThrow(
+      /labevents\.csv\.gz: missing required column 'itemid'/,
+    );
   });
 });

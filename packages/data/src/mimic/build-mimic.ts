@@ -11,7 +11,13 @@ import { writeDataset } from '../dataset/write-dataset.js';
 import { makeSplits } from '../splits/make-splits.js';
 import type { DatasetTransforms } from '../transforms/modality-transform.js';
 import { selectMimicCohort, type CohortReport } from './cohort.js';
-import { aggregateLabEvents, aggregateVitalEvents, canonicalVital, type AdmissionAggregates, type RowProgress } from './event-aggregates.js';
+import {
+  aggregateLabEvents,
+  aggregateVitalEvents,
+  canonicalVital,
+  type AdmissionAggregates,
+  type RowProgress,
+} from './event-aggregates.js';
 import {
   aggregateFeatureNames,
   aggregateFeatures,
@@ -105,7 +111,8 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   const labLabels = new Map<string, string>();
   if (labelsPath) {
     sources.push(labelsPath);
-    for await (const r of readCsvObjects(labelsPath, { requiredColumns: ['itemid', 'label'] })) labLabels.set(`lab:${r.itemid}`, r.label);
+    for await (const r of readCsvObjects(labelsPath, { requiredColumns: ['itemid', 'label'] }))
+      labLabels.set(`lab:${r.itemid}`, r.label);
   }
 
   // presence and labels
@@ -114,7 +121,9 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   kept.sort((a, b) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : 0));
   const ids = kept.map((m) => m.subjectId);
   const labels = Int32Array.from(kept.map((m) => m.label));
-  const full = Uint8Array.from(kept.map((m) => (aggregates.has(m.hadmId) && notes.has(m.hadmId) && codes.has(m.hadmId) ? 1 : 0)));
+  const full = Uint8Array.from(
+    kept.map((m) => (aggregates.has(m.hadmId) && notes.has(m.hadmId) && codes.has(m.hadmId) ? 1 : 0)),
+  );
   const splits = makeSplits({ ids, labels, full, seed: options.seed });
   const training = new Set(splits.training);
   const trainingMembers = kept.filter((m) => training.has(m.subjectId));
@@ -125,7 +134,8 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
     options.topLabs ?? 50,
   );
   const unscaled = new Map<string, Float64Array>();
-  for (const m of kept) if (aggregates.has(m.hadmId)) unscaled.set(m.subjectId, aggregateFeatures(items, aggregates.get(m.hadmId)));
+  for (const m of kept)
+    if (aggregates.has(m.hadmId)) unscaled.set(m.subjectId, aggregateFeatures(items, aggregates.get(m.hadmId)));
   const aggT = fitAggregatesTransform(
     items,
     items.map((k) => labLabels.get(k) ?? ''),
@@ -134,7 +144,13 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   const labIds = kept.filter((m) => unscaled.has(m.subjectId)).map((m) => m.subjectId);
   const labWidth = items.length * aggT.statistics.length;
   const labFeatures = new Float32Array(labIds.length * labWidth);
-  labIds.forEach((id, r) => scaleAggregateFeatures(aggT, unscaled.get(id) as Float64Array, labFeatures.subarray(r * labWidth, (r + 1) * labWidth)));
+  labIds.forEach((id, r) =>
+    scaleAggregateFeatures(
+      aggT,
+      unscaled.get(id) as Float64Array,
+      labFeatures.subarray(r * labWidth, (r + 1) * labWidth),
+    ),
+  );
 
   // N: notes
   const textT = fitTextTransform(
@@ -143,7 +159,9 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   );
   const noteMembers = kept.filter((m) => notes.has(m.hadmId));
   const noteFeatures = new Float32Array(noteMembers.length * textT.dimensions);
-  noteMembers.forEach((m, r) => noteFeatures.set(vectorizeText(textT, notes.get(m.hadmId) as string), r * textT.dimensions));
+  noteMembers.forEach((m, r) =>
+    noteFeatures.set(vectorizeText(textT, notes.get(m.hadmId) as string), r * textT.dimensions),
+  );
 
   // C: ICD-9 codes
   const codesT = fitCodesTransform(
@@ -159,10 +177,25 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   const [L, N, C] = MIMIC_MODALITIES;
   const modalities: ModalityTable[] = [
     { name: L.name, letter: L.letter, featureNames: aggregateFeatureNames(aggT), ids: labIds, features: labFeatures },
-    { name: N.name, letter: N.letter, featureNames: Array.from({ length: textT.dimensions }, (_, i) => `h${i}`), ids: noteMembers.map((m) => m.subjectId), features: noteFeatures },
-    { name: C.name, letter: C.letter, featureNames: codesT.vocabulary.map((c) => `icd9:${c}`), ids: codeMembers.map((m) => m.subjectId), features: codeFeatures },
+    {
+      name: N.name,
+      letter: N.letter,
+      featureNames: Array.from({ length: textT.dimensions }, (_, i) => `h${i}`),
+      ids: noteMembers.map((m) => m.subjectId),
+      features: noteFeatures,
+    },
+    {
+      name: C.name,
+      letter: C.letter,
+      featureNames: codesT.vocabulary.map((c) => `icd9:${c}`),
+      ids: codeMembers.map((m) => m.subjectId),
+      features: codeFeatures,
+    },
   ];
-  const transforms: DatasetTransforms = { formatVersion: 1, modalities: { [L.name]: aggT, [N.name]: textT, [C.name]: codesT } };
+  const transforms: DatasetTransforms = {
+    formatVersion: 1,
+    modalities: { [L.name]: aggT, [N.name]: textT, [C.name]: codesT },
+  };
   const content: DatasetContent = {
     source: 'mimic',
     modalities,
@@ -178,9 +211,22 @@ export async function buildMimicDataset(options: BuildMimicOptions): Promise<Bui
   const rawRecords: MimicRawRecord[] = [];
   if (options.rawRecordsFor && options.rawRecordsFor.length > 0) {
     const wanted = kept.filter((m) => options.rawRecordsFor?.includes(m.subjectId));
-    rawRecords.push(...(await extractRawRecords(raw, wanted.map((m) => ({ id: m.subjectId, hadm: m.hadmId })), notes, codes)));
+    rawRecords.push(
+      ...(await extractRawRecords(
+        raw,
+        wanted.map((m) => ({ id: m.subjectId, hadm: m.hadmId })),
+        notes,
+        codes,
+      )),
+    );
   }
-  return { manifest, cohort: report, droppedNoModality, rows: { labevents: labRows, chartevents: chartRows }, rawRecords };
+  return {
+    manifest,
+    cohort: report,
+    droppedNoModality,
+    rows: { labevents: labRows, chartevents: chartRows },
+    rawRecords,
+  };
 }
 
 /**
@@ -204,7 +250,10 @@ async function extractRawRecords(
     l.push({ t, v, k: order++ });
   };
   const cols = ['hadm_id', 'itemid', 'charttime', 'valuenum'] as const;
-  for (const [table, vital] of [['labevents', false], ['chartevents', true]] as const) {
+  for (const [table, vital] of [
+    ['labevents', false],
+    ['chartevents', true],
+  ] as const) {
     const path = findMimicFile(raw, table);
     if (!path) continue;
     for await (const b of readCsvBatches(path, { requiredColumns: cols, columns: cols })) {
@@ -225,7 +274,8 @@ async function extractRawRecords(
     const ev = events.get(w.hadm);
     if (ev) {
       const labs: Record<string, number[]> = {};
-      for (const [key, list] of ev) labs[key] = list.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.k - b.k)).map((x) => x.v);
+      for (const [key, list] of ev)
+        labs[key] = list.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.k - b.k)).map((x) => x.v);
       rec.modalities.labs = labs;
     }
     const text = notes.get(w.hadm);

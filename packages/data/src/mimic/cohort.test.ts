@@ -18,13 +18,17 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
   beforeAll(async () => {
     raw = await mkdtemp(join(tmpdir(), 'mimic-cohort-'));
     for (const d of ['hosp', 'icu', 'note']) await mkdir(join(raw, d));
-    await writeCsvFile(join(raw, 'hosp/patients.csv.gz'), ['subject_id', 'gender', 'dod'], [
-      [1, 'F', null], // two admissions, alive → label 0
-      [2, 'M', null], // one admission → excluded
-      [3, 'F', '2150-06-01'], // dies in hospital on the 3rd admission → dropped; dod within 1 y of the 2nd → 1
-      [4, 'M', '2151-03-10'], // dod 400 days after the last discharge → 0
-      [5, 'F', '2150-01-20'], // 2 admissions, died on the discharge date of the 2nd (no deathtime) → only 1 left → excluded
-    ]);
+    await writeCsvFile(
+      join(raw, 'hosp/patients.csv.gz'),
+      ['subject_id', 'gender', 'dod'],
+      [
+        [1, 'F', null], // two admissions, alive → label 0
+        [2, 'M', null], // one admission → excluded
+        [3, 'F', '2150-06-01'], // dies in hospital on the 3rd admission → dropped; dod within 1 y of the 2nd → 1
+        [4, 'M', '2151-03-10'], // dod 400 days after the last discharge → 0
+        [5, 'F', '2150-01-20'], // 2 admissions, died on the discharge date of the 2nd (no deathtime) → only 1 left → excluded
+      ],
+    );
     await writeCsvFile(join(raw, 'hosp/admissions.csv.gz'), ADM, [
       [1, 11, '2150-01-01 10:00:00', '2150-01-05 10:00:00', null, 0],
       [1, 12, '2150-03-01 10:00:00', '2150-03-04 12:00:00', null, 0],
@@ -56,27 +60,42 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
 
   it('aggregates only the selected admissions, last by charttime, vitals in canonical units and ranges', async () => {
     const lab = join(raw, 'hosp/labevents.csv');
-    await writeCsvFile(lab, ['labevent_id', 'subject_id', 'hadm_id', 'itemid', 'charttime', 'value', 'valuenum'], [
-      [1, 1, 12, 50912, '2150-03-02 10:00:00', '1.5', 1.5],
-      [2, 1, 12, 50912, '2150-03-01 11:00:00', '2.5', 2.5], // earlier time, later row: not the last
-      [3, 1, 11, 50912, '2150-01-02 10:00:00', '9', 9], // other admission: ignored
-      [4, 1, null, 50912, '2150-03-02 12:00:00', '8', 8], // outpatient: ignored
-      [5, 1, 12, 50912, '2150-03-03 10:00:00', '___', null], // no valuenum: ignored
-      [6, 1, 12, 51006, '2150-03-03 10:00:00', '20', 20],
-    ]);
+    await writeCsvFile(
+      lab,
+      ['labevent_id', 'subject_id', 'hadm_id', 'itemid', 'charttime', 'value', 'valuenum'],
+      [
+        [1, 1, 12, 50912, '2150-03-02 10:00:00', '1.5', 1.5],
+        [2, 1, 12, 50912, '2150-03-01 11:00:00', '2.5', 2.5], // earlier time, later row: not the last
+        [3, 1, 11, 50912, '2150-01-02 10:00:00', '9', 9], // other admission: ignored
+        [4, 1, null, 50912, '2150-03-02 12:00:00', '8', 8], // outpatient: ignored
+        [5, 1, 12, 50912, '2150-03-03 10:00:00', '___', null], // no valuenum: ignored
+        [6, 1, 12, 51006, '2150-03-03 10:00:00', '20', 20],
+      ],
+    );
     const chart = join(raw, 'icu/chartevents.csv.gz');
-    await writeCsvFile(chart, ['subject_id', 'hadm_id', 'stay_id', 'charttime', 'itemid', 'valuenum'], [
-      [1, 12, 9, '2150-03-02 10:00:00', 223761, 98.6], // °F → 37 °C
-      [1, 12, 9, '2150-03-02 11:00:00', 223762, 38],
-      [1, 12, 9, '2150-03-02 11:00:00', 220045, 999], // out of range
-      [1, 12, 9, '2150-03-02 11:00:00', 220045, 80],
-      [1, 12, 9, '2150-03-02 11:00:00', 223835, 21], // not a vital
-    ]);
+    await writeCsvFile(
+      chart,
+      ['subject_id', 'hadm_id', 'stay_id', 'charttime', 'itemid', 'valuenum'],
+      [
+        [1, 12, 9, '2150-03-02 10:00:00', 223761, 98.6], // °F → 37 °C
+        [1, 12, 9, '2150-03-02 11:00:00', 223762, 38],
+        [1, 12, 9, '2150-03-02 11:00:00', 220045, 999], // out of range
+        [1, 12, 9, '2150-03-02 11:00:00', 220045, 80],
+        [1, 12, 9, '2150-03-02 11:00:00', 223835, 21], // not a vital
+      ],
+    );
     const agg: AdmissionAggregates = new Map();
     expect(await aggregateLabEvents(lab, new Set(['12', '32']), agg)).toBe(6);
     await aggregateVitalEvents(chart, new Set(['12']), agg);
     const a = agg.get('12');
-    expect(a?.get('lab:50912')).toEqual({ count: 2, sum: 4, min: 1.5, max: 2.5, last: 1.5, lastTime: timeKey('2150-03-02 10:00:00') });
+    expect(a?.get('lab:50912')).toEqual({
+      count: 2,
+      sum: 4,
+      min: 1.5,
+      max: 2.5,
+      last: 1.5,
+      lastTime: timeKey('2150-03-02 10:00:00'),
+    });
     expect(a?.get('vital:temperature')?.min).toBeCloseTo(37, 10);
     expect(a?.get('vital:temperature')?.last).toBe(38);
     expect(a?.get('vital:heart_rate')?.count).toBe(1);
@@ -84,7 +103,14 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
   });
 
   it('orders timestamps by timeKey like the text', () => {
-    const ts = ['2150-03-02 10:00:00', '2150-03-02 09:59:59', '2150-12-31 23:59:59', '2151-01-01 00:00:00', '2150-03-02', '2149-01-01 00:00:01'];
+    const ts = [
+      '2150-03-02 10:00:00',
+      '2150-03-02 09:59:59',
+      '2150-12-31 23:59:59',
+      '2151-01-01 00:00:00',
+      '2150-03-02',
+      '2149-01-01 00:00:01',
+    ];
     const byText = [...ts].sort();
     const byKey = [...ts].sort((a, b) => timeKey(a) - timeKey(b));
     expect(byKey).toEqual(byText);
@@ -94,14 +120,25 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
   it('scales aggregate features by training MinMax to [-1, 1] and imputes the training mean', () => {
     const mk = (v: number[]) => {
       const m = new Map();
-      m.set('lab:1', { count: v.length, sum: v.reduce((s, x) => s + x, 0), min: Math.min(...v), max: Math.max(...v), last: v[v.length - 1], lastTime: 0 });
+      m.set('lab:1', {
+        count: v.length,
+        sum: v.reduce((s, x) => s + x, 0),
+        min: Math.min(...v),
+        max: Math.max(...v),
+        last: v[v.length - 1],
+        lastTime: 0,
+      });
       return m;
     };
     const train = [mk([1, 3]), mk([5]), new Map()];
     const items = selectAggregateItems(train, 10);
     expect(items[0]).toBe('lab:1');
     const rows = train.map((t) => aggregateFeatures(items, t));
-    const t = fitAggregatesTransform(items, items.map(() => ''), rows);
+    const t = fitAggregatesTransform(
+      items,
+      items.map(() => ''),
+      rows,
+    );
     // lab:1 last: 3, 5 → min 3 max 5 ; mean: 2, 5 ; min: 1, 5 ; max: 3, 5
     expect(t.min.slice(0, 4)).toEqual([3, 2, 1, 3]);
     expect(t.max.slice(0, 4)).toEqual([5, 5, 5, 5]);
@@ -116,14 +153,18 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
 
   it('reads ICD-9 codes only, in seq_num order, and builds the vocabulary from training with min count', async () => {
     const path = join(raw, 'hosp/diagnoses_icd.csv.gz');
-    await writeCsvFile(path, ['subject_id', 'hadm_id', 'seq_num', 'icd_code', 'icd_version'], [
-      [1, 12, 2, '4019', 9],
-      [1, 12, 1, '41401', 9],
-      [1, 12, 3, 'I10', 10],
-      [3, 32, 1, '4019', 9],
-      [3, 31, 1, '5849', 9],
-      [4, 42, 1, 'I509', 10],
-    ]);
+    await writeCsvFile(
+      path,
+      ['subject_id', 'hadm_id', 'seq_num', 'icd_code', 'icd_version'],
+      [
+        [1, 12, 2, '4019', 9],
+        [1, 12, 1, '41401', 9],
+        [1, 12, 3, 'I10', 10],
+        [3, 32, 1, '4019', 9],
+        [3, 31, 1, '5849', 9],
+        [4, 42, 1, 'I509', 10],
+      ],
+    );
     const codes = await readAdmissionCodes(path, new Set(['12', '32', '42']));
     expect(codes.get('12')).toEqual(['41401', '4019']);
     expect(codes.get('32')).toEqual(['4019']);
@@ -136,11 +177,15 @@ describe('MIMIC cohort and modality rules (hand-made raw tables)', () => {
 
   it('joins notes of an admission by note_seq and vectorises with hashed TF-IDF fitted on training', async () => {
     const path = join(raw, 'note/discharge.csv.gz');
-    await writeCsvFile(path, ['note_id', 'subject_id', 'hadm_id', 'note_type', 'note_seq', 'charttime', 'storetime', 'text'], [
-      ['1-AE-2', 1, 12, 'AE', 2, '2150-03-04 12:00:00', null, 'addendum text'],
-      ['1-DS-1', 1, 12, 'DS', 1, '2150-03-04 12:00:00', null, 'Name: ___\nPatient "stable", home.'],
-      ['3-DS-1', 3, 31, 'DS', 1, '2149-01-03 10:00:00', null, 'not selected'],
-    ]);
+    await writeCsvFile(
+      path,
+      ['note_id', 'subject_id', 'hadm_id', 'note_type', 'note_seq', 'charttime', 'storetime', 'text'],
+      [
+        ['1-AE-2', 1, 12, 'AE', 2, '2150-03-04 12:00:00', null, 'addendum text'],
+        ['1-DS-1', 1, 12, 'DS', 1, '2150-03-04 12:00:00', null, 'Name: ___\nPatient "stable", home.'],
+        ['3-DS-1', 3, 31, 'DS', 1, '2149-01-03 10:00:00', null, 'not selected'],
+      ],
+    );
     const notes = await readDischargeNotes(path, new Set(['12', '32']));
     expect(notes.get('12')).toBe('Name: ___\nPatient "stable", home.\n\naddendum text');
     expect(notes.has('32')).toBe(false);

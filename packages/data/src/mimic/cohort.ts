@@ -29,7 +29,9 @@ export interface CohortReport {
 }
 
 /** Reads patients + admissions and applies the cohort rules. */
-export async function selectMimicCohort(raw: string): Promise<{ members: CohortMember[]; report: CohortReport; files: string[] }> {
+export async function selectMimicCohort(
+  raw: string,
+): Promise<{ members: CohortMember[]; report: CohortReport; files: string[] }> {
   const patientsPath = requireMimicFile(raw, 'patients');
   const admissionsPath = requireMimicFile(raw, 'admissions');
   const dod = new Map<string, string>();
@@ -39,7 +41,8 @@ export async function selectMimicCohort(raw: string): Promise<{ members: CohortM
     for (const r of b.rows) {
       patients++;
       if (r[c.dod] !== '') {
-        if (Number.isNaN(parseMimicTime(r[c.dod]))) throw new Error(`${patientsPath}: subject row ${patients}: dod '${r[c.dod]}' is not a date`);
+        if (Number.isNaN(parseMimicTime(r[c.dod])))
+          throw new Error(`${patientsPath}: subject row ${patients}: dod '${r[c.dod]}' is not a date`);
         dod.set(detachString(r[c.subject_id]), detachString(r[c.dod]));
       }
     }

@@ -131,12 +131,28 @@ async function aggregateEvents(
  * Streams `labevents` rows of the selected admissions into `into`. Returns the number of rows read.
  * @param keep selected `hadm_id`s (as the strings in the file)
  */
-export function aggregateLabEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
-  return aggregateEvents(path, keep, into, (itemid, v) => (Number.isFinite(v) ? { key: `lab:${itemid}`, value: v } : null), onProgress);
+export function aggregateLabEvents(
+  path: string,
+  keep: ReadonlySet<string>,
+  into: AdmissionAggregates,
+  onProgress?: RowProgress,
+): Promise<number> {
+  return aggregateEvents(
+    path,
+    keep,
+    into,
+    (itemid, v) => (Number.isFinite(v) ? { key: `lab:${itemid}`, value: v } : null),
+    onProgress,
+  );
 }
 
 /** Streams `chartevents` vital-sign rows of the selected admissions into `into`. */
-export function aggregateVitalEvents(path: string, keep: ReadonlySet<string>, into: AdmissionAggregates, onProgress?: RowProgress): Promise<number> {
+export function aggregateVitalEvents(
+  path: string,
+  keep: ReadonlySet<string>,
+  into: AdmissionAggregates,
+  onProgress?: RowProgress,
+): Promise<number> {
   return aggregateEvents(
     path,
     keep,

@@ -3,7 +3,13 @@ export { buildMimicDataset, MIMIC_MODALITIES, MIMIC_CLASSES } from './build-mimi
 export type { BuildMimicOptions, BuildMimicResult, MimicRawRecord } from './build-mimic.js';
 export { selectMimicCohort } from './cohort.js';
 export type { CohortMember, CohortReport } from './cohort.js';
-export { aggregateLabEvents, aggregateVitalEvents, canonicalVital, VITAL_ITEMS, VITAL_NAMES } from './event-aggregates.js';
+export {
+  aggregateLabEvents,
+  aggregateVitalEvents,
+  canonicalVital,
+  VITAL_ITEMS,
+  VITAL_NAMES,
+} from './event-aggregates.js';
 export type { AdmissionAggregates, ItemAccumulator } from './event-aggregates.js';
 export {
   applyAggregatesTransform,

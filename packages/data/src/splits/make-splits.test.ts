@@ -61,7 +61,11 @@ describe('makeSplits (docs/algorithm.md §7)', () => {
   });
 
   it('rejects duplicate ids and mismatched lengths', () => {
-    expect(() => makeSplits({ ids: ['a', 'a'], labels: new Int32Array(2), full: new Uint8Array(2), seed: 0 })).toThrow(/duplicate/);
-    expect(() => makeSplits({ ids: ['a'], labels: new Int32Array(2), full: new Uint8Array(1), seed: 0 })).toThrow(/length/);
+    expect(() => makeSplits({ ids: ['a', 'a'], labels: new Int32Array(2), full: new Uint8Array(2), seed: 0 })).toThrow(
+      /duplicate/,
+    );
+    expect(() => makeSplits({ ids: ['a'], labels: new Int32Array(2), full: new Uint8Array(1), seed: 0 })).toThrow(
+      /length/,
+    );
   });
 });

@@ -61,7 +61,9 @@ export function makeSplits(input: MakeSplitsInput): DatasetSplits {
   const { ids, labels, full, seed } = input;
   const fractions = input.fractions ?? { validation: 0.15, testing: 0.15 };
   if (labels.length !== ids.length || full.length !== ids.length) {
-    throw new Error(`makeSplits: ids (${ids.length}), labels (${labels.length}) and full (${full.length}) differ in length`);
+    throw new Error(
+      `makeSplits: ids (${ids.length}), labels (${labels.length}) and full (${full.length}) differ in length`,
+    );
   }
   if (new Set(ids).size !== ids.length) throw new Error('makeSplits: duplicate patient ids');
   if (fractions.validation < 0 || fractions.testing < 0 || fractions.validation + fractions.testing >= 1) {
@@ -85,8 +87,14 @@ export function makeSplits(input: MakeSplitsInput): DatasetSplits {
       [group[k], group[j]] = [group[j], group[k]];
     }
   }
-  const testPer = allocate(nTest, byClass.map((g) => g.length));
-  const valPer = allocate(nVal, byClass.map((g, c) => g.length - testPer[c]));
+  const testPer = allocate(
+    nTest,
+    byClass.map((g) => g.length),
+  );
+  const valPer = allocate(
+    nVal,
+    byClass.map((g, c) => g.length - testPer[c]),
+  );
   const inTest = new Set<number>();
   const inVal = new Set<number>();
   byClass.forEach((group, c) => {

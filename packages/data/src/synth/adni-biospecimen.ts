@@ -11,9 +11,28 @@ import { visitsOf, type Patient } from './adni-patients.js';
  * @param usedRids RIDs already taken (the unmapped rows get new ones)
  * @returns the number of unmapped Roche rows
  */
-export async function writeBiospecimenTables(patients: readonly Patient[], d: Draw, o: AdniRawOutput, f: number,
-  usedRids: Set<number>): Promise<number> {
-  const apoe: TableRows = { header: ['Phase', 'PTID', 'ID', 'RID', 'SITEID', 'VISCODE', 'USERDATE', 'USERDATE2', ...APOERES_COLUMNS, 'update_stamp'], rows: [] };
+export async function writeBiospecimenTables(
+  patients: readonly Patient[],
+  d: Draw,
+  o: AdniRawOutput,
+  f: number,
+  usedRids: Set<number>,
+): Promise<number> {
+  const apoe: TableRows = {
+    header: [
+      'Phase',
+      'PTID',
+      'ID',
+      'RID',
+      'SITEID',
+      'VISCODE',
+      'USERDATE',
+      'USERDATE2',
+      ...APOERES_COLUMNS,
+      'update_stamp',
+    ],
+    rows: [],
+  };
   const roche: TableRows = { header: ROCHE_HEADER, rows: [] };
   let unmapped = 0;
   for (const p of patients) {
@@ -24,9 +43,23 @@ export async function writeBiospecimenTables(patients: readonly Patient[], d: Dr
     const alleles = [d.chance(e4) ? 4 : d.chance(0.1) ? 2 : 3, d.chance(e4) ? 4 : d.chance(0.1) ? 2 : 3].sort();
     const v0 = visitsOf(p, 1, d)[0];
     const apoeRow = o.hide(p, {
-      Phase: apoePhase, PTID: p.ptid, ID: o.ids.APOERES++, RID: p.rid, SITEID: p.site, VISCODE: 'sc', USERDATE: isoDate(v0.date), USERDATE2: '',
-      APTESTDT: usDate(v0.date + 30 * DAY_MS), APGEN1: alleles[0], APGEN2: alleles[1], APVOLUME: fixed(d.pick([5, 7.5, 10]), 1),
-      APRECEIVE: d.chance(0.95) ? 1 : 0, APAMBTEMP: d.chance(0.9) ? 1 : 0, APRESAMP: 0, APUSABLE: 1, update_stamp: stamp(v0.stamp),
+      Phase: apoePhase,
+      PTID: p.ptid,
+      ID: o.ids.APOERES++,
+      RID: p.rid,
+      SITEID: p.site,
+      VISCODE: 'sc',
+      USERDATE: isoDate(v0.date),
+      USERDATE2: '',
+      APTESTDT: usDate(v0.date + 30 * DAY_MS),
+      APGEN1: alleles[0],
+      APGEN2: alleles[1],
+      APVOLUME: fixed(d.pick([5, 7.5, 10]), 1),
+      APRECEIVE: d.chance(0.95) ? 1 : 0,
+      APAMBTEMP: d.chance(0.9) ? 1 : 0,
+      APRESAMP: 0,
+      APUSABLE: 1,
+      update_stamp: stamp(v0.stamp),
     });
     apoe.rows.push(apoeRow);
     o.addToRecord(p, 'biospecimen', [apoeRow]);
@@ -51,12 +84,22 @@ export async function writeBiospecimenTables(patients: readonly Patient[], d: Dr
           return fixed(x, 1);
         };
         const adni3 = p.phase === 'ADNI3';
-        rocheRows.push(o.hide(p, {
-          PHASE: rochePhase, RID: p.rid, VISCODE2: v.viscode2, EXAMDATE: isoDate(v.date), BATCH: adni3 ? d.pick(['UPENNBIOMK11', 'UPENNBIOMK12']) : 'UPENNBIOMK9',
-          RUNDATE: isoDate(v.date + d.int(100, 900) * DAY_MS), ABETA40: adni3 ? fixed(clamp(16000 + d.normal(0, 4000), 841, 37480), 1) : '',
-          ABETA42: cens(abeta, 200, 1700, 'Abeta42'), TAU: cens(tau, 80, 1300, 'Tau'), PTAU: cens(ptau, 8, 120, 'PTau'),
-          COMMENT: comment.join(', '), update_stamp: stamp(v.stamp),
-        }));
+        rocheRows.push(
+          o.hide(p, {
+            PHASE: rochePhase,
+            RID: p.rid,
+            VISCODE2: v.viscode2,
+            EXAMDATE: isoDate(v.date),
+            BATCH: adni3 ? d.pick(['UPENNBIOMK11', 'UPENNBIOMK12']) : 'UPENNBIOMK9',
+            RUNDATE: isoDate(v.date + d.int(100, 900) * DAY_MS),
+            ABETA40: adni3 ? fixed(clamp(16000 + d.normal(0, 4000), 841, 37480), 1) : '',
+            ABETA42: cens(abeta, 200, 1700, 'Abeta42'),
+            TAU: cens(tau, 80, 1300, 'Tau'),
+            PTAU: cens(ptau, 8, 120, 'PTau'),
+            COMMENT: comment.join(', '),
+            update_stamp: stamp(v.stamp),
+          }),
+        );
       }
     }
     roche.rows.push(...rocheRows);
@@ -68,8 +111,20 @@ export async function writeBiospecimenTables(patients: readonly Patient[], d: Dr
     do rid = 8000 + d.int(0, 1999);
     while (usedRids.has(rid));
     usedRids.add(rid);
-    roche.rows.push({ PHASE: 'ADNI3', RID: rid, VISCODE2: 'bl', EXAMDATE: '2017-03-01', BATCH: 'UPENNBIOMK11', RUNDATE: '2018-01-10', ABETA40: '15000.0',
-      ABETA42: '900.0', TAU: '250.0', PTAU: '22.0', COMMENT: '', update_stamp: '2018-02-01 10:00:00.0' });
+    roche.rows.push({
+      PHASE: 'ADNI3',
+      RID: rid,
+      VISCODE2: 'bl',
+      EXAMDATE: '2017-03-01',
+      BATCH: 'UPENNBIOMK11',
+      RUNDATE: '2018-01-10',
+      ABETA40: '15000.0',
+      ABETA42: '900.0',
+      TAU: '250.0',
+      PTAU: '22.0',
+      COMMENT: '',
+      update_stamp: '2018-02-01 10:00:00.0',
+    });
     unmapped++;
   }
   await o.tableFile('biospecimen', 'APOERES_09May2024.csv', apoe);

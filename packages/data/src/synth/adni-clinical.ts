@@ -1,6 +1,16 @@
 /** The five synthetic clinical tables (MEDHIST, NEUROEXM, PTDEMOG, RECCMEDS, VITALS) and the clinical raw records. */
-import { MEDHIST_COLUMNS, MEDS, NEUROEXM_COLUMNS, NX_CODES, NX_DES, OCCUPATIONS, PTDEMOG_COLUMNS, RECCMEDS_COLUMNS, VITALS_COLUMNS,
-  CRF_PREFIX } from './adni-columns.js';
+import {
+  MEDHIST_COLUMNS,
+  MEDS,
+  NEUROEXM_COLUMNS,
+  NX_CODES,
+  NX_DES,
+  OCCUPATIONS,
+  PTDEMOG_COLUMNS,
+  RECCMEDS_COLUMNS,
+  VITALS_COLUMNS,
+  CRF_PREFIX,
+} from './adni-columns.js';
 import { DAY_MS, clamp, fixed, type Draw } from './adni-draw.js';
 import { AdniRawOutput, blankSome, crfRow, type CsvRow, type TableRows } from './adni-output.js';
 import { visitsOf, type Patient, type Visit } from './adni-patients.js';
@@ -24,11 +34,15 @@ function medhistRows(p: Patient, visits: Visit[], d: Draw, o: AdniRawOutput): Cs
   mh.MH16ASMOK = mh.MH16SMOK === 1 ? fixed(d.pick([0.5, 1, 1.5, 2]), 1) : '-4.0';
   mh.MH16BSMOK = mh.MH16SMOK === 1 ? d.int(1, 50) : -4;
   mh.MH16CSMOK = mh.MH16SMOK === 1 ? d.int(0, 40) : -4;
-  mh.MHCOMMEN = d.chance(0.9) ? -4 : d.pick(['Hypertension controlled', 'History of knee surgery', 'Seasonal allergies']);
+  mh.MHCOMMEN = d.chance(0.9)
+    ? -4
+    : d.pick(['Hypertension controlled', 'History of knee surgery', 'Seasonal allergies']);
   const mhRows = [o.hide(p, crfRow(p, visits[0], o.ids.MEDHIST++, blankSome({ ...mh }, d, 0.02)))];
   if (d.chance(0.08)) {
     mh.MH4CARD = 1; // corrected entry, later update stamp
-    mhRows.push(o.hide(p, crfRow(p, { ...visits[0], stamp: visits[0].stamp + 3 * DAY_MS }, o.ids.MEDHIST++, { ...mh })));
+    mhRows.push(
+      o.hide(p, crfRow(p, { ...visits[0], stamp: visits[0].stamp + 3 * DAY_MS }, o.ids.MEDHIST++, { ...mh })),
+    );
   }
   return mhRows;
 }
@@ -41,7 +55,7 @@ function neuroexmRows(p: Patient, visits: Visit[], d: Draw, o: AdniRawOutput): C
   for (const v of visits.slice(0, d.int(1, 2))) {
     const nx: CsvRow = {};
     NX_CODES.forEach((c, i) => {
-      const abnormal = d.chance(clamp((c === 'NXGAIT' || c === 'NXTREMOR' ? 0.05 + 0.18 * z : 0.06), 0.01, 0.9));
+      const abnormal = d.chance(clamp(c === 'NXGAIT' || c === 'NXTREMOR' ? 0.05 + 0.18 * z : 0.06, 0.01, 0.9));
       nx[c] = adni1 && d.chance(0.02) ? -1 : abnormal ? 2 : 1;
       nx[NX_DES[i]] = abnormal ? d.pick(['mild', 'slight asymmetry', 'reduced']) : -4;
     });
@@ -103,11 +117,30 @@ function reccmedsRows(p: Patient, visits: Visit[], d: Draw, o: AdniRawOutput): C
   for (let k = 0; k < nMeds; k++) {
     const dementiaDrug = d.chance(clamp(0.04 + 0.3 * z, 0.01, 0.9));
     const med = dementiaDrug ? d.pick(MEDS.slice(6)) : d.pick(MEDS.slice(0, 6));
-    medRows.push(o.hide(p, crfRow(p, v, o.ids.RECCMEDS++, {
-      RECNO: k + 1, CMMEDID: med.id, CMMED: med.name, CMMEDO: -4, CMDOSE: d.chance(0.03) ? -1 : med.dose, CMUNITS: med.unit, CMUNITO: -4,
-      CMFREQNC: d.pick([1, 10, 10, 7, 8]), CMFREQNCO: -4, CMROUTE: 6, CMROUTEO: -4, CMREASON: 2, CMEVNUM: -4,
-      CMBGN: d.chance(0.2) ? '--/--/2001' : `${String(d.int(1, 12)).padStart(2, '0')}/--/${d.int(1990, 2015)}`, CMCONT: 1, CMEND: -4, CMCOMM: -4,
-    })));
+    medRows.push(
+      o.hide(
+        p,
+        crfRow(p, v, o.ids.RECCMEDS++, {
+          RECNO: k + 1,
+          CMMEDID: med.id,
+          CMMED: med.name,
+          CMMEDO: -4,
+          CMDOSE: d.chance(0.03) ? -1 : med.dose,
+          CMUNITS: med.unit,
+          CMUNITO: -4,
+          CMFREQNC: d.pick([1, 10, 10, 7, 8]),
+          CMFREQNCO: -4,
+          CMROUTE: 6,
+          CMROUTEO: -4,
+          CMREASON: 2,
+          CMEVNUM: -4,
+          CMBGN: d.chance(0.2) ? '--/--/2001' : `${String(d.int(1, 12)).padStart(2, '0')}/--/${d.int(1990, 2015)}`,
+          CMCONT: 1,
+          CMEND: -4,
+          CMCOMM: -4,
+        }),
+      ),
+    );
   }
   for (const r of medRows) delete r.EXAMDATE;
   return medRows;
@@ -150,11 +183,31 @@ function vitalsRows(p: Patient, visits: Visit[], d: Draw, o: AdniRawOutput): Csv
  */
 export async function writeClinicalTables(patients: readonly Patient[], d: Draw, o: AdniRawOutput): Promise<void> {
   const tables: { file: string; rows: TableRows; draw: typeof medhistRows }[] = [
-    { file: 'MEDHIST_09May2024.csv', rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...MEDHIST_COLUMNS, 'update_stamp'], rows: [] }, draw: medhistRows },
-    { file: 'NEUROEXM_09May2024.csv', rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...NEUROEXM_COLUMNS, 'update_stamp'], rows: [] }, draw: neuroexmRows },
-    { file: 'PTDEMOG_09May2024.csv', rows: { header: [...CRF_PREFIX, ...PTDEMOG_COLUMNS, 'update_stamp'], rows: [] }, draw: ptdemogRows },
-    { file: 'RECCMEDS_09May2024.csv', rows: { header: [...CRF_PREFIX, ...RECCMEDS_COLUMNS, 'update_stamp'], rows: [] }, draw: reccmedsRows },
-    { file: 'VITALS_09May2024.csv', rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...VITALS_COLUMNS, 'update_stamp'], rows: [] }, draw: vitalsRows },
+    {
+      file: 'MEDHIST_09May2024.csv',
+      rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...MEDHIST_COLUMNS, 'update_stamp'], rows: [] },
+      draw: medhistRows,
+    },
+    {
+      file: 'NEUROEXM_09May2024.csv',
+      rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...NEUROEXM_COLUMNS, 'update_stamp'], rows: [] },
+      draw: neuroexmRows,
+    },
+    {
+      file: 'PTDEMOG_09May2024.csv',
+      rows: { header: [...CRF_PREFIX, ...PTDEMOG_COLUMNS, 'update_stamp'], rows: [] },
+      draw: ptdemogRows,
+    },
+    {
+      file: 'RECCMEDS_09May2024.csv',
+      rows: { header: [...CRF_PREFIX, ...RECCMEDS_COLUMNS, 'update_stamp'], rows: [] },
+      draw: reccmedsRows,
+    },
+    {
+      file: 'VITALS_09May2024.csv',
+      rows: { header: [...CRF_PREFIX, 'EXAMDATE', ...VITALS_COLUMNS, 'update_stamp'], rows: [] },
+      draw: vitalsRows,
+    },
   ];
   for (const p of patients) {
     if (!p.C) continue;

@@ -17,10 +17,25 @@ export async function writeDiagnosisTable(patients: readonly Patient[], d: Draw,
       if (p.kind === 'changing-dx' && k === visits.length - 1) diagnosis = p.y === 2 ? 2 : p.y + 2;
       const diagnosisNumber = typeof diagnosis === 'number' ? diagnosis : 0;
       dx.rows.push({
-        PHASE: p.phase, PTID: p.ptid, RID: p.rid, VISCODE: v.viscode, VISCODE2: v.viscode2, EXAMDATE: isoDate(v.date), DIAGNOSIS: diagnosis,
-        DXNORM: diagnosisNumber === 1 ? 1 : '', DXMCI: diagnosisNumber === 2 ? 1 : '', DXAD: diagnosisNumber === 3 ? 1 : '',
-        DXCONFID: d.int(2, 4), ID: o.ids.DXSUM++, SITEID: p.site, USERDATE: isoDate(v.date), USERDATE2: '', DD_CRF_VERSION_LABEL: 'v1',
-        LANGUAGE_CODE: 'e', HAS_QC_ERROR: 0, update_stamp: stamp(v.stamp),
+        PHASE: p.phase,
+        PTID: p.ptid,
+        RID: p.rid,
+        VISCODE: v.viscode,
+        VISCODE2: v.viscode2,
+        EXAMDATE: isoDate(v.date),
+        DIAGNOSIS: diagnosis,
+        DXNORM: diagnosisNumber === 1 ? 1 : '',
+        DXMCI: diagnosisNumber === 2 ? 1 : '',
+        DXAD: diagnosisNumber === 3 ? 1 : '',
+        DXCONFID: d.int(2, 4),
+        ID: o.ids.DXSUM++,
+        SITEID: p.site,
+        USERDATE: isoDate(v.date),
+        USERDATE2: '',
+        DD_CRF_VERSION_LABEL: 'v1',
+        LANGUAGE_CODE: 'e',
+        HAS_QC_ERROR: 0,
+        update_stamp: stamp(v.stamp),
       });
     });
   }

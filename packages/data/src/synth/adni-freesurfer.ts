@@ -21,8 +21,21 @@ interface Region {
 }
 
 const QC_COLUMNS = ['TEMPQC', 'FRONTQC', 'PARQC', 'INSULAQC', 'OCCQC', 'BGQC', 'CWMQC', 'VENTQC', 'HIPPOQC'];
-const ID_COLUMNS = ['RID', 'PTID', 'COLPROT', 'VISCODE', 'VISCODE2', 'EXAMDATE', 'LONISID', 'LONIUID', 'IMAGEUID', 'RUNDATE',
-  'STATUS', 'OVERALLQC', ...QC_COLUMNS];
+const ID_COLUMNS = [
+  'RID',
+  'PTID',
+  'COLPROT',
+  'VISCODE',
+  'VISCODE2',
+  'EXAMDATE',
+  'LONISID',
+  'LONIUID',
+  'IMAGEUID',
+  'RUNDATE',
+  'STATUS',
+  'OVERALLQC',
+  ...QC_COLUMNS,
+];
 
 /**
  * Regions `ST<n>`: every fifth (n ≡ 4 mod 5, plus 88) is a subcortical volume (SV; 29 and 88 play the
@@ -81,9 +94,19 @@ function drawScans(p: Scanned, regions: Region[], d: Draw, imageUid: { next: num
     const viscode = k === 0 ? 'bl' : `m${String(12 * k).padStart(2, '0')}`;
     const uid = imageUid.next++;
     const row: CsvRow = {
-      RID: p.rid, PTID: p.ptid, COLPROT: p.phase, VISCODE: viscode, VISCODE2: viscode, EXAMDATE: isoDate(exam),
-      LONISID: 10_000 + uid, LONIUID: 20_000 + uid, IMAGEUID: 30_000 + uid, RUNDATE: isoDate(updated - 5 * DAY_MS),
-      STATUS: 'complete', OVERALLQC: qc, update_stamp: stamp(updated),
+      RID: p.rid,
+      PTID: p.ptid,
+      COLPROT: p.phase,
+      VISCODE: viscode,
+      VISCODE2: viscode,
+      EXAMDATE: isoDate(exam),
+      LONISID: 10_000 + uid,
+      LONIUID: 20_000 + uid,
+      IMAGEUID: 30_000 + uid,
+      RUNDATE: isoDate(updated - 5 * DAY_MS),
+      STATUS: 'complete',
+      OVERALLQC: qc,
+      update_stamp: stamp(updated),
     };
     for (const c of QC_COLUMNS) row[c] = qc === 'Pass' || d.chance(0.7) ? 'Pass' : qc;
     const values: Record<string, number | null> = {};
@@ -147,7 +170,13 @@ export async function writeFreeSurferTable(
   let unknownRows = 0;
   for (let k = 0; k < unknown; k++) {
     const rid = 9_000 + k;
-    const participant = { ptid: `999_S_${rid}`, rid, phase: 'ADNI3', zI: d.normal(1, 0.8), baseline: Date.UTC(2018, 0, 1) };
+    const participant = {
+      ptid: `999_S_${rid}`,
+      rid,
+      phase: 'ADNI3',
+      zI: d.normal(1, 0.8),
+      baseline: Date.UTC(2018, 0, 1),
+    };
     const scans = drawScans(participant, regions, d, imageUid);
     table.rows.push(...scans.map((s) => s.row));
     unknownRows += scans.length;

@@ -9,7 +9,12 @@ import type { Patient } from './adni-patients.js';
 import { generatePlinkFileset } from './plink.js';
 
 /** Writes the genotypes of every patient with the genomic modality (records.jsonl patients: raw records only). */
-export async function writeGenomicFilesets(patients: readonly Patient[], o: AdniRawOutput, seed: number, snps: number): Promise<void> {
+export async function writeGenomicFilesets(
+  patients: readonly Patient[],
+  o: AdniRawOutput,
+  seed: number,
+  snps: number,
+): Promise<void> {
   const genomicMembers = patients.filter((p) => p.G);
   const fileset: PlinkFileset = generatePlinkFileset({
     iids: genomicMembers.map((p) => p.ptid),
@@ -19,7 +24,8 @@ export async function writeGenomicFilesets(patients: readonly Patient[], o: Adni
     signalSnps: Math.round(snps / 6),
     signalStrength: 0.25,
   });
-  for (const p of genomicMembers) if (o.wantRecord(p)) o.recordOf(p).modalities.genomic = genotypeRawRecord(fileset, p.ptid);
+  for (const p of genomicMembers)
+    if (o.wantRecord(p)) o.recordOf(p).modalities.genomic = genotypeRawRecord(fileset, p.ptid);
   const groups = [
     { name: 'ADNI_1_synthetic', keep: (p: Patient) => p.kind !== 'record' && p.phase === 'ADNI1' },
     { name: 'ADNI_GO_2_3_synthetic', keep: (p: Patient) => p.kind !== 'record' && p.phase !== 'ADNI1' },
@@ -28,9 +34,14 @@ export async function writeGenomicFilesets(patients: readonly Patient[], o: Adni
     const idx = genomicMembers.map((p, i) => (group.keep(p) ? i : -1)).filter((i) => i >= 0);
     const nS = genomicMembers.length;
     const genotypes = new Int8Array(fileset.variants.length * idx.length);
-    for (let v = 0; v < fileset.variants.length; v++) for (let j = 0; j < idx.length; j++) genotypes[v * idx.length + j] = fileset.genotypes[v * nS + idx[j]];
+    for (let v = 0; v < fileset.variants.length; v++)
+      for (let j = 0; j < idx.length; j++) genotypes[v * idx.length + j] = fileset.genotypes[v * nS + idx[j]];
     const prefix = path.join(o.out, 'genomic', group.name);
-    await writePlinkFileset(prefix, { samples: idx.map((i) => fileset.samples[i]), variants: fileset.variants, genotypes });
+    await writePlinkFileset(prefix, {
+      samples: idx.map((i) => fileset.samples[i]),
+      variants: fileset.variants,
+      genotypes,
+    });
     o.files.push(...['bed', 'bim', 'fam'].map((e) => path.relative(o.out, `${prefix}.${e}`)));
   }
 }

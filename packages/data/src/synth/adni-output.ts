@@ -20,7 +20,13 @@ export interface TableRows {
   rows: Record<string, CsvCell>[];
 }
 
-export function crfRow(p: Patient, v: Visit, id: number, values: Record<string, CsvCell>, phaseColumn = 'Phase'): Record<string, CsvCell> {
+export function crfRow(
+  p: Patient,
+  v: Visit,
+  id: number,
+  values: Record<string, CsvCell>,
+  phaseColumn = 'Phase',
+): Record<string, CsvCell> {
   return {
     [phaseColumn]: p.phase,
     PTID: p.ptid,
@@ -79,7 +85,15 @@ export class AdniRawOutput {
   /** Adds the collapsed raw state of a patient's rows of one table to its clinical/biospecimen record. */
   addToRecord(p: Patient, modality: string, rows: CsvRow[]): void {
     if (!this.wantRecord(p) || rows.length === 0) return;
-    const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => (String(a.r.update_stamp) < String(b.r.update_stamp) ? -1 : String(a.r.update_stamp) > String(b.r.update_stamp) ? 1 : a.i - b.i));
+    const sorted = rows
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) =>
+        String(a.r.update_stamp) < String(b.r.update_stamp)
+          ? -1
+          : String(a.r.update_stamp) > String(b.r.update_stamp)
+            ? 1
+            : a.i - b.i,
+      );
     const part = (this.recordOf(p).modalities[modality] ?? {}) as CsvRow;
     for (const key of Object.keys(sorted[0].r)) {
       const upper = key.toUpperCase();
@@ -93,7 +107,11 @@ export class AdniRawOutput {
   /** Writes one table (without hidden rows) as `<sub>/<name>`. */
   async tableFile(sub: string, name: string, t: TableRows, hidden: ReadonlySet<CsvRow> = this.hidden): Promise<void> {
     const file = path.join(this.out, sub, name);
-    await writeCsvFile(file, t.header, t.rows.filter((r) => !hidden.has(r)).map((r) => t.header.map((h) => r[h] ?? '')));
+    await writeCsvFile(
+      file,
+      t.header,
+      t.rows.filter((r) => !hidden.has(r)).map((r) => t.header.map((h) => r[h] ?? '')),
+    );
     this.files.push(path.relative(this.out, file));
   }
 }

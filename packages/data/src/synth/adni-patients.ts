@@ -43,12 +43,22 @@ export interface Visit {
 }
 
 export function visitsOf(p: Patient, n: number, d: Draw): Visit[] {
-  const codes = p.phase === 'ADNI2' ? ['v03', 'v06', 'v11', 'v21', 'v31'] : p.phase === 'ADNI3' ? ['bl', 'y1', 'y2', 'y3', 'y4'] : ['bl', 'm06', 'm12', 'm24', 'm36'];
+  const codes =
+    p.phase === 'ADNI2'
+      ? ['v03', 'v06', 'v11', 'v21', 'v31']
+      : p.phase === 'ADNI3'
+        ? ['bl', 'y1', 'y2', 'y3', 'y4']
+        : ['bl', 'm06', 'm12', 'm24', 'm36'];
   const months = [0, 6, 12, 24, 36];
   const out: Visit[] = [];
   for (let k = 0; k < n; k++) {
     const date = p.baseline + months[k] * 30.4 * DAY_MS + d.int(0, 20) * DAY_MS;
-    out.push({ viscode: codes[k], viscode2: k === 0 ? 'bl' : `m${String(months[k]).padStart(2, '0')}`, date, stamp: date + d.int(1, 60) * DAY_MS + d.int(0, 86_399) * 1000 });
+    out.push({
+      viscode: codes[k],
+      viscode2: k === 0 ? 'bl' : `m${String(months[k]).padStart(2, '0')}`,
+      date,
+      stamp: date + d.int(1, 60) * DAY_MS + d.int(0, 86_399) * 1000,
+    });
   }
   return out;
 }
@@ -98,8 +108,20 @@ export function drawAdniPatients(d: Draw, c: AdniCohortCounts, usedRids: Set<num
     const baseline = Date.UTC(PHASE_START[phase][0] + d.int(0, 2), d.int(0, 11), d.int(1, 28));
     return {
       ptid: `${String(site).padStart(3, '0')}_S_${String(rid).padStart(4, '0')}`,
-      rid, site, phase, y, kind, I: false, G: false, B: false, C: true,
-      zC: y + d.normal(0, 0.8), zB: y + d.normal(0, 0.8), zG: y + d.normal(0, 0.8), zI: y + d.normal(0, 0.8), baseline,
+      rid,
+      site,
+      phase,
+      y,
+      kind,
+      I: false,
+      G: false,
+      B: false,
+      C: true,
+      zC: y + d.normal(0, 0.8),
+      zB: y + d.normal(0, 0.8),
+      zG: y + d.normal(0, 0.8),
+      zI: y + d.normal(0, 0.8),
+      baseline,
     };
   };
   for (let i = 0; i < n; i++) patients.push(makePatient('dataset'));
@@ -124,6 +146,7 @@ export function drawAdniPatients(d: Draw, c: AdniCohortCounts, usedRids: Set<num
     { I: true, G: false, B: false, C: true },
     { I: false, G: false, B: true, C: true },
   ];
-  for (let i = 0; i < nRecords; i++) patients.push(Object.assign(makePatient('record'), recordPatterns[i % recordPatterns.length]));
+  for (let i = 0; i < nRecords; i++)
+    patients.push(Object.assign(makePatient('record'), recordPatterns[i % recordPatterns.length]));
   return patients;
 }

@@ -11,8 +11,13 @@ import { ATLAS_LABELS, generateAtlas, generateScanVolume } from './nifti.js';
  * Writes the image folder for every patient with the image modality; the latest scan's grey-matter voxels
  * go to the raw record (`{ "voxels": [...] }`).
  */
-export async function writeRavensImages(patients: readonly Patient[], d: Draw, o: AdniRawOutput, seed: number,
-  dims: [number, number, number]): Promise<void> {
+export async function writeRavensImages(
+  patients: readonly Patient[],
+  d: Draw,
+  o: AdniRawOutput,
+  seed: number,
+  dims: [number, number, number],
+): Promise<void> {
   const atlas = generateAtlas(dims, seed + 5);
   await writeNiftiVolume(path.join(o.out, 'image', 'atlas_muse_seg.nii.gz'), dims, atlas, { datatype: 'uint8' });
   o.files.push('image/atlas_muse_seg.nii.gz');

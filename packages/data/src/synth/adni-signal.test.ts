@@ -9,7 +9,8 @@ import { generateAdniRaw } from './adni.js';
 
 /** Softmax regression (L2, full-batch gradient descent) on standardised features; returns test accuracy. */
 function accuracy(ds: LoadedDataset, mods: LoadedModality[], train: number[], test: number[]): number {
-  const row = (i: number): number[] => mods.flatMap((m) => Array.from(m.features.subarray(i * m.width, (i + 1) * m.width)));
+  const row = (i: number): number[] =>
+    mods.flatMap((m) => Array.from(m.features.subarray(i * m.width, (i + 1) * m.width)));
   const X = train.map(row);
   const d = X[0].length;
   const mu = new Float64Array(d);

@@ -113,10 +113,12 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
   }
 
   // ---- records.jsonl: patients outside the dataset ----
-  const outside = patients.filter((p) => p.kind === 'record').map((p) => {
-    const r = recordOf(p);
-    return JSON.stringify({ id: r.id, modalities: r.modalities });
-  });
+  const outside = patients
+    .filter((p) => p.kind === 'record')
+    .map((p) => {
+      const r = recordOf(p);
+      return JSON.stringify({ id: r.id, modalities: r.modalities });
+    });
   await writeFileAtomic(path.join(out, 'records.jsonl'), `${outside.join('\n')}\n`);
   files.push('records.jsonl');
 
@@ -124,7 +126,12 @@ export async function generateAdniRaw(options: AdniSynthOptions): Promise<AdniSy
   const summary: AdniSynthSummary = {
     outDir: out,
     patients: inData.length,
-    perModality: { I: inData.filter((p) => p.I).length, G: inData.filter((p) => p.G).length, C: inData.length, B: inData.filter((p) => p.B).length },
+    perModality: {
+      I: inData.filter((p) => p.I).length,
+      G: inData.filter((p) => p.G).length,
+      C: inData.length,
+      B: inData.filter((p) => p.B).length,
+    },
     full: inData.filter((p) => p.I && p.G && p.B).length,
     excludedMissingDiagnosis: nMissingDx,
     excludedChangingDiagnosis: nChangingDx,

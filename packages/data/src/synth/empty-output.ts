@@ -12,9 +12,13 @@ export async function checkEmptyOutputDir(dir: string, flag = '--out'): Promise<
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
-    throw new Error(`${flag} ${dir}: ${code === 'ENOTDIR' ? 'exists and is not a directory' : `cannot be read (${code})`}`);
+    throw new Error(
+      `${flag} ${dir}: ${code === 'ENOTDIR' ? 'exists and is not a directory' : `cannot be read (${code})`}`,
+    );
   }
   if (entries.length > 0) {
-    throw new Error(`${flag} ${dir}: the directory is not empty (${entries.length} entries, e.g. ${entries.sort()[0]}); choose a new or empty directory`);
+    throw new Error(
+      `${flag} ${dir}: the directory is not empty (${entries.length} entries, e.g. ${entries.sort()[0]}); choose a new or empty directory`,
+    );
   }
 }

@@ -40,7 +40,17 @@ export interface GenerateMimicResult {
 }
 
 /** Lab items: itemid, label, fluid, category, unit, mean, sd, effect of risk (in sd units), frequency. */
-export const SYNTH_LAB_ITEMS: readonly (readonly [number, string, string, string, string, number, number, number, number])[] = [
+export const SYNTH_LAB_ITEMS: readonly (readonly [
+  number,
+  string,
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+])[] = [
   [50912, 'Creatinine', 'Blood', 'Chemistry', 'mg/dL', 1.1, 0.4, 0.9, 0.95],
   [51006, 'Urea Nitrogen', 'Blood', 'Chemistry', 'mg/dL', 18, 7, 0.8, 0.95],
   [50983, 'Sodium', 'Blood', 'Chemistry', 'mEq/L', 139, 3.5, -0.2, 0.95],
@@ -71,19 +81,100 @@ export const SYNTH_LAB_ITEMS: readonly (readonly [number, string, string, string
 
 /** ICD-9 codes: code, base weight, risk weight. */
 const ICD9: readonly (readonly [string, number, number])[] = [
-  ['4019', 5, -0.2], ['2724', 4, -0.3], ['53081', 3, -0.3], ['25000', 3, 0.1], ['4280', 2.5, 0.8],
-  ['42731', 2.5, 0.6], ['41401', 3, 0.2], ['5849', 2, 0.9], ['486', 1.5, 0.8], ['2762', 1, 0.8],
-  ['5990', 2, 0.2], ['2859', 2, 0.4], ['V5861', 2, -0.4], ['3051', 2, -0.3], ['V1582', 1.5, -0.4],
-  ['311', 2, -0.1], ['2449', 2, -0.1], ['496', 1.5, 0.6], ['5859', 1.2, 0.6], ['40390', 1.2, 0.6],
-  ['1970', 0.3, 1.6], ['1985', 0.25, 1.6], ['V667', 0.2, 1.8], ['99591', 0.5, 1.2], ['0389', 0.6, 1.2],
-  ['2720', 1.5, -0.2], ['V4581', 1, 0.1], ['412', 1, 0.2], ['27651', 1, 0.4], ['78039', 0.6, 0.2],
-  ['E8497', 1, 0], ['V4986', 0.4, 1.4], ['1629', 0.3, 1.5], ['5723', 0.3, 1.3], ['2851', 1, 0.2],
+  ['4019', 5, -0.2],
+  ['2724', 4, -0.3],
+  ['53081', 3, -0.3],
+  ['25000', 3, 0.1],
+  ['4280', 2.5, 0.8],
+  ['42731', 2.5, 0.6],
+  ['41401', 3, 0.2],
+  ['5849', 2, 0.9],
+  ['486', 1.5, 0.8],
+  ['2762', 1, 0.8],
+  ['5990', 2, 0.2],
+  ['2859', 2, 0.4],
+  ['V5861', 2, -0.4],
+  ['3051', 2, -0.3],
+  ['V1582', 1.5, -0.4],
+  ['311', 2, -0.1],
+  ['2449', 2, -0.1],
+  ['496', 1.5, 0.6],
+  ['5859', 1.2, 0.6],
+  ['40390', 1.2, 0.6],
+  ['1970', 0.3, 1.6],
+  ['1985', 0.25, 1.6],
+  ['V667', 0.2, 1.8],
+  ['99591', 0.5, 1.2],
+  ['0389', 0.6, 1.2],
+  ['2720', 1.5, -0.2],
+  ['V4581', 1, 0.1],
+  ['412', 1, 0.2],
+  ['27651', 1, 0.4],
+  ['78039', 0.6, 0.2],
+  ['E8497', 1, 0],
+  ['V4986', 0.4, 1.4],
+  ['1629', 0.3, 1.5],
+  ['5723', 0.3, 1.3],
+  ['2851', 1, 0.2],
 ];
 const ICD10 = ['I10', 'E785', 'K219', 'I509', 'N179', 'J189', 'E119', 'F329', 'Z7901', 'C7951'];
 
-const RISK_WORDS = ['metastatic', 'hospice', 'palliative', 'dnr', 'comfort', 'cachexia', 'declining', 'sepsis', 'intubated', 'frail'];
-const SAFE_WORDS = ['ambulating', 'stable', 'tolerating', 'independent', 'improved', 'resolved', 'routine', 'elective', 'afebrile', 'follow'];
-const FILLER = ['patient', 'presented', 'with', 'history', 'of', 'was', 'admitted', 'for', 'treated', 'and', 'the', 'hospital', 'course', 'medications', 'discharge', 'home', 'pain', 'blood', 'pressure', 'chest', 'shortness', 'breath', 'cough', 'fever', 'nausea', 'renal', 'cardiac', 'labs', 'imaging', 'showed'];
+const RISK_WORDS = [
+  'metastatic',
+  'hospice',
+  'palliative',
+  'dnr',
+  'comfort',
+  'cachexia',
+  'declining',
+  'sepsis',
+  'intubated',
+  'frail',
+];
+const SAFE_WORDS = [
+  'ambulating',
+  'stable',
+  'tolerating',
+  'independent',
+  'improved',
+  'resolved',
+  'routine',
+  'elective',
+  'afebrile',
+  'follow',
+];
+const FILLER = [
+  'patient',
+  'presented',
+  'with',
+  'history',
+  'of',
+  'was',
+  'admitted',
+  'for',
+  'treated',
+  'and',
+  'the',
+  'hospital',
+  'course',
+  'medications',
+  'discharge',
+  'home',
+  'pain',
+  'blood',
+  'pressure',
+  'chest',
+  'shortness',
+  'breath',
+  'cough',
+  'fever',
+  'nausea',
+  'renal',
+  'cardiac',
+  'labs',
+  'imaging',
+  'showed',
+];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** `YYYY-MM-DD HH:MM:SS` (UTC) of a millisecond time. */
@@ -129,7 +220,8 @@ function admissionEvents(rand: Rand, z: number, admit: number, disch: number, no
       }
     }
     // outpatient labs near the admission: no hadm_id, must not be used
-    if (rand() < 0.3) ev.labs.push({ itemid: 50912, time: admit - 5 * DAY, value: 9.9, text: '9.9', unit: 'mg/dL', hadm: false });
+    if (rand() < 0.3)
+      ev.labs.push({ itemid: 50912, time: admit - 5 * DAY, value: 9.9, text: '9.9', unit: 'mg/dL', hadm: false });
     if (rand() < 0.5) {
       const n = 3 + Math.floor(rand() * 6);
       const hr = 80 + 12 * z + 8 * normal(rand);
@@ -148,7 +240,9 @@ function admissionEvents(rand: Rand, z: number, admit: number, disch: number, no
           [220181, round(0.7 * sbp + 4 * j(), 0), 'mmHg'],
           [220210, round(rr + j(), 0), 'insp/min'],
           [220277, round(Math.min(100, spo2 + 0.5 * j()), 0), '%'],
-          fahrenheit ? [223761, round((tempC + 0.2 * j()) * 1.8 + 32, 1), '°F'] : [223762, round(tempC + 0.2 * j(), 1), '°C'],
+          fahrenheit
+            ? [223761, round((tempC + 0.2 * j()) * 1.8 + 32, 1), '°F']
+            : [223762, round(tempC + 0.2 * j(), 1), '°C'],
           [220621, round(115 + 20 * z + 15 * j(), 0), 'mg/dL'],
         ];
         for (const [itemid, v, unit] of rows) ev.vitals.push({ itemid, time, value: v, text: String(v), unit });
@@ -180,11 +274,17 @@ function admissionEvents(rand: Rand, z: number, admit: number, disch: number, no
 }
 
 function sentence(rand: Rand, z: number, n: number): string {
-  const pRisk = 1 / (1 + Math.exp(-(z - 1.2) * 1.5)) * 0.5;
+  const pRisk = (1 / (1 + Math.exp(-(z - 1.2) * 1.5))) * 0.5;
   const words: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = rand();
-    words.push(r < pRisk ? pick(rand, RISK_WORDS) : r < pRisk + 0.12 * (z < 0.5 ? 1 : 0.2) ? pick(rand, SAFE_WORDS) : pick(rand, FILLER));
+    words.push(
+      r < pRisk
+        ? pick(rand, RISK_WORDS)
+        : r < pRisk + 0.12 * (z < 0.5 ? 1 : 0.2)
+          ? pick(rand, SAFE_WORDS)
+          : pick(rand, FILLER),
+    );
   }
   return words.join(' ') + '.';
 }
@@ -205,12 +305,17 @@ function noteText(rand: Rand, z: number, admit: number, disch: number): string {
 }
 
 /** Raw record of one (outside) admission, exactly as the dataset builder would extract it. */
-function rawRecord(id: string, ev: AdmissionEvents, keep: { labs: boolean; notes: boolean; codes: boolean }): Record<string, unknown> {
+function rawRecord(
+  id: string,
+  ev: AdmissionEvents,
+  keep: { labs: boolean; notes: boolean; codes: boolean },
+): Record<string, unknown> {
   const modalities: Record<string, unknown> = {};
   if (keep.labs) {
     const events: { key: string; t: number; v: number; k: number }[] = [];
     let k = 0;
-    for (const l of ev.labs) if (l.hadm && l.value !== null) events.push({ key: `lab:${l.itemid}`, t: l.time, v: l.value, k: k++ });
+    for (const l of ev.labs)
+      if (l.hadm && l.value !== null) events.push({ key: `lab:${l.itemid}`, t: l.time, v: l.value, k: k++ });
     for (const v of ev.vitals) {
       const c = v.value === null ? null : canonicalVital(String(v.itemid), v.value);
       if (c) events.push({ key: `vital:${c.name}`, t: v.time, v: c.value, k: k++ });
@@ -221,7 +326,8 @@ function rawRecord(id: string, ev: AdmissionEvents, keep: { labs: boolean; notes
     if (Object.keys(labs).length > 0) modalities.labs = labs;
   }
   if (keep.notes && ev.notes.length > 0) modalities.notes = { text: ev.notes.join('\n\n') };
-  if (keep.codes && ev.codes.version === 9 && ev.codes.codes.length > 0) modalities.codes = { codes: ev.codes.codes.slice() };
+  if (keep.codes && ev.codes.version === 9 && ev.codes.codes.length > 0)
+    modalities.codes = { codes: ev.codes.codes.slice() };
   return { id, modalities };
 }
 
@@ -232,24 +338,82 @@ export async function generateMimicRaw(options: GenerateMimicOptions): Promise<G
   const out = options.out;
   for (const d of ['hosp', 'icu', 'note']) await mkdir(join(out, d), { recursive: true });
   const level = options.gzipLevel ?? 6;
-  const patients = CsvWriter.open(join(out, 'hosp/patients.csv.gz'), ['subject_id', 'gender', 'anchor_age', 'anchor_year', 'anchor_year_group', 'dod'], level);
+  const patients = CsvWriter.open(
+    join(out, 'hosp/patients.csv.gz'),
+    ['subject_id', 'gender', 'anchor_age', 'anchor_year', 'anchor_year_group', 'dod'],
+    level,
+  );
   const admissions = CsvWriter.open(
     join(out, 'hosp/admissions.csv.gz'),
-    ['subject_id', 'hadm_id', 'admittime', 'dischtime', 'deathtime', 'admission_type', 'admit_provider_id', 'admission_location', 'discharge_location', 'insurance', 'language', 'marital_status', 'race', 'edregtime', 'edouttime', 'hospital_expire_flag'],
+    [
+      'subject_id',
+      'hadm_id',
+      'admittime',
+      'dischtime',
+      'deathtime',
+      'admission_type',
+      'admit_provider_id',
+      'admission_location',
+      'discharge_location',
+      'insurance',
+      'language',
+      'marital_status',
+      'race',
+      'edregtime',
+      'edouttime',
+      'hospital_expire_flag',
+    ],
     level,
   );
   const labevents = CsvWriter.open(
     join(out, 'hosp/labevents.csv.gz'),
-    ['labevent_id', 'subject_id', 'hadm_id', 'specimen_id', 'itemid', 'order_provider_id', 'charttime', 'storetime', 'value', 'valuenum', 'valueuom', 'ref_range_lower', 'ref_range_upper', 'flag', 'priority', 'comments'],
+    [
+      'labevent_id',
+      'subject_id',
+      'hadm_id',
+      'specimen_id',
+      'itemid',
+      'order_provider_id',
+      'charttime',
+      'storetime',
+      'value',
+      'valuenum',
+      'valueuom',
+      'ref_range_lower',
+      'ref_range_upper',
+      'flag',
+      'priority',
+      'comments',
+    ],
     level,
   );
-  const diagnoses = CsvWriter.open(join(out, 'hosp/diagnoses_icd.csv.gz'), ['subject_id', 'hadm_id', 'seq_num', 'icd_code', 'icd_version'], level);
+  const diagnoses = CsvWriter.open(
+    join(out, 'hosp/diagnoses_icd.csv.gz'),
+    ['subject_id', 'hadm_id', 'seq_num', 'icd_code', 'icd_version'],
+    level,
+  );
   const chartevents = CsvWriter.open(
     join(out, 'icu/chartevents.csv.gz'),
-    ['subject_id', 'hadm_id', 'stay_id', 'caregiver_id', 'charttime', 'storetime', 'itemid', 'value', 'valuenum', 'valueuom', 'warning'],
+    [
+      'subject_id',
+      'hadm_id',
+      'stay_id',
+      'caregiver_id',
+      'charttime',
+      'storetime',
+      'itemid',
+      'value',
+      'valuenum',
+      'valueuom',
+      'warning',
+    ],
     level,
   );
-  const discharge = CsvWriter.open(join(out, 'note/discharge.csv.gz'), ['note_id', 'subject_id', 'hadm_id', 'note_type', 'note_seq', 'charttime', 'storetime', 'text'], level);
+  const discharge = CsvWriter.open(
+    join(out, 'note/discharge.csv.gz'),
+    ['note_id', 'subject_id', 'hadm_id', 'note_type', 'note_seq', 'charttime', 'storetime', 'text'],
+    level,
+  );
 
   let hadmCounter = 0;
   let labId = 0;
@@ -286,43 +450,104 @@ export async function generateMimicRaw(options: GenerateMimicOptions): Promise<G
     } else if (rand() < 0.06) {
       dod = day(lastDisch + (400 + Math.floor(rand() * 1000)) * DAY);
     }
-    await patients.writeRow([subject, rand() < 0.5 ? 'F' : 'M', 18 + Math.floor(rand() * 74), anchorYear, pick(rand, groups), dod]);
+    await patients.writeRow([
+      subject,
+      rand() < 0.5 ? 'F' : 'M',
+      18 + Math.floor(rand() * 74),
+      anchorYear,
+      pick(rand, groups),
+      dod,
+    ]);
     for (const a of adms) {
       admissionsCount++;
       const death = a.death ? ts(a.disch) : null;
       await admissions.writeRow([
-        subject, a.hadm, ts(a.admit), ts(a.disch), death, pick(rand, ['EW EMER.', 'URGENT', 'ELECTIVE', 'OBSERVATION ADMIT']), `P${(1000 + Math.floor(rand() * 9000)).toString(36).toUpperCase()}`,
-        pick(rand, ['EMERGENCY ROOM', 'PHYSICIAN REFERRAL', 'TRANSFER FROM HOSPITAL']), a.death ? 'DIED' : pick(rand, ['HOME', 'HOME HEALTH CARE', 'SKILLED NURSING FACILITY']),
-        pick(rand, ['Medicare', 'Medicaid', 'Other']), rand() < 0.9 ? 'ENGLISH' : '?', pick(rand, ['MARRIED', 'SINGLE', 'WIDOWED', 'DIVORCED', null]),
-        pick(rand, ['WHITE', 'BLACK/AFRICAN AMERICAN', 'HISPANIC/LATINO - PUERTO RICAN', 'ASIAN', 'UNKNOWN']), null, null, a.death ? 1 : 0,
+        subject,
+        a.hadm,
+        ts(a.admit),
+        ts(a.disch),
+        death,
+        pick(rand, ['EW EMER.', 'URGENT', 'ELECTIVE', 'OBSERVATION ADMIT']),
+        `P${(1000 + Math.floor(rand() * 9000)).toString(36).toUpperCase()}`,
+        pick(rand, ['EMERGENCY ROOM', 'PHYSICIAN REFERRAL', 'TRANSFER FROM HOSPITAL']),
+        a.death ? 'DIED' : pick(rand, ['HOME', 'HOME HEALTH CARE', 'SKILLED NURSING FACILITY']),
+        pick(rand, ['Medicare', 'Medicaid', 'Other']),
+        rand() < 0.9 ? 'ENGLISH' : '?',
+        pick(rand, ['MARRIED', 'SINGLE', 'WIDOWED', 'DIVORCED', null]),
+        pick(rand, ['WHITE', 'BLACK/AFRICAN AMERICAN', 'HISPANIC/LATINO - PUERTO RICAN', 'ASIAN', 'UNKNOWN']),
+        null,
+        null,
+        a.death ? 1 : 0,
       ]);
       const ev = admissionEvents(rand, z, a.admit, a.disch, 0.55);
       for (const l of ev.labs) {
         const def = item.get(l.itemid);
         const lo = def ? round(def[5] - def[6], 1) : null;
         const hi = def ? round(def[5] + def[6], 1) : null;
-        const flag = l.value !== null && lo !== null && hi !== null && (l.value < lo || l.value > hi) ? 'abnormal' : null;
+        const flag =
+          l.value !== null && lo !== null && hi !== null && (l.value < lo || l.value > hi) ? 'abnormal' : null;
         await labevents.writeRow([
-          ++labId, subject, l.hadm ? a.hadm : null, ++specimen, l.itemid, null, ts(l.time), ts(l.time + HOUR), l.text, l.value, l.unit, lo, hi, flag,
-          rand() < 0.7 ? 'ROUTINE' : 'STAT', l.value === null ? '___' : null,
+          ++labId,
+          subject,
+          l.hadm ? a.hadm : null,
+          ++specimen,
+          l.itemid,
+          null,
+          ts(l.time),
+          ts(l.time + HOUR),
+          l.text,
+          l.value,
+          l.unit,
+          lo,
+          hi,
+          flag,
+          rand() < 0.7 ? 'ROUTINE' : 'STAT',
+          l.value === null ? '___' : null,
         ]);
       }
       if (ev.vitals.length > 0) {
         stay++;
         for (const v of ev.vitals) {
-          await chartevents.writeRow([subject, a.hadm, 30000000 + stay, 1000 + (stay % 50), ts(v.time), ts(v.time + 600_000), v.itemid, v.text, v.value, v.unit, 0]);
+          await chartevents.writeRow([
+            subject,
+            a.hadm,
+            30000000 + stay,
+            1000 + (stay % 50),
+            ts(v.time),
+            ts(v.time + 600_000),
+            v.itemid,
+            v.text,
+            v.value,
+            v.unit,
+            0,
+          ]);
         }
       }
-      for (const [i, code] of ev.codes.codes.entries()) await diagnoses.writeRow([subject, a.hadm, i + 1, code, ev.codes.version]);
+      for (const [i, code] of ev.codes.codes.entries())
+        await diagnoses.writeRow([subject, a.hadm, i + 1, code, ev.codes.version]);
       let seq = 0;
       for (const text of ev.notes) {
         seq++;
-        await discharge.writeRow([`${subject}-${seq === 1 ? 'DS' : 'AE'}-${seq}`, subject, a.hadm, seq === 1 ? 'DS' : 'AE', seq, ts(a.disch), ts(a.disch + HOUR), text]);
+        await discharge.writeRow([
+          `${subject}-${seq === 1 ? 'DS' : 'AE'}-${seq}`,
+          subject,
+          a.hadm,
+          seq === 1 ? 'DS' : 'AE',
+          seq,
+          ts(a.disch),
+          ts(a.disch + HOUR),
+          text,
+        ]);
       }
     }
   }
 
-  const counts = { labevents: labevents.rowCount, chartevents: chartevents.rowCount, diagnoses: diagnoses.rowCount, notes: discharge.rowCount };
+  const counts = {
+    labevents: labevents.rowCount,
+    chartevents: chartevents.rowCount,
+    diagnoses: diagnoses.rowCount,
+    notes: discharge.rowCount,
+  };
   for (const w of [patients, admissions, labevents, diagnoses, chartevents, discharge]) await w.close();
   await writeCsvSmall(join(out, 'hosp/d_labitems.csv.gz'));
 
@@ -341,7 +566,10 @@ export async function generateMimicRaw(options: GenerateMimicOptions): Promise<G
     let ev = admissionEvents(rand, z, admit, admit + 4 * DAY, 1);
     let tries = 0;
     // re-draw until every kept modality is really present (the generator may leave some out)
-    while (tries++ < 50 && ((keep.labs && ev.labs.every((l) => !l.hadm || l.value === null)) || (keep.codes && ev.codes.version !== 9))) {
+    while (
+      tries++ < 50 &&
+      ((keep.labs && ev.labs.every((l) => !l.hadm || l.value === null)) || (keep.codes && ev.codes.version !== 9))
+    ) {
       ev = admissionEvents(rand, z, admit, admit + 4 * DAY, 1);
     }
     lines.push(JSON.stringify(rawRecord(`outside-${i + 1}`, ev, keep)));

@@ -38,7 +38,14 @@ const BASES = ['A', 'C', 'G', 'T'];
 export function generatePlinkFileset(o: SyntheticPlinkOptions): PlinkFileset {
   const rand = mulberry32(o.seed);
   const nS = o.iids.length;
-  const samples: PlinkSample[] = o.iids.map((iid) => ({ fid: iid, iid, father: '0', mother: '0', sex: rand() < 0.5 ? 1 : 2, phenotype: '-9' }));
+  const samples: PlinkSample[] = o.iids.map((iid) => ({
+    fid: iid,
+    iid,
+    father: '0',
+    mother: '0',
+    sex: rand() < 0.5 ? 1 : 2,
+    phenotype: '-9',
+  }));
   const variants: PlinkVariant[] = [];
   const genotypes = new Int8Array(o.snps * nS);
   const block = Math.max(1, o.blockSize ?? 10);
@@ -57,7 +64,14 @@ export function generatePlinkFileset(o: SyntheticPlinkOptions): PlinkFileset {
       a1 = BASES[i];
       a2 = BASES[(i + 1 + Math.floor(rand() * 3)) % 4];
     }
-    variants.push({ chr: o.chromosome ?? '1', id: `${o.idPrefix ?? 'rs'}${(o.idOffset ?? 1) + v}`, cm: 0, bp: 1000 + v * 1000, a1, a2 });
+    variants.push({
+      chr: o.chromosome ?? '1',
+      id: `${o.idPrefix ?? 'rs'}${(o.idOffset ?? 1) + v}`,
+      cm: 0,
+      bp: 1000 + v * 1000,
+      a1,
+      a2,
+    });
     const p = 0.1 + 0.35 * rand();
     const signal = o.classes && v < (o.signalSnps ?? 0);
     const newBlock = v % block === 0;

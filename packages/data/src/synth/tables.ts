@@ -77,7 +77,9 @@ export async function generateTablesRaw(options: TablesSynthOptions): Promise<Ta
   const n = options.patients ?? 40;
   const rand = mulberry32(options.seed ?? 0);
   const M = options.modalities.length;
-  const ids = Array.from({ length: n }, (_, i) => (options.numericIds ? String(100000 + i * 37) : `P-${String(i).padStart(4, '0')}`));
+  const ids = Array.from({ length: n }, (_, i) =>
+    options.numericIds ? String(100000 + i * 37) : `P-${String(i).padStart(4, '0')}`,
+  );
   const labels = ids.map((_, i) => options.classes[i % options.classes.length]);
   const fullShare = options.fullShare ?? 0.5;
   const observed = ids.map(() => {
@@ -124,13 +126,24 @@ export async function generateTablesRaw(options: TablesSynthOptions): Promise<Ta
     const format = spec.format ?? 'csv';
     const file = path.join(options.outDir, `modality-${m}.${format}`);
     if (format === 'arrow') {
-      const idVector: Vector = options.numericIds ? vectorFromArray(rows.map((r) => BigInt(r.id)), new Int64()) : vectorFromArray(rows.map((r) => r.id), new Utf8());
+      const idVector: Vector = options.numericIds
+        ? vectorFromArray(
+            rows.map((r) => BigInt(r.id)),
+            new Int64(),
+          )
+        : vectorFromArray(
+            rows.map((r) => r.id),
+            new Utf8(),
+          );
       const vectors: Record<string, Vector> = { id: idVector };
       names.forEach((c, k) => {
         const values = rows.map((r) => r.cells[k]);
         if (!single && k === 2) vectors[c] = vectorFromArray(values as (string | null)[], new Utf8());
         else if (!single && k === 3) {
-          vectors[c] = vectorFromArray(values.map((v) => (v === null ? null : new Date(Date.UTC(2020, 0, 1) + (v as number) * 86400000))), new DateMillisecond());
+          vectors[c] = vectorFromArray(
+            values.map((v) => (v === null ? null : new Date(Date.UTC(2020, 0, 1) + (v as number) * 86400000))),
+            new DateMillisecond(),
+          );
         } else vectors[c] = vectorFromArray(values as (number | null)[], new Float64());
       });
       await writeFile(file, tableToIPC(new Table(vectors), 'file'));
@@ -155,13 +168,23 @@ export async function generateTablesRaw(options: TablesSynthOptions): Promise<Ta
     labelsFile = path.join(options.outDir, 'labels.arrow');
     const numeric = labels.every((l) => typeof l === 'number');
     const table = new Table({
-      id: options.numericIds ? vectorFromArray(ids.map((id) => BigInt(id)), new Int64()) : vectorFromArray(ids, new Utf8()),
-      label: numeric ? vectorFromArray(labels as number[], new Float64()) : vectorFromArray(labels.map(String), new Utf8()),
+      id: options.numericIds
+        ? vectorFromArray(
+            ids.map((id) => BigInt(id)),
+            new Int64(),
+          )
+        : vectorFromArray(ids, new Utf8()),
+      label: numeric
+        ? vectorFromArray(labels as number[], new Float64())
+        : vectorFromArray(labels.map(String), new Utf8()),
     });
     await writeFile(labelsFile, tableToIPC(table, 'file'));
   } else {
     labelsFile = path.join(options.outDir, 'labels.csv');
-    await writeFile(labelsFile, `patient id,outcome\n${ids.map((id, i) => `${id},${csvField(String(labels[i]))}`).join('\n')}\n`);
+    await writeFile(
+      labelsFile,
+      `patient id,outcome\n${ids.map((id, i) => `${id},${csvField(String(labels[i]))}`).join('\n')}\n`,
+    );
   }
   return { modalityFiles, labelsFile, ids, labels, observed, columns, records };
 }

@@ -7,7 +7,13 @@ import { describeSourceFile } from '../dataset/source-file.js';
 import { modalityNameProblem } from '../dataset/validate-content.js';
 import type { DatasetContent, DatasetSplits, ModalityTable, SourceFile } from '../dataset/types.js';
 import { makeSplits } from '../splits/make-splits.js';
-import { applyColumnTransforms, fitColumnTransforms, normalizeCell, parseNumeric, toRawColumns } from '../transforms/column-transform.js';
+import {
+  applyColumnTransforms,
+  fitColumnTransforms,
+  normalizeCell,
+  parseNumeric,
+  toRawColumns,
+} from '../transforms/column-transform.js';
 import type { DatasetTransforms } from '../transforms/modality-transform.js';
 import { droppedColumnWarning } from '../transforms/free-text-columns.js';
 import { checkMostlyNumericColumns, readIds, readTable, requireColumn } from './read-table.js';
@@ -37,17 +43,22 @@ export interface TablesDatasetOptions {
 
 /** Letters of the modalities: given, or upper-cased first letters; one per modality, distinct. */
 export function resolveLetters(names: string[], letters?: string): string[] {
-  if (names.length < 1 || names.length > 8) throw new Error(`between 1 and 8 modalities are supported, got ${names.length}`);
+  if (names.length < 1 || names.length > 8)
+    throw new Error(`between 1 and 8 modalities are supported, got ${names.length}`);
   const out = letters !== undefined ? [...letters] : names.map((n) => n.charAt(0).toUpperCase());
-  if (out.length !== names.length) throw new Error(`--letters has ${out.length} letter(s) for ${names.length} modalities`);
+  if (out.length !== names.length)
+    throw new Error(`--letters has ${out.length} letter(s) for ${names.length} modalities`);
   out.forEach((l, i) => {
-    if (!/^[A-Z]$/.test(l)) throw new Error(`letter ${JSON.stringify(l)} of modality ${names[i]} must be one upper-case letter A-Z`);
+    if (!/^[A-Z]$/.test(l))
+      throw new Error(`letter ${JSON.stringify(l)} of modality ${names[i]} must be one upper-case letter A-Z`);
   });
   const seen = new Map<string, string>();
   out.forEach((l, i) => {
     const other = seen.get(l);
     if (other !== undefined) {
-      throw new Error(`modalities ${other} and ${names[i]} both get letter ${l}; give distinct letters with --letters (e.g. --letters ${names.map((_, k) => String.fromCharCode(65 + k)).join('')})`);
+      throw new Error(
+        `modalities ${other} and ${names[i]} both get letter ${l}; give distinct letters with --letters (e.g. --letters ${names.map((_, k) => String.fromCharCode(65 + k)).join('')})`,
+      );
     }
     seen.set(l, names[i]);
   });
@@ -92,10 +103,12 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
   } catch (e) {
     throw new Error(`${file}: cannot be read as JSON (${(e as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: expected { "training": [...], "validation": [...], "testing": [...] }`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new Error(`${file}: expected { "training": [...], "validation": [...], "testing": [...] }`);
   const splits = value as Record<string, unknown>;
   const unknownKey = Object.keys(splits).find((k) => !['training', 'validation', 'testing'].includes(k));
-  if (unknownKey !== undefined) throw new Error(`${file}: unknown field ${JSON.stringify(unknownKey)} (expected training, validation and testing)`);
+  if (unknownKey !== undefined)
+    throw new Error(`${file}: unknown field ${JSON.stringify(unknownKey)} (expected training, validation and testing)`);
   const seen = new Map<string, string>();
   const out: Record<string, string[]> = {};
   for (const key of ['training', 'validation', 'testing']) {
@@ -103,19 +116,33 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
     if (!Array.isArray(list)) throw new Error(`${file}: field '${key}' must be an array of patient ids`);
     out[key] = list.map((value: unknown, i) => {
       // Ids are compared as text, trimmed, like the table ids; numbers are accepted for numeric ids (`[101, 102]`).
-      const id = typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
-      if (id === null || id === '') throw new Error(`${file}: ${key}[${i}]: expected a patient id (text or number), found ${JSON.stringify(value)}`);
-      if (!patients.has(id)) throw new Error(`${file}: ${key}[${i}]: unknown patient id ${JSON.stringify(id)} (not in the labels with a modality)`);
+      const id =
+        typeof value === 'string'
+          ? value.trim()
+          : typeof value === 'number' && Number.isFinite(value)
+            ? String(value)
+            : null;
+      if (id === null || id === '')
+        throw new Error(
+          `${file}: ${key}[${i}]: expected a patient id (text or number), found ${JSON.stringify(value)}`,
+        );
+      if (!patients.has(id))
+        throw new Error(
+          `${file}: ${key}[${i}]: unknown patient id ${JSON.stringify(id)} (not in the labels with a modality)`,
+        );
       const before = seen.get(id);
-      if (before !== undefined) throw new Error(`${file}: ${key}[${i}]: patient id ${JSON.stringify(id)} is already in ${before}`);
+      if (before !== undefined)
+        throw new Error(`${file}: ${key}[${i}]: patient id ${JSON.stringify(id)} is already in ${before}`);
       seen.set(id, key);
       return id;
     });
   }
   const missing = [...patients].filter((id) => !seen.has(id));
-  if (missing.length > 0) throw new Error(`${file}: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
+  if (missing.length > 0)
+    throw new Error(`${file}: ${missing.length} patient(s) are in no split, e.g. ${JSON.stringify(missing[0])}`);
   for (const key of ['training', 'validation', 'testing']) {
-    if (out[key].length === 0) throw new Error(`${file}: field '${key}' is empty; training needs patients in training, validation and testing`);
+    if (out[key].length === 0)
+      throw new Error(`${file}: field '${key}' is empty; training needs patients in training, validation and testing`);
   }
   return { training: out.training, validation: out.validation, testing: out.testing };
 }
@@ -125,9 +152,12 @@ export async function readSplitsFile(file: string, patients: Set<string>): Promi
  * fitted on the training split only.
  * @throws on bad input, naming file, row, column and what was expected
  */
-export async function buildTablesDataset(options: TablesDatasetOptions): Promise<DatasetContent & { splitsGiven: boolean }> {
+export async function buildTablesDataset(
+  options: TablesDatasetOptions,
+): Promise<DatasetContent & { splitsGiven: boolean }> {
   const names = options.modalities.map((m) => m.name);
-  if (new Set(names).size !== names.length) throw new Error(`--modality: modality names must be distinct, got ${names.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw new Error(`--modality: modality names must be distinct, got ${names.join(', ')}`);
   const letters = resolveLetters(names, options.letters);
   for (const name of names) {
     const problem = modalityNameProblem(name);
@@ -137,30 +167,41 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
 
   step('reading labels');
   const labelsTable = await readTable(options.labelsFile);
-  if (labelsTable.columns.length < 2) throw new Error(`${options.labelsFile}: expected 2 columns (id, label), found ${labelsTable.columns.length}`);
+  if (labelsTable.columns.length < 2)
+    throw new Error(`${options.labelsFile}: expected 2 columns (id, label), found ${labelsTable.columns.length}`);
   if (labelsTable.columns.length > 2) {
-    throw new Error(`${options.labelsFile}: unexpected column '${labelsTable.columns[2]}' (expected exactly 2 columns: id, label)`);
+    throw new Error(
+      `${options.labelsFile}: unexpected column '${labelsTable.columns[2]}' (expected exactly 2 columns: id, label)`,
+    );
   }
   const labelIds = readIds(labelsTable, labelsTable.columns[0], true);
   const labelColumn = labelsTable.columns[1];
-  const labelTexts = canonicalLabels(requireColumn(labelsTable, labelColumn).map((cell, r) => {
-    const v = normalizeCell(cell, []);
-    if (v !== null) return v;
-    const text = cell === null || cell === undefined ? '' : String(cell).trim();
-    // `NA`, `None`, … mean a missing label, unless --classes names them as a class.
-    if (text !== '' && options.classes?.includes(text)) return text;
-    throw new Error(
-      `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)}; if it is a class, list it with --classes)`}; ` +
-        'every patient of the labels file needs a label',
-    );
-  }));
+  const labelTexts = canonicalLabels(
+    requireColumn(labelsTable, labelColumn).map((cell, r) => {
+      const v = normalizeCell(cell, []);
+      if (v !== null) return v;
+      const text = cell === null || cell === undefined ? '' : String(cell).trim();
+      // `NA`, `None`, … mean a missing label, unless --classes names them as a class.
+      if (text !== '' && options.classes?.includes(text)) return text;
+      throw new Error(
+        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)}; if it is a class, list it with --classes)`}; ` +
+          'every patient of the labels file needs a label',
+      );
+    }),
+  );
   const classes = options.classes ?? classNamesOf(labelTexts);
   const labelIndex = labelTexts.map((l, r) => {
     const c = classIndexOf(classes, l);
-    if (c < 0) throw new Error(`${options.labelsFile}: row ${r + 1}, column ${labelColumn}: label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`);
+    if (c < 0)
+      throw new Error(
+        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`,
+      );
     return c;
   });
-  if (classes.length < 2) throw new Error(`${options.labelsFile}: column ${labelColumn}: at least 2 distinct labels are needed, found ${classes.length}`);
+  if (classes.length < 2)
+    throw new Error(
+      `${options.labelsFile}: column ${labelColumn}: at least 2 distinct labels are needed, found ${classes.length}`,
+    );
   const labelOf = new Map<string, number>();
   labelIds.forEach((id, i) => labelOf.set(id, labelIndex[i]));
 
@@ -169,12 +210,17 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
     step(`reading ${m.name}`);
     const t = await readTable(m.file);
     if (t.columns.length < 2) {
-      throw new Error(`${m.file}: expected an id column and at least one feature column, found ${t.columns.length} column (${t.columns[0]}); tables are comma-separated`);
+      throw new Error(
+        `${m.file}: expected an id column and at least one feature column, found ${t.columns.length} column (${t.columns[0]}); tables are comma-separated`,
+      );
     }
     const idColumn = t.columns[0];
     const ids = readIds(t, idColumn, true);
     ids.forEach((id, r) => {
-      if (!labelOf.has(id)) throw new Error(`${m.file}: row ${r + 1}, column ${idColumn}: patient id ${JSON.stringify(id)} is not in the labels file ${options.labelsFile}`);
+      if (!labelOf.has(id))
+        throw new Error(
+          `${m.file}: row ${r + 1}, column ${idColumn}: patient id ${JSON.stringify(id)} is not in the labels file ${options.labelsFile}`,
+        );
     });
     checkMostlyNumericColumns(t, [idColumn]);
     const columns = new Map(t.data);
@@ -220,15 +266,27 @@ export async function buildTablesDataset(options: TablesDatasetOptions): Promise
     });
     for (const d of fitted.dropped) options.onWarning?.(droppedColumnWarning(t.file, d));
     if (fitted.columns.length === 0) {
-      throw new Error(`${t.file}: no usable feature column (${fitted.dropped.map((d) => `${d.column}: ${d.reason}`).join('; ')})`);
+      throw new Error(
+        `${t.file}: no usable feature column (${fitted.dropped.map((d) => `${d.column}: ${d.reason}`).join('; ')})`,
+      );
     }
     transforms.modalities[t.name] = { kind: 'columns', columns: fitted.columns };
     const applied = applyColumnTransforms(fitted.columns, t.raw, t.file);
-    modalities.push({ name: t.name, letter: letters[i], featureNames: applied.featureNames, ids: t.ids, features: applied.features });
+    modalities.push({
+      name: t.name,
+      letter: letters[i],
+      featureNames: applied.featureNames,
+      ids: t.ids,
+      features: applied.features,
+    });
   });
 
   const sources: SourceFile[] = [];
-  for (const f of [...options.modalities.map((m) => m.file), options.labelsFile, ...(options.splitsFile ? [options.splitsFile] : [])]) {
+  for (const f of [
+    ...options.modalities.map((m) => m.file),
+    options.labelsFile,
+    ...(options.splitsFile ? [options.splitsFile] : []),
+  ]) {
     sources.push(await describeSourceFile(f));
   }
   return {

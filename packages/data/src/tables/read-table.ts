@@ -25,7 +25,10 @@ export function isArrowPath(file: string): boolean {
  * Row numbers in later errors count data rows from 1 (the CSV header is row 0).
  * @throws naming the file when it is missing, unreadable, has no header or no data row
  */
-export async function readTable(file: string, options: { upperCaseColumns?: boolean; allowEmpty?: boolean } = {}): Promise<LoadedTable> {
+export async function readTable(
+  file: string,
+  options: { upperCaseColumns?: boolean; allowEmpty?: boolean } = {},
+): Promise<LoadedTable> {
   try {
     await stat(file);
   } catch {
@@ -47,14 +50,26 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
     for (const f of table.schema.fields) {
       const col = table.getChild(f.name);
       const id = f.type.typeId;
-      const simple = id === Type.Int || id === Type.Float || id === Type.Utf8 || id === Type.LargeUtf8 || id === Type.Bool
-        || id === Type.Dictionary || id === Type.Date || id === Type.Timestamp || id === Type.Decimal;
-      if (!col || !simple) throw new Error(`${file}: column '${f.name}' has type ${String(f.type)}; expected numbers, text, booleans or dates`);
+      const simple =
+        id === Type.Int ||
+        id === Type.Float ||
+        id === Type.Utf8 ||
+        id === Type.LargeUtf8 ||
+        id === Type.Bool ||
+        id === Type.Dictionary ||
+        id === Type.Date ||
+        id === Type.Timestamp ||
+        id === Type.Decimal;
+      if (!col || !simple)
+        throw new Error(
+          `${file}: column '${f.name}' has type ${String(f.type)}; expected numbers, text, booleans or dates`,
+        );
       const cells: RawCell[] = [];
       for (let i = 0; i < rowCount; i++) {
         const v: unknown = col.get(i);
         if (v === null || v === undefined) cells.push(null);
-        else if (typeof v === 'bigint') cells.push(String(v)); // exact: Int64 ids beyond 2^53 stay distinct
+        else if (typeof v === 'bigint')
+          cells.push(String(v)); // exact: Int64 ids beyond 2^53 stay distinct
         else if (v instanceof Date) cells.push(v.toISOString());
         else if (id === Type.Date || id === Type.Timestamp) cells.push(new Date(Number(v)).toISOString());
         else cells.push(v as RawCell);
@@ -72,7 +87,12 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
     const h: string[] = header;
     columns = h;
     rowCount = cells.length;
-    h.forEach((name, c) => data.set(name, cells.map((row) => row[c])));
+    h.forEach((name, c) =>
+      data.set(
+        name,
+        cells.map((row) => row[c]),
+      ),
+    );
   }
   // Column names are trimmed (`age ` is `age`), and upper-cased when asked (ADNI).
   const renamed = columns.map((c) => (options.upperCaseColumns ? c.trim().toUpperCase() : c.trim()));
@@ -97,7 +117,10 @@ export async function readTable(file: string, options: { upperCaseColumns?: bool
 /** The cells of a column; throws naming the file when the column is missing. */
 export function requireColumn(table: LoadedTable, column: string, why = ''): RawCell[] {
   const cells = table.data.get(column);
-  if (!cells) throw new Error(`${table.file}: missing column '${column}'${why ? ` (${why})` : ''}; columns are ${table.columns.join(', ')}`);
+  if (!cells)
+    throw new Error(
+      `${table.file}: missing column '${column}'${why ? ` (${why})` : ''}; columns are ${table.columns.join(', ')}`,
+    );
   return cells;
 }
 
@@ -113,7 +136,10 @@ export function readIds(table: LoadedTable, column: string, unique: boolean): st
     if (id === null) throw new Error(`${table.file}: row ${r + 1}, column ${column}: the patient id is empty`);
     if (unique) {
       const before = first.get(id);
-      if (before !== undefined) throw new Error(`${table.file}: row ${r + 1}, column ${column}: duplicate id ${JSON.stringify(id)} (first at row ${before + 1})`);
+      if (before !== undefined)
+        throw new Error(
+          `${table.file}: row ${r + 1}, column ${column}: duplicate id ${JSON.stringify(id)} (first at row ${before + 1})`,
+        );
       first.set(id, r);
     }
     return id;

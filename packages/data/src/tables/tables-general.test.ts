@@ -25,7 +25,10 @@ afterEach(async () => {
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runDataCli(args, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } });
+  const code = await runDataCli(args, {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+  });
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -33,7 +36,10 @@ function modalityArgs(raw: TablesSynthResult): string[] {
   return raw.modalityFiles.flatMap((m) => ['--modality', `${m.name}=${m.file}`]);
 }
 
-async function build(options: Omit<TablesSynthOptions, 'outDir'>, extra: string[] = []): Promise<{ raw: TablesSynthResult; ds: LoadedDataset; out: string }> {
+async function build(
+  options: Omit<TablesSynthOptions, 'outDir'>,
+  extra: string[] = [],
+): Promise<{ raw: TablesSynthResult; ds: LoadedDataset; out: string }> {
   const raw = await generateTablesRaw({ ...options, outDir: path.join(root, 'raw') });
   const out = path.join(root, 'ds');
   const r = await cli(['tables', ...modalityArgs(raw), '--labels', raw.labelsFile, ...extra, '--out', out, '--json']);
@@ -95,8 +101,14 @@ describe('tables: general layouts end to end', () => {
     // A single-column modality has one feature; the mixed ones have the five raw columns typed as docs/algorithm.md §8 says.
     expect(ds.modalities[7].featureNames).toEqual(['value']);
     expect(ds.modalities[0].featureNames).toEqual([
-      'score', 'flag=0', 'flag=1', 'colour=green', 'colour=light blue', 'colour=red',
-      ...[0, 1, 2, 3, 4].map((k) => `visit_date:bin${k}`), 'weight, kg (Höhe)',
+      'score',
+      'flag=0',
+      'flag=1',
+      'colour=green',
+      'colour=light blue',
+      'colour=red',
+      ...[0, 1, 2, 3, 4].map((k) => `visit_date:bin${k}`),
+      'weight, kg (Höhe)',
     ]);
     // Counts per combination match the generator; validation and test hold full-modality patients only.
     const perCombination: Record<string, number> = {};
@@ -104,7 +116,8 @@ describe('tables: general layouts end to end', () => {
       const key = mask.map((o, m) => (o ? 'LVGABXOQ'[m] : '')).join('');
       perCombination[key] = (perCombination[key] ?? 0) + 1;
     });
-    for (const [key, count] of Object.entries(perCombination)) expect(ds.manifest.counts.perCombination[key]).toBe(count);
+    for (const [key, count] of Object.entries(perCombination))
+      expect(ds.manifest.counts.perCombination[key]).toBe(count);
     expect(Object.keys(ds.manifest.counts.perCombination)).toHaveLength(255);
     for (const i of [...ds.splitIndices.validation, ...ds.splitIndices.testing]) {
       for (const m of ds.modalities) expect(m.observed[i]).toBe(1);
@@ -115,15 +128,27 @@ describe('tables: general layouts end to end', () => {
   });
 
   it('hand-checked values: MinMax on training rows, mean imputation, ±1 one-hot with mode imputation, date bins', async () => {
-    const { raw, ds, out } = await build({ modalities: [{ name: 'clinic' }, { name: 'survey', format: 'arrow' }], classes: ['no', 'yes'], patients: 50, seed: 7 });
+    const { raw, ds, out } = await build({
+      modalities: [{ name: 'clinic' }, { name: 'survey', format: 'arrow' }],
+      classes: ['no', 'yes'],
+      patients: 50,
+      seed: 7,
+    });
     await checkGeneral(raw, ds, out);
     const training = new Set(ds.splits.training);
     const m = 0;
     const trainingRecords = raw.records.filter((r) => training.has(r.id as string) && r.modalities.clinic);
     const cellsOf = (column: string): { id: string; value: string | number | null | undefined }[] =>
-      raw.records.filter((r) => r.modalities.clinic).map((r) => ({ id: r.id as string, value: (r.modalities.clinic as Record<string, string | number | null>)[column] }));
+      raw.records
+        .filter((r) => r.modalities.clinic)
+        .map((r) => ({
+          id: r.id as string,
+          value: (r.modalities.clinic as Record<string, string | number | null>)[column],
+        }));
     // score: numerical
-    const scores = trainingRecords.map((r) => (r.modalities.clinic as Record<string, number | null>).score).filter((x): x is number => typeof x === 'number');
+    const scores = trainingRecords
+      .map((r) => (r.modalities.clinic as Record<string, number | null>).score)
+      .filter((x): x is number => typeof x === 'number');
     const min = Math.min(...scores);
     const max = Math.max(...scores);
     const mean = scores.reduce((a, x) => a + (2 * (x - min)) / (max - min) - 1, 0) / scores.length;
@@ -133,7 +158,9 @@ describe('tables: general layouts end to end', () => {
     }
     // colour: categorical text; missing → the training mode (ties → first in sort order)
     const categories = ['green', 'light blue', 'red'];
-    const counts = categories.map((c) => trainingRecords.filter((r) => (r.modalities.clinic as Record<string, unknown>).colour === c).length);
+    const counts = categories.map(
+      (c) => trainingRecords.filter((r) => (r.modalities.clinic as Record<string, unknown>).colour === c).length,
+    );
     const mode = categories[counts.indexOf(Math.max(...counts))];
     for (const { id, value } of cellsOf('colour')) {
       const hot = categories.indexOf(typeof value === 'string' ? value : mode);
@@ -167,22 +194,56 @@ describe('tables: general layouts end to end', () => {
     const { tableToIPC, Table, vectorFromArray, Int64, Float64 } = await import('apache-arrow');
     const big = [9007199254740993n, 9007199254740995n, 9007199254740997n, 9007199254740999n];
     const ids = vectorFromArray(big, new Int64());
-    await writeFile(path.join(root, 'big.arrow'), tableToIPC(new Table({ id: ids, v: vectorFromArray([1, 2, 3, 4], new Float64()) }), 'file'));
+    await writeFile(
+      path.join(root, 'big.arrow'),
+      tableToIPC(new Table({ id: ids, v: vectorFromArray([1, 2, 3, 4], new Float64()) }), 'file'),
+    );
     await writeFile(path.join(root, 'big-labels.csv'), `id,y\n${big.map((b, i) => `${b},${i % 2}`).join('\n')}\n`);
     const splits = path.join(root, 'big-splits.json');
-    await writeFile(splits, JSON.stringify({ training: ['9007199254740993', '9007199254740995'], validation: ['9007199254740997'], testing: ['9007199254740999'] }));
-    const r = await cli(['tables', '--modality', `v=${path.join(root, 'big.arrow')}`, '--labels', path.join(root, 'big-labels.csv'), '--splits', splits, '--out', path.join(root, 'big')]);
+    await writeFile(
+      splits,
+      JSON.stringify({
+        training: ['9007199254740993', '9007199254740995'],
+        validation: ['9007199254740997'],
+        testing: ['9007199254740999'],
+      }),
+    );
+    const r = await cli([
+      'tables',
+      '--modality',
+      `v=${path.join(root, 'big.arrow')}`,
+      '--labels',
+      path.join(root, 'big-labels.csv'),
+      '--splits',
+      splits,
+      '--out',
+      path.join(root, 'big'),
+    ]);
     expect(r.err).toBe('');
     expect((await readDataset(path.join(root, 'big'))).ids).toEqual(big.map(String));
   });
 
   it('4 numeric classes with a given class order; "1.0" and "1" are one class', async () => {
-    const raw = await generateTablesRaw({ outDir: path.join(root, 'raw'), modalities: [{ name: 'a' }, { name: 'b', columns: 'single' }], classes: [0, 1, 2, 3], patients: 40 });
+    const raw = await generateTablesRaw({
+      outDir: path.join(root, 'raw'),
+      modalities: [{ name: 'a' }, { name: 'b', columns: 'single' }],
+      classes: [0, 1, 2, 3],
+      patients: 40,
+    });
     const text = (await readFile(raw.labelsFile, 'utf8')).replace(/,1\n/g, ',1.0\n');
     expect(text).toMatch(/,1\.0\n/);
     await writeFile(raw.labelsFile, text);
     const out = path.join(root, 'ds');
-    const r = await cli(['tables', ...modalityArgs(raw), '--labels', raw.labelsFile, '--classes', '3,1,2,0', '--out', out]);
+    const r = await cli([
+      'tables',
+      ...modalityArgs(raw),
+      '--labels',
+      raw.labelsFile,
+      '--classes',
+      '3,1,2,0',
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('');
     const ds = await readDataset(out);
     expect(ds.classes).toEqual(['3', '1', '2', '0']);
@@ -193,26 +254,66 @@ describe('tables: general layouts end to end', () => {
   });
 
   it('padded header names are trimmed; YYYY/MM/DD dates and timestamps with offsets are dates', async () => {
-    const rows = ['id , Weight (kg) ,seen', ...Array.from({ length: 20 }, (_, i) => `p${i},${50 + i},${i % 2 ? `2021/0${1 + (i % 9)}/15` : `2021-0${1 + (i % 9)}-15T08:00:00+02:00`}`)];
+    const rows = [
+      'id , Weight (kg) ,seen',
+      ...Array.from(
+        { length: 20 },
+        (_, i) => `p${i},${50 + i},${i % 2 ? `2021/0${1 + (i % 9)}/15` : `2021-0${1 + (i % 9)}-15T08:00:00+02:00`}`,
+      ),
+    ];
     await writeFile(path.join(root, 'm.csv'), `${rows.join('\n')}\n`);
-    await writeFile(path.join(root, 'y.csv'), `id,y\n${Array.from({ length: 20 }, (_, i) => `p${i},${i % 2}`).join('\n')}\n`);
+    await writeFile(
+      path.join(root, 'y.csv'),
+      `id,y\n${Array.from({ length: 20 }, (_, i) => `p${i},${i % 2}`).join('\n')}\n`,
+    );
     const out = path.join(root, 'ds');
-    const r = await cli(['tables', '--modality', `m=${path.join(root, 'm.csv')}`, '--labels', path.join(root, 'y.csv'), '--out', out]);
+    const r = await cli([
+      'tables',
+      '--modality',
+      `m=${path.join(root, 'm.csv')}`,
+      '--labels',
+      path.join(root, 'y.csv'),
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('');
     const ds = await readDataset(out);
     expect(ds.modalities[0].featureNames).toEqual(['Weight (kg)', ...[0, 1, 2, 3, 4].map((k) => `seen:bin${k}`)]);
     const t = await loadTransforms(out);
     const i = ds.ids.indexOf('p3');
-    expect(Array.from(t.transformRecord({ modalities: { m: { ' weight (KG)': 53, seen: '2021/04/15' } } }).inputs[0] as Float32Array)).toEqual(row(ds, 0, i));
+    expect(
+      Array.from(
+        t.transformRecord({ modalities: { m: { ' weight (KG)': 53, seen: '2021/04/15' } } }).inputs[0] as Float32Array,
+      ),
+    ).toEqual(row(ds, 0, i));
   });
 
   it('a given splits file (numeric ids as JSON numbers) is used as is, patients without every modality in test', async () => {
-    const raw = await generateTablesRaw({ outDir: path.join(root, 'raw'), modalities: [{ name: 'x' }, { name: 'y' }, { name: 'z', columns: 'single' }], classes: ['b', 'a'], patients: 36, numericIds: true, fullShare: 0.3 });
+    const raw = await generateTablesRaw({
+      outDir: path.join(root, 'raw'),
+      modalities: [{ name: 'x' }, { name: 'y' }, { name: 'z', columns: 'single' }],
+      classes: ['b', 'a'],
+      patients: 36,
+      numericIds: true,
+      fullShare: 0.3,
+    });
     const ids = raw.ids.map(Number);
     const splitsFile = path.join(root, 'splits.json');
-    await writeFile(splitsFile, JSON.stringify({ training: ids.slice(0, 24), validation: ids.slice(24, 30), testing: ids.slice(30) }));
+    await writeFile(
+      splitsFile,
+      JSON.stringify({ training: ids.slice(0, 24), validation: ids.slice(24, 30), testing: ids.slice(30) }),
+    );
     const out = path.join(root, 'ds');
-    const r = await cli(['tables', ...modalityArgs(raw), '--labels', raw.labelsFile, '--splits', splitsFile, '--out', out]);
+    const r = await cli([
+      'tables',
+      ...modalityArgs(raw),
+      '--labels',
+      raw.labelsFile,
+      '--splits',
+      splitsFile,
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('');
     const ds = await readDataset(out);
     expect(ds.manifest.splitsOrigin).toBe('given');
@@ -233,30 +334,73 @@ describe('tables: bad input on general layouts (error names file, row, column; e
   }
 
   it('no patient with every modality: generated splits cannot be made, --splits is suggested', async () => {
-    const raw = await generateTablesRaw({ outDir: path.join(root, 'raw'), modalities: [{ name: 'x' }, { name: 'y' }], classes: ['a', 'b'], patients: 20, fullShare: 0 });
-    await expectFailure(['tables', ...modalityArgs(raw), '--labels', raw.labelsFile], /cannot generate splits: .*0 of 20 patients have every modality, .*--splits/);
+    const raw = await generateTablesRaw({
+      outDir: path.join(root, 'raw'),
+      modalities: [{ name: 'x' }, { name: 'y' }],
+      classes: ['a', 'b'],
+      patients: 20,
+      fullShare: 0,
+    });
+    await expectFailure(
+      ['tables', ...modalityArgs(raw), '--labels', raw.labelsFile],
+      /cannot generate splits: .*0 of 20 patients have every modality, .*--splits/,
+    );
     expect(await readdir(root)).toEqual(['raw']);
   });
 
   it('a missing label token, a label patient without modality (row and column), a control character in a name', async () => {
-    const raw = await generateTablesRaw({ outDir: path.join(root, 'raw'), modalities: [{ name: 'x' }], classes: ['a', 'b'], patients: 20 });
+    const raw = await generateTablesRaw({
+      outDir: path.join(root, 'raw'),
+      modalities: [{ name: 'x' }],
+      classes: ['a', 'b'],
+      patients: 20,
+    });
     const labels = await readFile(raw.labelsFile, 'utf8');
     await writeFile(path.join(root, 'na.csv'), labels.replace(`${raw.ids[3]},b`, `${raw.ids[3]},NA`));
-    await expectFailure(['tables', ...modalityArgs(raw), '--labels', path.join(root, 'na.csv')], /na\.csv: row 4, column outcome: the label is missing \("NA"; if it is a class, list it with --classes\)/);
-    expect((await cli(['tables', ...modalityArgs(raw), '--labels', path.join(root, 'na.csv'), '--classes', 'a,b,NA', '--out', path.join(root, 'na')])).code).toBe(0);
+    await expectFailure(
+      ['tables', ...modalityArgs(raw), '--labels', path.join(root, 'na.csv')],
+      /na\.csv: row 4, column outcome: the label is missing \("NA"; if it is a class, list it with --classes\)/,
+    );
+    expect(
+      (
+        await cli([
+          'tables',
+          ...modalityArgs(raw),
+          '--labels',
+          path.join(root, 'na.csv'),
+          '--classes',
+          'a,b,NA',
+          '--out',
+          path.join(root, 'na'),
+        ])
+      ).code,
+    ).toBe(0);
     expect((await readDataset(path.join(root, 'na'))).manifest.counts.perClass).toEqual({ a: 10, b: 9, NA: 1 });
     await rm(path.join(root, 'na'), { recursive: true });
     await writeFile(path.join(root, 'more.csv'), `${labels}ghost,a\n`);
-    await expectFailure(['tables', ...modalityArgs(raw), '--labels', path.join(root, 'more.csv')], /more\.csv: row 21, column patient id: patient "ghost" has no modality/);
-    await expectFailure(['tables', '--modality', `bad\tname=${raw.modalityFiles[0].file}`, '--labels', raw.labelsFile], /modality name "bad\\tname": expected 1 to 100 printable characters/);
+    await expectFailure(
+      ['tables', ...modalityArgs(raw), '--labels', path.join(root, 'more.csv')],
+      /more\.csv: row 21, column patient id: patient "ghost" has no modality/,
+    );
+    await expectFailure(
+      ['tables', '--modality', `bad\tname=${raw.modalityFiles[0].file}`, '--labels', raw.labelsFile],
+      /modality name "bad\\tname": expected 1 to 100 printable characters/,
+    );
     expect((await readdir(root)).filter((f) => f.startsWith('ds'))).toEqual([]);
   });
 
   it('a failed build leaves an existing dataset at --out untouched', async () => {
     const { raw, out } = await build({ modalities: [{ name: 'x' }], classes: ['a', 'b'], patients: 20 });
     const before = await readFile(path.join(out, 'manifest.json'), 'utf8');
-    await writeFile(path.join(root, 'bad-splits.json'), JSON.stringify({ training: [raw.ids[0], null], validation: [], testing: [] }));
-    await expectFailure(['tables', ...modalityArgs(raw), '--labels', raw.labelsFile, '--splits', path.join(root, 'bad-splits.json')], /bad-splits\.json: training\[1\]: expected a patient id \(text or number\), found null/, out);
+    await writeFile(
+      path.join(root, 'bad-splits.json'),
+      JSON.stringify({ training: [raw.ids[0], null], validation: [], testing: [] }),
+    );
+    await expectFailure(
+      ['tables', ...modalityArgs(raw), '--labels', raw.labelsFile, '--splits', path.join(root, 'bad-splits.json')],
+      /bad-splits\.json: training\[1\]: expected a patient id \(text or number\), found null/,
+      out,
+    );
     expect(await readFile(path.join(out, 'manifest.json'), 'utf8')).toBe(before);
     expect((await readDataset(out)).ids).toHaveLength(20);
   });

@@ -20,15 +20,17 @@ describe('toolForTests', () => {
     const lines: string[] = [];
     expect(toolForTests('plink', 'plink.test.ts', { PATH: without }, (l) => lines.push(l))).toBeUndefined();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^${TOOL_SKIP_PREFIX} plink — plink.test.ts: PLINK 1.9 not found .*apt-get install plink1.9.*\\n$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^${TOOL_SKIP_PREFIX} plink — plink.test.ts: PLINK 1.9 not found .*apt-get install plink1.9.*\\n$`),
+    );
     expect(lines[0].trimEnd()).not.toContain('\n');
   });
 
   it('throws instead of skipping when FLEXMOE_REQUIRE_TOOLS=1', () => {
     const lines: string[] = [];
-    expect(() => toolForTests('chromium', 'x', { PATH: without, FLEXMOE_REQUIRE_TOOLS: '1' }, (l) => lines.push(l))).toThrow(
-      /FLEXMOE_REQUIRE_TOOLS=1 but Chromium not found .*apt-get install chromium/,
-    );
+    expect(() =>
+      toolForTests('chromium', 'x', { PATH: without, FLEXMOE_REQUIRE_TOOLS: '1' }, (l) => lines.push(l)),
+    ).toThrow(/FLEXMOE_REQUIRE_TOOLS=1 but Chromium not found .*apt-get install chromium/);
     expect(lines).toEqual([]);
     expect(toolForTests('chromium', 'x', { PATH: withTool, FLEXMOE_REQUIRE_TOOLS: '1' })).toBe(chromium);
   });

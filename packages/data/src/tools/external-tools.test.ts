@@ -43,8 +43,8 @@ describe('external tools lookup', () => {
 
   it('says what was looked for and how to install it', () => {
     expect(missingToolMessage('plink', { PATH: empty })).toBe(
-      'PLINK 1.9 not found (none of plink1.9, plink is on PATH and FLEXMOE_PLINK is not set): install PLINK 1.9 '
-        + '(Debian/Ubuntu: apt-get install plink1.9; or https://www.cog-genomics.org/plink/) or set FLEXMOE_PLINK',
+      'PLINK 1.9 not found (none of plink1.9, plink is on PATH and FLEXMOE_PLINK is not set): install PLINK 1.9 ' +
+        '(Debian/Ubuntu: apt-get install plink1.9; or https://www.cog-genomics.org/plink/) or set FLEXMOE_PLINK',
     );
     expect(missingToolMessage('chromium', { CHROMIUM_PATH: '/x/chrome' })).toMatch(
       /^Chromium not found \(CHROMIUM_PATH='\/x\/chrome' is not an executable file\): install Chromium/,

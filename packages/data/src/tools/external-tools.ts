@@ -27,14 +27,16 @@ export const EXTERNAL_TOOLS: Readonly<Record<ExternalToolName, ExternalTool>> = 
     label: 'PLINK 1.9',
     envVar: 'FLEXMOE_PLINK',
     names: ['plink1.9', 'plink'],
-    install: 'install PLINK 1.9 (Debian/Ubuntu: apt-get install plink1.9; or https://www.cog-genomics.org/plink/) '
-      + 'or set FLEXMOE_PLINK',
+    install:
+      'install PLINK 1.9 (Debian/Ubuntu: apt-get install plink1.9; or https://www.cog-genomics.org/plink/) ' +
+      'or set FLEXMOE_PLINK',
   },
   chromium: {
     label: 'Chromium',
     envVar: 'CHROMIUM_PATH',
     names: ['chromium', 'chromium-browser', 'google-chrome'],
-    install: 'install Chromium (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chromium/Chrome binary',
+    install:
+      'install Chromium (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chromium/Chrome binary',
   },
   // Only the tests of the BullMQ trial queue start one; users point --queue at their own Redis.
   'redis-server': {
@@ -56,7 +58,10 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** The first of `names` found as an executable file on `pathVariable` (a `PATH` value), or undefined. */
-export function findOnPath(names: readonly string[], pathVariable: string | undefined = process.env.PATH): string | undefined {
+export function findOnPath(
+  names: readonly string[],
+  pathVariable: string | undefined = process.env.PATH,
+): string | undefined {
   const dirs = (pathVariable ?? '').split(delimiter).filter((d) => d !== '');
   for (const name of names) {
     if (isAbsolute(name)) {
@@ -92,8 +97,9 @@ export function missingToolMessage(
 ): string {
   const spec = EXTERNAL_TOOLS[tool];
   const explicit = env[spec.envVar];
-  const where = explicit !== undefined && explicit !== ''
-    ? `${spec.envVar}='${explicit}' is not an executable file`
-    : `none of ${spec.names.join(', ')} is on PATH and ${spec.envVar} is not set`;
+  const where =
+    explicit !== undefined && explicit !== ''
+      ? `${spec.envVar}='${explicit}' is not an executable file`
+      : `none of ${spec.names.join(', ')} is on PATH and ${spec.envVar} is not set`;
   return `${spec.label} not found (${where}): ${spec.install}`;
 }

@@ -35,8 +35,12 @@ describe('fitColumnTransforms with the minimum category count', () => {
     expect(Array.from(out.features.subarray(11 * 3, 12 * 3))).toEqual([-1, -1, 1]); // the rare row → other
   });
   it('maps values unseen in training to "other" at inference', () => {
-    expect(Array.from(applyColumnTransformsToRecord(fitted.columns, { site: 'east' }, 'record 1'))).toEqual([-1, -1, 1]);
-    expect(Array.from(applyColumnTransformsToRecord(fitted.columns, { site: 'south' }, 'record 1'))).toEqual([-1, 1, -1]);
+    expect(Array.from(applyColumnTransformsToRecord(fitted.columns, { site: 'east' }, 'record 1'))).toEqual([
+      -1, -1, 1,
+    ]);
+    expect(Array.from(applyColumnTransformsToRecord(fitted.columns, { site: 'south' }, 'record 1'))).toEqual([
+      -1, 1, -1,
+    ]);
   });
   it('follows the minimum given (k = 6 keeps only north)', () => {
     const f = fitColumnTransforms(raw, ids, { minCategoryCount: 6 });

@@ -26,11 +26,18 @@ function stableCompare(a: string, b: string): number {
  * Counts the training values of one column (one value per training patient) and keeps those held by at least
  * `minCount` patients.
  */
-export function categoryVocabulary(values: readonly string[], minCount = DEFAULT_MIN_CATEGORY_COUNT): CategoryVocabulary {
-  if (!Number.isInteger(minCount) || minCount < 1) throw new Error(`the minimum category count must be an integer ≥ 1, got ${minCount}`);
+export function categoryVocabulary(
+  values: readonly string[],
+  minCount = DEFAULT_MIN_CATEGORY_COUNT,
+): CategoryVocabulary {
+  if (!Number.isInteger(minCount) || minCount < 1)
+    throw new Error(`the minimum category count must be an integer ≥ 1, got ${minCount}`);
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const kept = [...counts].filter(([, n]) => n >= minCount).map(([v]) => v).sort(stableCompare);
+  const kept = [...counts]
+    .filter(([, n]) => n >= minCount)
+    .map(([v]) => v)
+    .sort(stableCompare);
   if (kept.length === counts.size) return { categories: kept };
   let other = OTHER_CATEGORY;
   while (counts.has(other)) other = `(${other})`; // a real category spelled "(other)" keeps its own name

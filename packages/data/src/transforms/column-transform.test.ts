@@ -69,7 +69,7 @@ describe('fitColumnTransforms (docs/algorithm.md §8)', () => {
     expect(values[5]).toBeCloseTo((2 * (1000 - 50)) / 40 - 1, 4); // validation value not clipped
   });
 
-  it('imputes the mean of each column separately (not the first column\'s mean)', () => {
+  it("imputes the mean of each column separately (not the first column's mean)", () => {
     const a = byName.get('abeta');
     if (a?.type !== 'numerical') throw new Error('abeta');
     // training 200, 1700, 950, 200, 1700 → -1, 1, 0, -1, 1 → mean 0
@@ -120,8 +120,16 @@ describe('fitColumnTransforms (docs/algorithm.md §8)', () => {
   });
 
   it('drops text columns with ≥ maxCategories categories and columns without training values', () => {
-    const many = table(['a', 'b', 'c', 'd'], { t: ['p', 'q', 'r', 's'], empty: [null, '-4', '', null], n: ['1', '2', '3', '4'] });
-    const f = fitColumnTransforms(many, ['a', 'b', 'c', 'd'], { maxCategories: 4, missingCodes: () => ['-4'], minCategoryCount: 1 });
+    const many = table(['a', 'b', 'c', 'd'], {
+      t: ['p', 'q', 'r', 's'],
+      empty: [null, '-4', '', null],
+      n: ['1', '2', '3', '4'],
+    });
+    const f = fitColumnTransforms(many, ['a', 'b', 'c', 'd'], {
+      maxCategories: 4,
+      missingCodes: () => ['-4'],
+      minCategoryCount: 1,
+    });
     expect(f.columns.map((c) => c.column)).toEqual(['n']);
     expect(f.dropped.map((d) => d.column).sort()).toEqual(['empty', 't']);
   });

@@ -98,7 +98,8 @@ interface ArqueroLike {
 
 const MISSING_TOKENS = new Set(['', 'na', 'nan', 'null', 'none', 'n/a']);
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const ISO_DATE_RE = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_DATE_RE =
+  /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const US_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
 /** Converts an arquero table (or passes through a {@link RawColumns}) to plain columns. */
@@ -110,7 +111,10 @@ export function toRawColumns(table: RawColumns | ArqueroLike, idColumn = 'id'): 
   const columns = new Map<string, RawCell[]>();
   for (const name of t.columnNames()) {
     if (name === idColumn) continue;
-    columns.set(name, Array.from(t.array(name), (v) => (v instanceof Date ? v.toISOString() : (v as RawCell))));
+    columns.set(
+      name,
+      Array.from(t.array(name), (v) => (v instanceof Date ? v.toISOString() : (v as RawCell))),
+    );
   }
   return { ids, columns };
 }
@@ -217,7 +221,12 @@ export function fitColumnTransforms(
     const values: string[] = [];
     for (const i of rows) {
       const v = normalizeCell(cells[i], missingCodes);
-      if (v !== null) checkFloat32Cell(parseNumeric(v), v, () => `${options.file ?? 'table'}: row ${i + 1} (patient ${raw.ids[i]}), column ${column}`);
+      if (v !== null)
+        checkFloat32Cell(
+          parseNumeric(v),
+          v,
+          () => `${options.file ?? 'table'}: row ${i + 1} (patient ${raw.ids[i]}), column ${column}`,
+        );
       if (v !== null) values.push(v);
     }
     if (values.length === 0) {
@@ -278,8 +287,19 @@ function fitOneColumn(
   }
   const vocabulary = categoryVocabulary(values, text.minCount);
   const { categories, other } = vocabulary;
-  const mode = modeOf(values.map((v) => categoryOf(v, vocabulary)), categories);
-  return { column, type: 'categorical', missingCodes, numericCategories: false, categories, mode, ...(other ? { other } : {}) };
+  const mode = modeOf(
+    values.map((v) => categoryOf(v, vocabulary)),
+    categories,
+  );
+  return {
+    column,
+    type: 'categorical',
+    missingCodes,
+    numericCategories: false,
+    categories,
+    mode,
+    ...(other ? { other } : {}),
+  };
 }
 
 function fitDate(column: string, times: number[], missingCodes: string[], bins: number): DateColumnTransform {
@@ -314,7 +334,8 @@ export function columnFeatureNames(columns: readonly ColumnTransform[]): string[
 /** Number of output features of fitted columns. */
 export function columnsWidth(columns: readonly ColumnTransform[]): number {
   let n = 0;
-  for (const c of columns) n += c.type === 'numerical' ? 1 : c.type === 'categorical' ? c.categories.length : c.edges.length - 1;
+  for (const c of columns)
+    n += c.type === 'numerical' ? 1 : c.type === 'categorical' ? c.categories.length : c.edges.length - 1;
   return n;
 }
 
@@ -329,9 +350,11 @@ function writeCell(c: ColumnTransform, cell: RawCell, out: Float32Array, offset:
       out[offset] = c.mean;
     } else {
       const x = parseNumeric(v);
-      if (Number.isNaN(x)) throw new Error(`${where()}, column ${c.column}: expected a number, found ${JSON.stringify(v)}`);
+      if (Number.isNaN(x))
+        throw new Error(`${where()}, column ${c.column}: expected a number, found ${JSON.stringify(v)}`);
       out[offset] = scale(x, c.min, c.max);
-      if (!fitsFloat32(out[offset])) checkFloat32Cell(out[offset], v, () => `${where()}, column ${c.column} (after scaling)`);
+      if (!fitsFloat32(out[offset]))
+        checkFloat32Cell(out[offset], v, () => `${where()}, column ${c.column} (after scaling)`);
     }
     return 1;
   }
@@ -375,7 +398,13 @@ export function applyColumnTransforms(
     let offset = i * width;
     columns.forEach((c, j) => {
       const cells = cellsByColumn[j];
-      offset += writeCell(c, cells ? cells[i] : null, features, offset, () => `${file}: patient row ${i + 1} (id ${raw.ids[i]})`);
+      offset += writeCell(
+        c,
+        cells ? cells[i] : null,
+        features,
+        offset,
+        () => `${file}: patient row ${i + 1} (id ${raw.ids[i]})`,
+      );
     });
   }
   return { ids: raw.ids, featureNames: columnFeatureNames(columns), features };
@@ -386,9 +415,15 @@ export function applyColumnTransforms(
  * matched case-insensitively and without surrounding spaces; absent columns are missing (imputed);
  * unknown keys are ignored.
  */
-export function applyColumnTransformsToRecord(columns: readonly ColumnTransform[], raw: unknown, where: string): Float32Array {
+export function applyColumnTransformsToRecord(
+  columns: readonly ColumnTransform[],
+  raw: unknown,
+  where: string,
+): Float32Array {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`${where}: expected an object of raw column values, found ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+    throw new Error(
+      `${where}: expected an object of raw column values, found ${Array.isArray(raw) ? 'an array' : typeof raw}`,
+    );
   }
   const byUpper = new Map<string, RawCell>();
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {

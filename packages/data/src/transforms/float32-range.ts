@@ -17,6 +17,8 @@ export function fitsFloat32(x: number): boolean {
  */
 export function checkFloat32Cell(x: number, text: string, where: () => string): void {
   if (!Number.isNaN(x) && !fitsFloat32(x)) {
-    throw new Error(`${where()}: ${JSON.stringify(text)} is outside the 32-bit float range (±3.4e38) that features are stored in`);
+    throw new Error(
+      `${where()}: ${JSON.stringify(text)} is outside the 32-bit float range (±3.4e38) that features are stored in`,
+    );
   }
 }

@@ -5,7 +5,13 @@ describe('free-text columns', () => {
   const ids = Array.from({ length: 30 }, (_, i) => `p${i}`);
   const notes = ids.map((id, i) => `SSN 123-45-60${String(i).padStart(2, '0')} patient ${id}`);
   const sex = ids.map((_, i) => (i % 2 ? 'F' : 'M'));
-  const raw = { ids, columns: new Map<string, string[]>([['NOTES', notes], ['SEX', sex]]) };
+  const raw = {
+    ids,
+    columns: new Map<string, string[]>([
+      ['NOTES', notes],
+      ['SEX', sex],
+    ]),
+  };
 
   it('detects mostly unique values and long strings, and not ordinary categories', () => {
     expect(freeTextReason(notes)).toMatch(/30 distinct values among 30 training values/);
@@ -18,7 +24,9 @@ describe('free-text columns', () => {
     expect(f.columns.map((c) => c.column)).toEqual(['SEX']);
     expect(f.dropped).toHaveLength(1);
     const warning = droppedColumnWarning('clinical.csv', f.dropped[0]);
-    expect(warning).toMatch(/^warning: clinical\.csv: column NOTES dropped \(looks like free text.*--categorical NOTES/);
+    expect(warning).toMatch(
+      /^warning: clinical\.csv: column NOTES dropped \(looks like free text.*--categorical NOTES/,
+    );
     expect(warning).not.toMatch(/SSN|patient p/);
   });
   it('keeps a declared categorical column, with its unique values folded into "other"', () => {

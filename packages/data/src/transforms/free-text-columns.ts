@@ -21,7 +21,10 @@ export const FREE_TEXT_RULES = {
 export function freeTextReason(values: readonly string[]): string | undefined {
   if (values.length === 0) return undefined;
   const distinct = new Set(values).size;
-  if (values.length >= FREE_TEXT_RULES.minValuesForUniqueness && distinct > values.length * FREE_TEXT_RULES.maxDistinctShare) {
+  if (
+    values.length >= FREE_TEXT_RULES.minValuesForUniqueness &&
+    distinct > values.length * FREE_TEXT_RULES.maxDistinctShare
+  ) {
     return `looks like free text: ${distinct} distinct values among ${values.length} training values`;
   }
   let length = 0;

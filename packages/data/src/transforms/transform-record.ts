@@ -50,13 +50,20 @@ export function createRecordTransformer(
     transforms,
     transformRecord(record: RawPatientRecord, where?: string): TransformedRecord {
       const at = recordLabel(record, where);
-      if (record === null || typeof record !== 'object' || typeof record.modalities !== 'object' || record.modalities === null
-        || Array.isArray(record.modalities)) {
+      if (
+        record === null ||
+        typeof record !== 'object' ||
+        typeof record.modalities !== 'object' ||
+        record.modalities === null ||
+        Array.isArray(record.modalities)
+      ) {
         throw new Error(`${at}: expected { "id"?: string, "modalities": { "<modality name>": ... } }`);
       }
-      if (record.id !== undefined && typeof record.id !== 'string') throw new Error(`${at}: field 'id' must be a string`);
+      if (record.id !== undefined && typeof record.id !== 'string')
+        throw new Error(`${at}: field 'id' must be a string`);
       for (const name of Object.keys(record.modalities)) {
-        if (!known.has(name)) throw new Error(`${at}: unknown modality ${JSON.stringify(name)} (the dataset has ${[...known].join(', ')})`);
+        if (!known.has(name))
+          throw new Error(`${at}: unknown modality ${JSON.stringify(name)} (the dataset has ${[...known].join(', ')})`);
       }
       let letters = '';
       const inputs = modalities.map((m) => {
@@ -65,11 +72,13 @@ export function createRecordTransformer(
         const t = transforms.modalities[m.name];
         if (!t) throw new Error(`${at}: the dataset has no transform for modality ${m.name}`);
         const v = applyModalityTransform(t, raw, `${at}, modality ${m.name}`);
-        if (v.length !== m.width) throw new Error(`${at}, modality ${m.name}: produced ${v.length} features, expected ${m.width}`);
+        if (v.length !== m.width)
+          throw new Error(`${at}, modality ${m.name}: produced ${v.length} features, expected ${m.width}`);
         letters += m.letter;
         return v;
       });
-      if (letters === '') throw new Error(`${at}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
+      if (letters === '')
+        throw new Error(`${at}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
       return { id: record.id, inputs, letters };
     },
   };
@@ -89,7 +98,8 @@ export function parseRecordsJsonl(text: string, file: string): { line: number; r
     } catch (e) {
       throw new Error(`${file}: line ${i + 1}: not valid JSON (${(e as Error).message})`);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: line ${i + 1}: expected a JSON object`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new Error(`${file}: line ${i + 1}: expected a JSON object`);
     out.push({ line: i + 1, record: value as RawPatientRecord });
   });
   return out;

@@ -1,12 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { defaultConfig, PatchEmbedding, registerAllGradients, SeededRandom, validateConfig, type ModalityEncoder } from '@flexmoe/moe-core';
+import {
+  defaultConfig,
+  PatchEmbedding,
+  registerAllGradients,
+  SeededRandom,
+  validateConfig,
+  type ModalityEncoder,
+} from '@flexmoe/moe-core';
 import { Cnn3dEncoder } from './cnn3d-encoder.js';
 import { encoderFor } from '../encoder-for.js';
 
-
-const tiny = { position: 1, volumeShape: [4, 4, 4] as [number, number, number], patches: 4, hidden: 8, channels: [2, 3, 2] as [number, number, number] };
+const tiny = {
+  position: 1,
+  volumeShape: [4, 4, 4] as [number, number, number],
+  patches: 4,
+  hidden: 8,
+  channels: [2, 3, 2] as [number, number, number],
+};
 
 function volumes(n: number, seed: number): tf.Tensor2D {
   const r = new SeededRandom(seed);
@@ -42,7 +54,9 @@ describe('Cnn3dEncoder', () => {
       ['encoder1/patch_kernel', [2, 8]],
       ['encoder1/patch_bias', [8]],
     ]);
-    expect(() => enc.encode(tf.zeros([2, 63]), false)).toThrow(/expected flattened volumes \[n, 64\] \(4×4×4\), got \[2, 63\]/);
+    expect(() => enc.encode(tf.zeros([2, 63]), false)).toThrow(
+      /expected flattened volumes \[n, 64\] \(4×4×4\), got \[2, 63\]/,
+    );
     enc.dispose();
   });
 
@@ -76,14 +90,23 @@ describe('Cnn3dEncoder', () => {
     const weights = enc.namedWeights();
     const names = [...weights.keys()];
     const loss = (): tf.Scalar => tf.sum(tf.mul(enc.encode(x, true), projection));
-    const { grads } = tf.variableGrads(loss, names.map((n) => weights.get(n)!));
+    const { grads } = tf.variableGrads(
+      loss,
+      names.map((n) => weights.get(n)!),
+    );
     for (const name of names) {
       const g = grads[weights.get(name)!.name].dataSync();
       expect({ name, flows: g.some((v) => v !== 0) }).toEqual({ name, flows: true });
     }
     // Central differences on a few entries of the first conv, the last conv, the dense and the patch kernel.
     const eps = 1e-2;
-    for (const name of ['encoder1/conv0_kernel', 'encoder1/conv5_kernel', 'encoder1/conv2_bias', 'encoder1/cnn_dense_kernel', 'encoder1/patch_kernel']) {
+    for (const name of [
+      'encoder1/conv0_kernel',
+      'encoder1/conv5_kernel',
+      'encoder1/conv2_bias',
+      'encoder1/cnn_dense_kernel',
+      'encoder1/patch_kernel',
+    ]) {
       const v = weights.get(name)!;
       const analytic = grads[v.name].dataSync();
       const base = v.dataSync().slice();
@@ -98,7 +121,10 @@ describe('Cnn3dEncoder', () => {
       };
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
       v.assign(tf.tensor(base, v.shape));
-      expect({ name, diff: Math.abs(numeric - analytic[idx]) <= 2e-2 * Math.abs(analytic[idx]) + 2e-3 }).toEqual({ name, diff: true });
+      expect({ name, diff: Math.abs(numeric - analytic[idx]) <= 2e-2 * Math.abs(analytic[idx]) + 2e-3 }).toEqual({
+        name,
+        diff: true,
+      });
     }
     enc.dispose();
   });
@@ -137,13 +163,25 @@ describe('encoderFor', () => {
     const tab = encoderFor({ name: 'clinical', letter: 'C', width: 20 }, 2, { patches: 4, hidden: 8 }, r);
     expect(tab).toBeInstanceOf(PatchEmbedding);
     expect([...tab.namedWeights().keys()]).toEqual(['encoder2/patch_kernel', 'encoder2/patch_bias']);
-    const vol = encoderFor({ name: 'image', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2, 2] }, 0, { patches: 4, hidden: 8 }, r);
+    const vol = encoderFor(
+      { name: 'image', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2, 2] },
+      0,
+      { patches: 4, hidden: 8 },
+      r,
+    );
     expect(vol).toBeInstanceOf(Cnn3dEncoder);
     expect(vol.encode(tf.zeros([1, 64]), false).shape).toEqual([1, 4, 8]);
-    expect(() => encoderFor({ name: 'image', letter: 'I', width: 60, kind: 'volume', volumeShape: [4, 4, 4] }, 0, { patches: 4, hidden: 8 }, r)).toThrow(
-      /width 60 != volume 4×4×4 = 64 voxels/,
-    );
-    expect(() => encoderFor({ name: 'image', letter: 'I', width: 64, kind: 'volume' }, 0, { patches: 4, hidden: 8 }, r)).toThrow(/needs volumeShape/);
+    expect(() =>
+      encoderFor(
+        { name: 'image', letter: 'I', width: 60, kind: 'volume', volumeShape: [4, 4, 4] },
+        0,
+        { patches: 4, hidden: 8 },
+        r,
+      ),
+    ).toThrow(/width 60 != volume 4×4×4 = 64 voxels/);
+    expect(() =>
+      encoderFor({ name: 'image', letter: 'I', width: 64, kind: 'volume' }, 0, { patches: 4, hidden: 8 }, r),
+    ).toThrow(/needs volumeShape/);
   });
 
   it("reads a model config's ModalitySpec (kind, volumeShape, channels) directly", () => {

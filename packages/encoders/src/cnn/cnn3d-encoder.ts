@@ -34,14 +34,18 @@ export class Cnn3dEncoder implements ModalityEncoder {
   constructor(options: Cnn3dEncoderOptions, random: RandomSource) {
     const { volumeShape, position } = options;
     if (volumeShape.length !== 3 || volumeShape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new Error(`encoder${position}: volumeShape must be three positive integers, got [${volumeShape.join(', ')}]`);
+      throw new Error(
+        `encoder${position}: volumeShape must be three positive integers, got [${volumeShape.join(', ')}]`,
+      );
     }
     this.position = position;
     this.shape = { volumeShape, channels: cnnChannels(options), hidden: options.hidden };
     this.width = volumeShape[0] * volumeShape[1] * volumeShape[2];
     for (const [suffix, shape] of cnn3dWeightShapes(this.shape)) {
       // torch default init (kaiming_uniform a=√5 ⇒ U(±1/√fan_in)) for kernels and biases alike.
-      const fanIn = suffix.startsWith('conv') ? 27 * convChannels(this.shape, Number(suffix.slice(4, suffix.indexOf('_'))))[0] : this.shape.channels[2];
+      const fanIn = suffix.startsWith('conv')
+        ? 27 * convChannels(this.shape, Number(suffix.slice(4, suffix.indexOf('_'))))[0]
+        : this.shape.channels[2];
       this.weights.set(`encoder${position}/${suffix}`, tf.variable(uniformInit(random, shape, 1 / Math.sqrt(fanIn))));
     }
     this.patch = new PatchEmbedding(position, options.hidden, options.patches, options.hidden, random);

@@ -18,7 +18,8 @@ describe('artifact audit', () => {
     await exportRun(runDir, modelPath, { counterfactualRows: 8 });
     // A raw table of the training patients (12..39): a common site, and one patient's free-text note.
     const lines = ['PTID,SITE,NOTE'];
-    for (let i = 12; i < 40; i++) lines.push(`${fixturePatientId(i)},North Clinic,${i === 20 ? 'seen by Dr Quimby at home' : ''}`);
+    for (let i = 12; i < 40; i++)
+      lines.push(`${fixturePatientId(i)},North Clinic,${i === 20 ? 'seen by Dr Quimby at home' : ''}`);
     rawFile = path.join(root, 'clinical.csv');
     await writeFile(rawFile, `${lines.join('\n')}\n`);
   });
@@ -36,7 +37,10 @@ describe('artifact audit', () => {
     const planted = path.join(root, 'planted');
     await mkdir(planted, { recursive: true });
     await writeFile(path.join(planted, 'report.html'), `<p>patient ${fixturePatientId(15)}</p>`);
-    await writeFile(path.join(planted, 'notes.json'), JSON.stringify({ comment: 'seen by Dr Quimby at home', site: 'North Clinic' }));
+    await writeFile(
+      path.join(planted, 'notes.json'),
+      JSON.stringify({ comment: 'seen by Dr Quimby at home', site: 'North Clinic' }),
+    );
     // The model file with a planted metadata value: strings inside the ONNX protobuf are scanned too.
     const bytes = Buffer.from(await readFile(modelPath));
     await writeFile(path.join(planted, 'copy.onnx'), bytes);

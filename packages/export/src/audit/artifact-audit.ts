@@ -58,7 +58,11 @@ const TEXT_EXTENSIONS = /\.(json|jsonl|html?|csv|tsv|txt|md|log|svg|xml|js|mjs|y
 
 /** Training ids of the dataset as needles. */
 export function idNeedles(dataset: LoadedDataset): AuditNeedle[] {
-  return Array.from(dataset.splitIndices.training, (i, n) => ({ kind: 'id' as const, text: dataset.ids[i], source: `training patient ${n + 1}` }));
+  return Array.from(dataset.splitIndices.training, (i, n) => ({
+    kind: 'id' as const,
+    text: dataset.ids[i],
+    source: `training patient ${n + 1}`,
+  }));
 }
 
 /**
@@ -83,19 +87,23 @@ export async function rawValueNeedles(
   }
   const ids = idColumn ? (table.data.get(idColumn) ?? []).map(text) : [];
   // Without an id column every row counts as its own holder (training or not is unknown).
-  const holderOf = (row: number): string | undefined => (idColumn ? (trainingIds.has(ids[row]) ? ids[row] : undefined) : `row ${row}`);
+  const holderOf = (row: number): string | undefined =>
+    idColumn ? (trainingIds.has(ids[row]) ? ids[row] : undefined) : `row ${row}`;
   const holders = new Map<string, { patients: Set<string>; source: string }>();
   for (const column of table.columns.filter((c) => c !== idColumn)) {
     (table.data.get(column) ?? []).forEach((cell, row) => {
       const v = normalizeCell(cell, []);
       if (v === null || v.length < MIN_VALUE_LENGTH || !Number.isNaN(parseNumeric(v)) || classes.includes(v)) return;
       let h = holders.get(v);
-      if (!h) holders.set(v, (h = { patients: new Set(), source: `${path.basename(file)} column ${column} row ${row + 1}` }));
+      if (!h)
+        holders.set(v, (h = { patients: new Set(), source: `${path.basename(file)} column ${column} row ${row + 1}` }));
       const holder = holderOf(row);
       if (holder !== undefined) h.patients.add(holder);
     });
   }
-  return [...holders].filter(([, h]) => h.patients.size < minCount).map(([text, h]) => ({ kind: 'value' as const, text, source: h.source }));
+  return [...holders]
+    .filter(([, h]) => h.patients.size < minCount)
+    .map(([text, h]) => ({ kind: 'value' as const, text, source: h.source }));
 }
 
 async function listFiles(target: string): Promise<string[]> {
@@ -124,7 +132,8 @@ async function artifactText(file: string): Promise<{ text: string; binary: boole
       strings.push(g.name, g.docString);
       for (const n of g.node) strings.push(n.name, n.docString, ...n.input, ...n.output);
       for (const v of [...g.input, ...g.output, ...g.valueInfo]) strings.push(v.name, v.docString);
-      for (const t of g.initializer) strings.push(t.name, t.docString, ...t.stringData.map((b) => Buffer.from(b).toString('utf8')));
+      for (const t of g.initializer)
+        strings.push(t.name, t.docString, ...t.stringData.map((b) => Buffer.from(b).toString('utf8')));
     }
     return { text: strings.join('\n'), binary: false };
   }
@@ -139,7 +148,9 @@ export function containsToken(text: string, needle: string): boolean {
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
     const before = at > 0 ? text[at - 1] : '';
     const after = text[at + needle.length] ?? '';
-    const glued = (WORD.test(needle[0]) && before !== '' && WORD.test(before)) || (WORD.test(needle[needle.length - 1]) && after !== '' && WORD.test(after));
+    const glued =
+      (WORD.test(needle[0]) && before !== '' && WORD.test(before)) ||
+      (WORD.test(needle[needle.length - 1]) && after !== '' && WORD.test(after));
     if (!glued) return true;
   }
   return false;
@@ -151,7 +162,8 @@ export function findNeedles(file: string, text: string, binary: boolean, needles
   for (const n of needles) {
     if (binary && n.text.length < MIN_BINARY_NEEDLE) continue;
     const escaped = JSON.stringify(n.text).slice(1, -1);
-    if (containsToken(text, n.text) || (escaped !== n.text && containsToken(text, escaped))) hits.push({ file, kind: n.kind, source: n.source });
+    if (containsToken(text, n.text) || (escaped !== n.text && containsToken(text, escaped)))
+      hits.push({ file, kind: n.kind, source: n.source });
   }
   return hits;
 }
@@ -160,7 +172,11 @@ export function findNeedles(file: string, text: string, binary: boolean, needles
  * Audits `artifact` (a file or a directory, scanned recursively) against dataset `datasetDir`.
  * @returns every hit; an empty `hits` means no training id and no rare raw value was found
  */
-export async function auditArtifact(artifact: string, datasetDir: string, options: AuditOptions = {}): Promise<AuditResult> {
+export async function auditArtifact(
+  artifact: string,
+  datasetDir: string,
+  options: AuditOptions = {},
+): Promise<AuditResult> {
   const dataset = await readDataset(datasetDir);
   const minCount = options.minCount ?? DEFAULT_MIN_CATEGORY_COUNT;
   const trainingIds = new Set(Array.from(dataset.splitIndices.training, (i) => dataset.ids[i]));
@@ -170,11 +186,17 @@ export async function auditArtifact(artifact: string, datasetDir: string, option
   const rawFilesMissing: string[] = [];
   const candidates: string[] = [];
   for (const f of options.rawFiles ?? dataset.manifest.sources.map((s) => s.file)) {
-    const isDir = await stat(f).then((s) => s.isDirectory(), () => false);
+    const isDir = await stat(f).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     candidates.push(...(isDir ? (await listFiles(f)).filter((p) => RAW_TABLE.test(p)) : [f]));
   }
   for (const file of candidates) {
-    const exists = await stat(file).then((s) => s.isFile(), () => false);
+    const exists = await stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!exists) {
       if (options.rawFiles) throw new Error(`${file}: raw file not found`);
       rawFilesMissing.push(file);

@@ -20,7 +20,17 @@ describe('flexmoe export / predict / serve commands', () => {
     root = await mkdtemp(path.join(tmpdir(), 'flexmoe-cli-'));
     ({ runDir } = await writeFixtureRun(root));
     model = path.join(root, 'model.onnx');
-    await program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir, '--out', model, '--counterfactual-rows', '3']);
+    await program().parseAsync([
+      'node',
+      'flexmoe',
+      'export',
+      '--run',
+      runDir,
+      '--out',
+      model,
+      '--counterfactual-rows',
+      '3',
+    ]);
   });
   afterAll(async () => rm(root, { recursive: true, force: true }));
 
@@ -37,8 +47,22 @@ describe('flexmoe export / predict / serve commands', () => {
         JSON.stringify({ id: 'c', features: { biospecimen: [0.1, 0.2, 0.3] } }),
       ].join('\n'),
     );
-    await program().parseAsync(['node', 'flexmoe', 'predict', '--model', model, '--input', input, '--out', out, '--counterfactuals']);
-    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    await program().parseAsync([
+      'node',
+      'flexmoe',
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--out',
+      out,
+      '--counterfactuals',
+    ]);
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.line)).toEqual([1, 2, 3, 5]);
     expect(lines[0].combination.letters).toBe('C');
     expect(lines[0].missingModalityEffects[0].modality).toBe('biospecimen');
@@ -50,16 +74,29 @@ describe('flexmoe export / predict / serve commands', () => {
   });
 
   test('predict on a features CSV equals the JSON features form', async () => {
-    const header = ['id', ...FIXTURE_COLUMNS.clinical.map(([c]) => `clinical:${c}`), ...FIXTURE_COLUMNS.biospecimen.map(([c]) => c)];
+    const header = [
+      'id',
+      ...FIXTURE_COLUMNS.clinical.map(([c]) => `clinical:${c}`),
+      ...FIXTURE_COLUMNS.biospecimen.map(([c]) => c),
+    ];
     const csv = path.join(root, 'records.csv');
-    await writeFile(csv, `${header.join(',')}\nx1,0.1,0.2,0.3,0.4,0.5,,,\nx2,,,,,,0.1,0.2,0.3\nx3,0.1,,0.3,0.4,0.5,,,\n`);
+    await writeFile(
+      csv,
+      `${header.join(',')}\nx1,0.1,0.2,0.3,0.4,0.5,,,\nx2,,,,,,0.1,0.2,0.3\nx3,0.1,,0.3,0.4,0.5,,,\n`,
+    );
     const out = path.join(root, 'csv-predictions.jsonl');
     await program().parseAsync(['node', 'flexmoe', 'predict', '--model', model, '--input', csv, '--out', out]);
-    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].combination.letters).toBe('C');
     expect(lines[1].id).toBe('x2');
     const jsonOut = path.join(root, 'predictions.jsonl');
-    const fromJson = (await readFile(jsonOut, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))[3];
+    const fromJson = (await readFile(jsonOut, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))[3];
     expect(lines[1].logits[0]).toBeCloseTo(fromJson.logits[0], 6);
     expect(lines[2].error).toMatch(/line 4: modality clinical is partly empty \(e\.g\. MMSE\)/);
   });
@@ -70,9 +107,11 @@ describe('flexmoe export / predict / serve commands', () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } };
-    await program({ io, installSignalHandlers: false, onListening: (a, addr) => ((app = a), (address = addr)) }).parseAsync([
-      'node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--log-level', 'silent', '--json',
-    ]);
+    await program({
+      io,
+      installSignalHandlers: false,
+      onListening: (a, addr) => ((app = a), (address = addr)),
+    }).parseAsync(['node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--log-level', 'silent', '--json']);
     try {
       // --json: the startup information on stdout; the plain "listening on" line on stderr.
       const port = Number(new URL(address).port);
@@ -89,6 +128,20 @@ describe('flexmoe export / predict / serve commands', () => {
     } finally {
       await app?.close();
     }
-    await expect(program().parseAsync(['node', 'flexmoe', 'predict', '--model', model, '--input', 'x', '--out', 'y', '--device', 'tpu'])).rejects.toThrow(/device/);
+    await expect(
+      program().parseAsync([
+        'node',
+        'flexmoe',
+        'predict',
+        '--model',
+        model,
+        '--input',
+        'x',
+        '--out',
+        'y',
+        '--device',
+        'tpu',
+      ]),
+    ).rejects.toThrow(/device/);
   });
 });

@@ -10,7 +10,10 @@ async function runGolden(variant: Partial<GraphVariant>) {
   const session = await ort.InferenceSession.create(bytes);
   const B = golden.observed.length;
   const feeds: Record<string, ort.Tensor> = {
-    observed: new ort.Tensor('bool', Uint8Array.from(golden.observed.flat().map(Number)), [B, golden.config.modalities.length]),
+    observed: new ort.Tensor('bool', Uint8Array.from(golden.observed.flat().map(Number)), [
+      B,
+      golden.config.modalities.length,
+    ]),
   };
   golden.config.modalities.forEach((m, i) => {
     feeds[modalityInputName(m.name)] = new ort.Tensor('float32', golden.inputs[i], [B, m.width]);
@@ -34,7 +37,9 @@ describe('Flex-MoE ONNX graph vs golden model.json (inference mode)', () => {
     const [B, C] = out.logits.dims;
     expect([B, C]).toEqual([6, 3]);
     let maxDiff = 0;
-    golden.inferenceLogits.forEach((row, b) => row.forEach((v, c) => (maxDiff = Math.max(maxDiff, Math.abs(logits[b * C + c] - v)))));
+    golden.inferenceLogits.forEach((row, b) =>
+      row.forEach((v, c) => (maxDiff = Math.max(maxDiff, Math.abs(logits[b * C + c] - v)))),
+    );
     expect(maxDiff).toBeLessThan(1e-4);
     // probabilities = softmax(logits) (temperature 1)
     const probs = out.probabilities.data as Float32Array;
@@ -83,7 +88,9 @@ describe('Flex-MoE ONNX graph vs golden model.json (inference mode)', () => {
   test('a wrong weight shape is rejected with the weight name', () => {
     const weights = new Map(golden.namedWeights);
     weights.set('layer0/router_Wg', { values: new Float32Array(8 * 7), shape: [8, 7] });
-    expect(() => exportOnnx({ config: golden.config, namedWeights: weights })).toThrow(/layer0\/router_Wg has shape \[8, 7\], expected \[8, 8\]/);
+    expect(() => exportOnnx({ config: golden.config, namedWeights: weights })).toThrow(
+      /layer0\/router_Wg has shape \[8, 7\], expected \[8, 8\]/,
+    );
     const missing = new Map(golden.namedWeights);
     missing.delete('bank');
     expect(() => exportOnnx({ config: golden.config, namedWeights: missing })).toThrow(/weight bank is missing/);
@@ -95,7 +102,12 @@ describe('export inputs', () => {
     const explicit = exportOnnx({ config: golden.config, namedWeights: golden.namedWeights });
     const fromModel = exportOnnx({ config: golden.config, getNamedWeights: () => golden.namedWeights });
     expect(Buffer.from(fromModel).equals(Buffer.from(explicit))).toBe(true);
-    const fromRun = exportOnnx({ config: golden.config, namedWeights: golden.namedWeights, classes: ['a', 'b', 'c'], runJson: {} });
+    const fromRun = exportOnnx({
+      config: golden.config,
+      namedWeights: golden.namedWeights,
+      classes: ['a', 'b', 'c'],
+      runJson: {},
+    });
     expect(Buffer.from(fromRun).toString('latin1')).toContain('["a","b","c"]');
   });
 

@@ -79,12 +79,22 @@ export function buildFlexMoEGraph(
   const observed = g.input(GRAPH_NAMES.observed, 'bool', ['batch', M]);
 
   const linear = (x: string, kernel: string, bias: string, prefix: string): string =>
-    variant.linear === 'gemm' ? g.op('Gemm', [x, kernel, bias], {}, prefix) : g.op('Add', [g.op('MatMul', [x, kernel]), bias], {}, prefix);
+    variant.linear === 'gemm'
+      ? g.op('Gemm', [x, kernel, bias], {}, prefix)
+      : g.op('Add', [g.op('MatMul', [x, kernel]), bias], {}, prefix);
 
   // ---- combination index from the mask (bit m = 2^m), looked up in a 2^M table
   const observedInt = g.op('Cast', [observed], { to: 7 });
-  const bits = g.int64Tensor('mask_bits', modalities.map((_, m) => 2 ** m));
-  const code = g.op('ReduceSum', [g.op('Mul', [observedInt, bits]), g.int64Tensor('axis1', [1])], { keepdims: 0 }, 'mask_code');
+  const bits = g.int64Tensor(
+    'mask_bits',
+    modalities.map((_, m) => 2 ** m),
+  );
+  const code = g.op(
+    'ReduceSum',
+    [g.op('Mul', [observedInt, bits]), g.int64Tensor('axis1', [1])],
+    { keepdims: 0 },
+    'mask_code',
+  );
   const byCode = combinationIndexByCode(M);
   const combination = g.op('Gather', [g.int64Tensor('combination_by_code', byCode), code], { axis: 0 });
   g.rename(combination, GRAPH_NAMES.combination);
@@ -102,7 +112,10 @@ export function buildFlexMoEGraph(
     const patchesFlat = g.op('Reshape', [x, g.int64Tensor(`patch_shape_${i}`, [-1, ps])]);
     const kernel = g.floatTensor(`encoder${i}_patch_kernel`, weight(`encoder${i}/patch_kernel`, [ps, H]), [ps, H]);
     const bias = g.floatTensor(`encoder${i}_patch_bias`, weight(`encoder${i}/patch_bias`, [H]), [H]);
-    return g.op('Reshape', [linear(patchesFlat, kernel, bias, `encoded_${i}`), g.int64Tensor(`block_shape_${i}`, [-1, P, H])]);
+    return g.op('Reshape', [
+      linear(patchesFlat, kernel, bias, `encoded_${i}`),
+      g.int64Tensor(`block_shape_${i}`, [-1, P, H]),
+    ]);
   });
   const encodedAll = M === 1 ? encoded[0] : g.op('Concat', encoded, { axis: 1 });
 
@@ -121,25 +134,44 @@ export function buildFlexMoEGraph(
   const routedGates: string[] = [];
   for (let l = 0; l < L; l++) {
     // ---- attention: x + MHSA(LN1(x))
-    const lw = (n: string, shape: number[]): string => g.floatTensor(`layer${l}_${n}`, weight(`layer${l}/${n}`, shape), shape);
-    const ln1 = g.op('LayerNormalization', [x, lw('ln1_gamma', [H]), lw('ln1_beta', [H])], { axis: -1, epsilon: { float: 1e-5 } });
-    const attention = variant.attention === 'fused'
-      ? fusedAttention(g, ln1, weight, l, H, heads)
-      : standardAttention(g, ln1, weight, l, H, heads, T);
+    const lw = (n: string, shape: number[]): string =>
+      g.floatTensor(`layer${l}_${n}`, weight(`layer${l}/${n}`, shape), shape);
+    const ln1 = g.op('LayerNormalization', [x, lw('ln1_gamma', [H]), lw('ln1_beta', [H])], {
+      axis: -1,
+      epsilon: { float: 1e-5 },
+    });
+    const attention =
+      variant.attention === 'fused'
+        ? fusedAttention(g, ln1, weight, l, H, heads)
+        : standardAttention(g, ln1, weight, l, H, heads, T);
     const attnFlat = g.op('Reshape', [attention, g.int64Tensor('flat_h', [-1, H])]);
     const attnOut = linear(attnFlat, lw('attn_out_kernel', [H, H]), lw('attn_out_bias', [H]), `attn_out_${l}`);
     const afterAttention = g.op('Add', [x, g.op('Reshape', [attnOut, g.int64Tensor('tokens_shape', [-1, T, H])])]);
 
     // ---- SMoE on LN2(x), shared by all blocks; inference router = clean logits, top-k, softmax over k
-    const ln2 = g.op('LayerNormalization', [afterAttention, lw('ln2_gamma', [H]), lw('ln2_beta', [H])], { axis: -1, epsilon: { float: 1e-5 } });
+    const ln2 = g.op('LayerNormalization', [afterAttention, lw('ln2_gamma', [H]), lw('ln2_beta', [H])], {
+      axis: -1,
+      epsilon: { float: 1e-5 },
+    });
     const tokens = g.op('Reshape', [ln2, g.int64Tensor('flat_h', [-1, H])]);
     const routerLogits = g.op('MatMul', [tokens, lw('router_Wg', [H, E])]);
-    const [topValues, topIndices] = g.node('TopK', [routerLogits, g.int64Tensor('k', [k])], { axis: -1, largest: 1, sorted: 1 }, 2);
+    const [topValues, topIndices] = g.node(
+      'TopK',
+      [routerLogits, g.int64Tensor('k', [k])],
+      { axis: -1, largest: 1, sorted: 1 },
+      2,
+    );
     const gates = g.op('Softmax', [topValues], { axis: -1 });
-    const moeOut = variant.moe === 'dense'
-      ? denseExperts(g, tokens, routerLogits, topIndices, gates, weight, l, H, E, variant)
-      : sparseExperts(g, tokens, topIndices, gates, weight, l, H, E, k, variant);
-    x = g.op('Add', [afterAttention, g.op('Reshape', [moeOut, g.int64Tensor('tokens_shape', [-1, T, H])])], {}, `x_layer${l}`);
+    const moeOut =
+      variant.moe === 'dense'
+        ? denseExperts(g, tokens, routerLogits, topIndices, gates, weight, l, H, E, variant)
+        : sparseExperts(g, tokens, topIndices, gates, weight, l, H, E, k, variant);
+    x = g.op(
+      'Add',
+      [afterAttention, g.op('Reshape', [moeOut, g.int64Tensor('tokens_shape', [-1, T, H])])],
+      {},
+      `x_layer${l}`,
+    );
     const routedShape = g.int64Tensor('routed_shape', [-1, 1, M, P, k]);
     routed.push(g.op('Reshape', [topIndices, routedShape]));
     routedGates.push(g.op('Reshape', [gates, routedShape]));
@@ -166,7 +198,10 @@ export function buildFlexMoEGraph(
     'logits_raw',
   );
   g.rename(logits, GRAPH_NAMES.logits);
-  const scaled = temperature === 1 ? logits : g.op('Div', [logits, g.floatTensor('temperature', new Float32Array([temperature]), [])]);
+  const scaled =
+    temperature === 1
+      ? logits
+      : g.op('Div', [logits, g.floatTensor('temperature', new Float32Array([temperature]), [])]);
   g.rename(g.op('Softmax', [scaled], { axis: -1 }), GRAPH_NAMES.probabilities);
   g.rename(L === 1 ? routed[0] : g.op('Concat', routed, { axis: 1 }), GRAPH_NAMES.topkExperts);
   g.rename(L === 1 ? routedGates[0] : g.op('Concat', routedGates, { axis: 1 }), GRAPH_NAMES.topkGates);
@@ -205,7 +240,9 @@ const CNN_CONV_LAYERS = 6;
 
 /** The volume of modality `i` (`kind: 'volume'`), checked against its width and weights; null for a tabular one. */
 function volumeSpec(m: ExportModelConfig['modalities'][number], i: number, weights: NamedWeights): VolumeSpec | null {
-  const hasCnnWeights = [...weights.keys()].some((k) => k.startsWith(`encoder${i}/`) && !/\/patch_(kernel|bias)$/.test(k));
+  const hasCnnWeights = [...weights.keys()].some(
+    (k) => k.startsWith(`encoder${i}/`) && !/\/patch_(kernel|bias)$/.test(k),
+  );
   if (m.kind !== 'volume') {
     if (hasCnnWeights) {
       throw new Error(
@@ -217,11 +254,15 @@ function volumeSpec(m: ExportModelConfig['modalities'][number], i: number, weigh
   }
   const shape = m.volumeShape;
   if (!shape || shape.length !== 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new Error(`volume modality ${m.name} (position ${i}) needs volumeShape [D, H, W] of positive integers, got ${JSON.stringify(shape)}`);
+    throw new Error(
+      `volume modality ${m.name} (position ${i}) needs volumeShape [D, H, W] of positive integers, got ${JSON.stringify(shape)}`,
+    );
   }
   const voxels = shape[0] * shape[1] * shape[2];
   if (voxels !== m.width) {
-    throw new Error(`volume modality ${m.name} (position ${i}): volumeShape ${shape.join('×')} = ${voxels} voxels does not match width ${m.width}`);
+    throw new Error(
+      `volume modality ${m.name} (position ${i}): volumeShape ${shape.join('×')} = ${voxels} voxels does not match width ${m.width}`,
+    );
   }
   return { volumeShape: [shape[0], shape[1], shape[2]], channels: cnnChannels(m) };
 }
@@ -241,7 +282,12 @@ function samePoolPads(dims: number[], k: number, s: number): { pads: number[]; o
  * D, H, W, Gemm to H + Relu. TF.js kernels `[kd, kh, kw, in, out]` become ONNX `[out, in, kd, kh, kw]`.
  */
 function cnn3d(
-  g: GraphBuilder, x: string, weight: WeightReader, i: number, spec: VolumeSpec, H: number,
+  g: GraphBuilder,
+  x: string,
+  weight: WeightReader,
+  i: number,
+  spec: VolumeSpec,
+  H: number,
   linear: (x: string, kernel: string, bias: string, prefix: string) => string,
 ): string {
   let dims = [...spec.volumeShape];
@@ -256,20 +302,30 @@ function cnn3d(
         for (let kw = 0; kw < 3; kw++) {
           const spatial = (kd * 3 + kh) * 3 + kw;
           for (let ci = 0; ci < cin; ci++) {
-            for (let co = 0; co < cout; co++) kernel[(co * cin + ci) * 27 + spatial] = tfKernel[(spatial * cin + ci) * cout + co];
+            for (let co = 0; co < cout; co++)
+              kernel[(co * cin + ci) * 27 + spatial] = tfKernel[(spatial * cin + ci) * cout + co];
           }
         }
       }
     }
-    const conv = g.op('Conv', [
-      y,
-      g.floatTensor(`encoder${i}_conv${c}_kernel`, kernel, [cout, cin, 3, 3, 3]),
-      g.floatTensor(`encoder${i}_conv${c}_bias`, weight(`encoder${i}/conv${c}_bias`, [cout]), [cout]),
-    ], { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1], strides: [1, 1, 1] });
+    const conv = g.op(
+      'Conv',
+      [
+        y,
+        g.floatTensor(`encoder${i}_conv${c}_kernel`, kernel, [cout, cin, 3, 3, 3]),
+        g.floatTensor(`encoder${i}_conv${c}_bias`, weight(`encoder${i}/conv${c}_bias`, [cout]), [cout]),
+      ],
+      { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1], strides: [1, 1, 1] },
+    );
     y = g.op('Relu', [conv], {}, `encoder${i}_conv${c}`);
     if (c === 1 || c === 3) {
       const { pads, out } = samePoolPads(dims, 2, 2);
-      y = g.op('MaxPool', [y], { kernel_shape: [2, 2, 2], strides: [2, 2, 2], pads }, `encoder${i}_pool${c === 1 ? 0 : 1}`);
+      y = g.op(
+        'MaxPool',
+        [y],
+        { kernel_shape: [2, 2, 2], strides: [2, 2, 2], pads },
+        `encoder${i}_pool${c === 1 ? 0 : 1}`,
+      );
       dims = out;
     }
   }
@@ -302,7 +358,13 @@ function validateConfig(config: ExportModelConfig): void {
 }
 
 function standardAttention(
-  g: GraphBuilder, ln1: string, weight: WeightReader, l: number, H: number, heads: number, T: number,
+  g: GraphBuilder,
+  ln1: string,
+  weight: WeightReader,
+  l: number,
+  H: number,
+  heads: number,
+  T: number,
 ): string {
   const hd = H / heads;
   const scale = 1 / Math.sqrt(hd);
@@ -315,16 +377,28 @@ function standardAttention(
     for (let c = 0; c < 2 * H; c++) wqkv[r * 3 * H + H + c] = wkv[r * 2 * H + c];
   }
   const qkv = g.op('MatMul', [ln1, g.floatTensor(`layer${l}_attn_qkv_kernel`, wqkv, [H, 3 * H])]);
-  const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64Tensor('qkv_shape', [-1, T, 3, heads, hd])])], { perm: [2, 0, 3, 1, 4] });
-  const [q, kk, v] = g.node('Split', [split, g.int64Tensor('split3', [1, 1, 1])], { axis: 0 }, 3).map((t) =>
-    g.op('Squeeze', [t, g.int64Tensor('axis0', [0])]),
-  );
+  const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64Tensor('qkv_shape', [-1, T, 3, heads, hd])])], {
+    perm: [2, 0, 3, 1, 4],
+  });
+  const [q, kk, v] = g
+    .node('Split', [split, g.int64Tensor('split3', [1, 1, 1])], { axis: 0 }, 3)
+    .map((t) => g.op('Squeeze', [t, g.int64Tensor('axis0', [0])]));
   const scores = g.op('MatMul', [q, g.op('Transpose', [kk], { perm: [0, 1, 3, 2] })]);
   const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
-  return g.op('Reshape', [g.op('Transpose', [context], { perm: [0, 2, 1, 3] }), g.int64Tensor('tokens_shape', [-1, T, H])]);
+  return g.op('Reshape', [
+    g.op('Transpose', [context], { perm: [0, 2, 1, 3] }),
+    g.int64Tensor('tokens_shape', [-1, T, H]),
+  ]);
 }
 
-function fusedAttention(g: GraphBuilder, ln1: string, weight: WeightReader, l: number, H: number, heads: number): string {
+function fusedAttention(
+  g: GraphBuilder,
+  ln1: string,
+  weight: WeightReader,
+  l: number,
+  H: number,
+  heads: number,
+): string {
   const wq = weight(`layer${l}/attn_q_kernel`, [H, H]);
   const wkv = weight(`layer${l}/attn_kv_kernel`, [H, 2 * H]);
   const wqkv = new Float32Array(H * 3 * H);
@@ -334,7 +408,11 @@ function fusedAttention(g: GraphBuilder, ln1: string, weight: WeightReader, l: n
   }
   return g.node(
     'Attention',
-    [ln1, g.floatTensor(`layer${l}_attn_qkv_kernel`, wqkv, [H, 3 * H]), g.floatTensor(`layer${l}_attn_qkv_bias`, new Float32Array(3 * H), [3 * H])],
+    [
+      ln1,
+      g.floatTensor(`layer${l}_attn_qkv_kernel`, wqkv, [H, 3 * H]),
+      g.floatTensor(`layer${l}_attn_qkv_bias`, new Float32Array(3 * H), [3 * H]),
+    ],
     { num_heads: heads },
     1,
     'com.microsoft',
@@ -342,8 +420,16 @@ function fusedAttention(g: GraphBuilder, ln1: string, weight: WeightReader, l: n
 }
 
 function denseExperts(
-  g: GraphBuilder, tokens: string, routerLogits: string, topIndices: string, gates: string,
-  weight: WeightReader, l: number, H: number, E: number, variant: GraphVariant,
+  g: GraphBuilder,
+  tokens: string,
+  routerLogits: string,
+  topIndices: string,
+  gates: string,
+  weight: WeightReader,
+  l: number,
+  H: number,
+  E: number,
+  variant: GraphVariant,
 ): string {
   // Dense gates G [N, E]: the k softmax values scattered into zeros.
   const zeros = g.op('Expand', [g.floatTensor('zero', new Float32Array([0]), [1]), g.op('Shape', [routerLogits])]);
@@ -359,16 +445,20 @@ function denseExperts(
   }
   const w1Name = g.floatTensor(`layer${l}_expert_W1_cat`, w1cat, [H, E * 2 * H]);
   const b1Name = g.floatTensor(`layer${l}_expert_b1_cat`, weight(`layer${l}/expert_b1`, [E, 2 * H]), [E * 2 * H]);
-  const hidden = variant.linear === 'gemm'
-    ? g.op('Gemm', [tokens, w1Name, b1Name])
-    : g.op('Add', [g.op('MatMul', [tokens, w1Name]), b1Name]);
+  const hidden =
+    variant.linear === 'gemm'
+      ? g.op('Gemm', [tokens, w1Name, b1Name])
+      : g.op('Add', [g.op('MatMul', [tokens, w1Name]), b1Name]);
   const activated = g.op('Gelu', [hidden]);
   const gated = g.op('Mul', [
     g.op('Reshape', [activated, g.int64Tensor('experts_hidden', [-1, E, 2 * H])]),
     g.op('Unsqueeze', [G, g.int64Tensor('axis2', [2])]),
   ]);
   const gatedFlat = g.op('Reshape', [gated, g.int64Tensor('experts_flat', [-1, E * 2 * H])]);
-  const mixedBias = g.op('MatMul', [G, g.floatTensor(`layer${l}_expert_b2`, weight(`layer${l}/expert_b2`, [E, H]), [E, H])]);
+  const mixedBias = g.op('MatMul', [
+    G,
+    g.floatTensor(`layer${l}_expert_b2`, weight(`layer${l}/expert_b2`, [E, H]), [E, H]),
+  ]);
   const w2Name = g.floatTensor(`layer${l}_expert_W2_cat`, weight(`layer${l}/expert_W2`, [E, 2 * H, H]), [E * 2 * H, H]);
   return variant.linear === 'gemm'
     ? g.op('Gemm', [gatedFlat, w2Name, mixedBias])
@@ -376,8 +466,16 @@ function denseExperts(
 }
 
 function sparseExperts(
-  g: GraphBuilder, tokens: string, topIndices: string, gates: string,
-  weight: WeightReader, l: number, H: number, E: number, k: number, variant: GraphVariant,
+  g: GraphBuilder,
+  tokens: string,
+  topIndices: string,
+  gates: string,
+  weight: WeightReader,
+  l: number,
+  H: number,
+  E: number,
+  k: number,
+  variant: GraphVariant,
 ): string {
   // (token, slot) pairs sorted by expert; Split by per-expert counts; each expert runs on its rows only.
   const flatShape = g.int64Tensor('flat', [-1]);
@@ -387,11 +485,21 @@ function sparseExperts(
   const [, order] = g.node('TopK', [pairExpert, pairCount], { axis: 0, largest: 0, sorted: 1 }, 2);
   const pairToken = g.op('Div', [order, g.int64Tensor('k_scalar', [k], [])]);
   const sortedTokens = g.op('Gather', [tokens, pairToken], { axis: 0 });
-  const expertRange = g.int64Tensor('expert_range', Array.from({ length: E }, (_, e) => e), [1, E]);
-  const counts = g.op('ReduceSum', [
-    g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [pairExpert, g.int64Tensor('axis1', [1])]), expertRange])], { to: 7 }),
-    g.int64Tensor('axis0', [0]),
-  ], { keepdims: 0 });
+  const expertRange = g.int64Tensor(
+    'expert_range',
+    Array.from({ length: E }, (_, e) => e),
+    [1, E],
+  );
+  const counts = g.op(
+    'ReduceSum',
+    [
+      g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [pairExpert, g.int64Tensor('axis1', [1])]), expertRange])], {
+        to: 7,
+      }),
+      g.int64Tensor('axis0', [0]),
+    ],
+    { keepdims: 0 },
+  );
   const parts = g.node('Split', [sortedTokens, counts], { axis: 0 }, E);
   const w1 = weight(`layer${l}/expert_W1`, [E, H, 2 * H]);
   const b1 = weight(`layer${l}/expert_b1`, [E, 2 * H]);
@@ -401,15 +509,26 @@ function sparseExperts(
     const lin = (x: string, w: Float32Array, b: Float32Array, inDim: number, outDim: number, n: string): string => {
       const wName = g.floatTensor(`layer${l}_expert${e}_${n}_kernel`, w, [inDim, outDim]);
       const bName = g.floatTensor(`layer${l}_expert${e}_${n}_bias`, b, [outDim]);
-      return variant.linear === 'gemm' ? g.op('Gemm', [x, wName, bName]) : g.op('Add', [g.op('MatMul', [x, wName]), bName]);
+      return variant.linear === 'gemm'
+        ? g.op('Gemm', [x, wName, bName])
+        : g.op('Add', [g.op('MatMul', [x, wName]), bName]);
     };
-    const hidden = g.op('Gelu', [lin(part, w1.slice(e * H * 2 * H, (e + 1) * H * 2 * H), b1.slice(e * 2 * H, (e + 1) * 2 * H), H, 2 * H, 'W1')]);
+    const hidden = g.op('Gelu', [
+      lin(part, w1.slice(e * H * 2 * H, (e + 1) * H * 2 * H), b1.slice(e * 2 * H, (e + 1) * 2 * H), H, 2 * H, 'W1'),
+    ]);
     return lin(hidden, w2.slice(e * 2 * H * H, (e + 1) * 2 * H * H), b2.slice(e * H, (e + 1) * H), 2 * H, H, 'W2');
   });
   const sortedOut = g.op('Concat', outputs, { axis: 0 });
-  const weighted = g.op('Mul', [sortedOut, g.op('Unsqueeze', [g.op('Gather', [pairGate, order], { axis: 0 }), g.int64Tensor('axis1', [1])])]);
+  const weighted = g.op('Mul', [
+    sortedOut,
+    g.op('Unsqueeze', [g.op('Gather', [pairGate, order], { axis: 0 }), g.int64Tensor('axis1', [1])]),
+  ]);
   // Undo the sort, then sum each token's k slots.
   const zeros = g.op('Expand', [g.floatTensor('zero', new Float32Array([0]), [1]), g.op('Shape', [weighted])]);
   const unsorted = g.op('ScatterND', [zeros, g.op('Unsqueeze', [order, g.int64Tensor('axis1', [1])]), weighted]);
-  return g.op('ReduceSum', [g.op('Reshape', [unsorted, g.int64Tensor('slots_shape', [-1, k, H])]), g.int64Tensor('axis1', [1])], { keepdims: 0 });
+  return g.op(
+    'ReduceSum',
+    [g.op('Reshape', [unsorted, g.int64Tensor('slots_shape', [-1, k, H])]), g.int64Tensor('axis1', [1])],
+    { keepdims: 0 },
+  );
 }

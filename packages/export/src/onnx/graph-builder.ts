@@ -128,7 +128,12 @@ export class GraphBuilder {
   rename(input: string, name: string): string {
     this.used.add(name);
     this.nodes.push(
-      create(NodeProtoSchema, { opType: 'Identity', name: this.fresh(`node_out_${name}`), input: [input], output: [name] }),
+      create(NodeProtoSchema, {
+        opType: 'Identity',
+        name: this.fresh(`node_out_${name}`),
+        input: [input],
+        output: [name],
+      }),
     );
     return name;
   }

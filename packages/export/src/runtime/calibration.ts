@@ -10,7 +10,12 @@ export function softmaxRow(logits: ArrayLike<number>, temperature = 1): number[]
 }
 
 /** Mean negative log-likelihood of `labels` under softmax(logits / T); logits flat `[n × classes]`. */
-export function meanNll(logits: Float32Array | number[], labels: ArrayLike<number>, classes: number, temperature: number): number {
+export function meanNll(
+  logits: Float32Array | number[],
+  labels: ArrayLike<number>,
+  classes: number,
+  temperature: number,
+): number {
   const n = labels.length;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -27,7 +32,12 @@ export function meanNll(logits: Float32Array | number[], labels: ArrayLike<numbe
  * Expected calibration error with equal-width confidence bins: Σ_b (n_b/n)·|accuracy_b − confidence_b|,
  * confidence = the largest probability of a row.
  */
-export function expectedCalibrationError(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number, bins = 15): number {
+export function expectedCalibrationError(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+  bins = 15,
+): number {
   const n = labels.length;
   const count = new Array<number>(bins).fill(0);
   const correct = new Array<number>(bins).fill(0);
@@ -42,7 +52,8 @@ export function expectedCalibrationError(probabilities: ArrayLike<number>, label
     if (best === labels[i]) correct[b]++;
   }
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b] > 0) ece += (count[b] / n) * Math.abs(correct[b] / count[b] - confidence[b] / count[b]);
+  for (let b = 0; b < bins; b++)
+    if (count[b] > 0) ece += (count[b] / n) * Math.abs(correct[b] / count[b] - confidence[b] / count[b]);
   return ece;
 }
 
@@ -53,12 +64,18 @@ export const TEMPERATURE_BOUNDS = { min: 0.05, max: 20 } as const;
  * Fits a softmax temperature minimising the validation NLL (golden-section search on log T in
  * [ln 0.05, ln 20]; the NLL is unimodal in T for fixed logits in practice) and reports ECE before/after.
  */
-export function fitTemperature(logits: Float32Array | number[], labels: ArrayLike<number>, classes: number, bins = 15): CalibrationReport {
+export function fitTemperature(
+  logits: Float32Array | number[],
+  labels: ArrayLike<number>,
+  classes: number,
+  bins = 15,
+): CalibrationReport {
   const n = labels.length;
   if (n === 0) throw new Error('temperature scaling needs at least one validation sample');
   if (logits.length !== n * classes) throw new Error(`logits have ${logits.length} values, expected ${n}×${classes}`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) throw new Error(`label ${i} = ${labels[i]} is not a class index`);
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes)
+      throw new Error(`label ${i} = ${labels[i]} is not a class index`);
   }
   const f = (logT: number): number => meanNll(logits, labels, classes, Math.exp(logT));
   let a = Math.log(TEMPERATURE_BOUNDS.min);

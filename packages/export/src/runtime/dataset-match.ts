@@ -19,12 +19,16 @@ export async function checkDatasetMatchesModel(datasetDir: string, modelFile: st
   try {
     manifest = await readFile(manifestFile);
   } catch (e) {
-    throw new Error(`--data ${datasetDir}: ${manifestFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `--data ${datasetDir}: ${manifestFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const meta = readModelMetadata(await readFile(modelFile), modelFile);
   const actual = createHash('sha256').update(manifest).digest('hex');
   if (meta.datasetManifestSha256 === undefined) {
-    throw new Error(`--data ${datasetDir}: ${modelFile} records no ${METADATA_KEYS.datasetManifestSha256}, so the dataset cannot be checked; pass --force-data to use it anyway`);
+    throw new Error(
+      `--data ${datasetDir}: ${modelFile} records no ${METADATA_KEYS.datasetManifestSha256}, so the dataset cannot be checked; pass --force-data to use it anyway`,
+    );
   }
   if (actual !== meta.datasetManifestSha256) {
     throw new Error(

@@ -18,7 +18,9 @@ export function embeddedTransformer(
 ): RecordTransformerLike | undefined {
   if (metadata.transformsJson === undefined) return undefined;
   if (metadata.transformsSha256 !== undefined && transformsSha256 !== metadata.transformsSha256) {
-    throw new Error(`${source}: the embedded transforms do not match their sha256 (${metadata.transformsSha256}); the file is damaged`);
+    throw new Error(
+      `${source}: the embedded transforms do not match their sha256 (${metadata.transformsSha256}); the file is damaged`,
+    );
   }
   let transforms: { modalities?: Record<string, unknown> };
   try {

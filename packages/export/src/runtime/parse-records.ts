@@ -26,7 +26,11 @@ export function parseJsonlRecords(text: string): (LocatedRecord | { line: number
  * Parses a features CSV: optional `id` column; every other header is `<modality>:<feature name>` (or a
  * feature name that is unique across modalities). A modality whose cells are all empty is absent.
  */
-export function parseCsvRecords(text: string, file: string, modalities: readonly ModalityMetadata[]): (LocatedRecord | { line: number; error: string })[] {
+export function parseCsvRecords(
+  text: string,
+  file: string,
+  modalities: readonly ModalityMetadata[],
+): (LocatedRecord | { line: number; error: string })[] {
   const rows = parseCsv(text, file);
   if (rows.length === 0) return [];
   const header = rows[0].map((h) => h.trim());
@@ -43,19 +47,27 @@ export function parseCsvRecords(text: string, file: string, modalities: readonly
   const columns = header.map((h, c) => {
     if (c === idColumn) return null;
     const target = byName.get(h);
-    if (!target) throw new Error(`${file}: column ${c + 1} ${JSON.stringify(h)} is not a feature of the model (use "<modality>:<feature>")`);
+    if (!target)
+      throw new Error(
+        `${file}: column ${c + 1} ${JSON.stringify(h)} is not a feature of the model (use "<modality>:<feature>")`,
+      );
     return target;
   });
   return rows.slice(1).map((cells, r) => {
     const line = r + 2;
-    if (cells.length !== header.length) return { line, error: `${file}: line ${line}: ${cells.length} cells, the header has ${header.length}` };
+    if (cells.length !== header.length)
+      return { line, error: `${file}: line ${line}: ${cells.length} cells, the header has ${header.length}` };
     const values = modalities.map((m) => new Array<number | null>(m.width).fill(null));
     const filled = modalities.map(() => 0);
     for (let c = 0; c < cells.length; c++) {
       const target = columns[c];
       if (!target || cells[c].trim() === '') continue;
       const v = Number(cells[c]);
-      if (!Number.isFinite(v)) return { line, error: `${file}: line ${line}, column ${header[c]}: ${JSON.stringify(cells[c])} is not a finite number` };
+      if (!Number.isFinite(v))
+        return {
+          line,
+          error: `${file}: line ${line}, column ${header[c]}: ${JSON.stringify(cells[c])} is not a finite number`,
+        };
       values[target[0]][target[1]] = v;
       filled[target[0]]++;
     }
@@ -64,7 +76,10 @@ export function parseCsvRecords(text: string, file: string, modalities: readonly
       if (filled[m] === 0) continue;
       if (filled[m] !== modalities[m].width) {
         const missing = modalities[m].featureNames.filter((_, f) => values[m][f] === null).slice(0, 3);
-        return { line, error: `${file}: line ${line}: modality ${modalities[m].name} is partly empty (e.g. ${missing.join(', ')}); give all ${modalities[m].width} features or none` };
+        return {
+          line,
+          error: `${file}: line ${line}: modality ${modalities[m].name} is partly empty (e.g. ${missing.join(', ')}); give all ${modalities[m].width} features or none`,
+        };
       }
       features[modalities[m].name] = values[m] as number[];
     }

@@ -41,7 +41,9 @@ export { parseCsvRecords, parseJsonlRecords, type LocatedRecord } from './parse-
 /** Predicts every record of a file and writes predictions.jsonl (one line per input record, in order). */
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
   if (path.resolve(options.out) === path.resolve(options.input)) {
-    throw new Error(`--out ${options.out} is the --input file; predictions would overwrite the records (choose another --out)`);
+    throw new Error(
+      `--out ${options.out} is the --input file; predictions would overwrite the records (choose another --out)`,
+    );
   }
   if (options.datasetDir) await checkDatasetMatchesModel(options.datasetDir, options.model, options.forceData);
   // The command line may name NIfTI files on this machine; the service never reads files.
@@ -71,7 +73,11 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     for (let start = 0; start < parsed.length; start += batchSize) {
       const chunk = parsed.slice(start, start + batchSize);
       const records = chunk.filter((r): r is LocatedRecord => 'record' in r);
-      const outcomes = await predictor.predictRecords(records.map((r) => r.record), { counterfactuals: options.counterfactuals }, 'record');
+      const outcomes = await predictor.predictRecords(
+        records.map((r) => r.record),
+        { counterfactuals: options.counterfactuals },
+        'record',
+      );
       const byLine = new Map<number, PredictionOutcome>(records.map((r, i) => [r.line, outcomes[i]]));
       for (const item of chunk) {
         const outcome = byLine.get(item.line);
@@ -82,7 +88,9 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
           lines.push(JSON.stringify({ line: item.line, ...outcome.prediction }));
         } else {
           const error = outcome.error.replace(/^record\[\d+\]/, `line ${item.line}`);
-          lines.push(JSON.stringify({ line: item.line, ...(outcome.id !== undefined ? { id: outcome.id } : {}), error }));
+          lines.push(
+            JSON.stringify({ line: item.line, ...(outcome.id !== undefined ? { id: outcome.id } : {}), error }),
+          );
         }
       }
     }

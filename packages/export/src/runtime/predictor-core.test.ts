@@ -68,12 +68,22 @@ describe('PredictorCore (the rules shared by flexmoe predict, the service and th
   test('batches larger than maxBatch are split; bad records get their own error; maxBatch is checked', async () => {
     const batches: number[] = [];
     const core = new PredictorCore(fakeGraph(batches), metadata, undefined, 2);
-    const outcomes = await core.predictRecords([{ features: { a: [0] } }, { features: { a: [1] } }, { features: { c: [1] } }, { features: { b: [0] } }]);
+    const outcomes = await core.predictRecords([
+      { features: { a: [0] } },
+      { features: { a: [1] } },
+      { features: { c: [1] } },
+      { features: { b: [0] } },
+    ]);
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
-    expect(outcomes[2]).toMatchObject({ ok: false, error: expect.stringMatching(/records\[2\]\.features\.c: unknown modality/) });
+    expect(outcomes[2]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/records\[2\]\.features\.c: unknown modality/),
+    });
     expect(batches).toEqual([2, 1]);
     const [raw] = await core.predictRecords([{ modalities: { a: {} } }]);
     expect(raw).toMatchObject({ ok: false, error: expect.stringMatching(/raw records need the dataset's transforms/) });
-    expect(() => new PredictorCore(fakeGraph([]), metadata, undefined, 0)).toThrow('maxBatch must be a positive integer, got 0');
+    expect(() => new PredictorCore(fakeGraph([]), metadata, undefined, 0)).toThrow(
+      'maxBatch must be a positive integer, got 0',
+    );
   });
 });

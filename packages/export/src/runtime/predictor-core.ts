@@ -1,7 +1,13 @@
 import { combinationKey, combinationMasks } from '@flexmoe/moe-core/spec';
 import type { FlexMoEModelMetadata, ModalityMetadata } from '../metadata.js';
 import { GRAPH_NAMES } from '../onnx/graph-names.js';
-import type { MissingModalityEffect, Prediction, PredictionOutcome, RoutedBlock, SampleInputs } from './prediction-types.js';
+import type {
+  MissingModalityEffect,
+  Prediction,
+  PredictionOutcome,
+  RoutedBlock,
+  SampleInputs,
+} from './prediction-types.js';
 import { InputError, recordToInputs, type RecordTransformerLike } from './record-inputs.js';
 
 /*
@@ -45,7 +51,11 @@ export interface OrtSessionLike<T> {
 export type OrtTensorFactory<T> = (type: 'bool' | 'float32', data: Uint8Array | Float32Array, dims: number[]) => T;
 
 /** A {@link GraphRunner} over an onnxruntime session of either flavour. */
-export function ortGraphRunner<T>(session: OrtSessionLike<T>, tensor: OrtTensorFactory<T>, modalities: readonly ModalityMetadata[]): GraphRunner {
+export function ortGraphRunner<T>(
+  session: OrtSessionLike<T>,
+  tensor: OrtTensorFactory<T>,
+  modalities: readonly ModalityMetadata[],
+): GraphRunner {
   return async ({ batch, observed, inputs }) => {
     const feeds: Record<string, T> = { [GRAPH_NAMES.observed]: tensor('bool', observed, [batch, modalities.length]) };
     modalities.forEach((m, i) => {
@@ -88,7 +98,8 @@ export class PredictorCore {
     private readonly transformer: RecordTransformerLike | undefined,
     private readonly maxBatch = 256,
   ) {
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
   }
 
   /** Whether raw records (`{ modalities: … }`) can be transformed. */
@@ -132,33 +143,51 @@ export class PredictorCore {
     const observed = new Uint8Array(B * M);
     const xs = modalities.map((m) => new Float32Array(B * m.width));
     samples.forEach((sample, b) => {
-      if (sample.length !== M) throw new InputError(`sample ${offset + b}: ${sample.length} modality vectors, expected ${M}`);
+      if (sample.length !== M)
+        throw new InputError(`sample ${offset + b}: ${sample.length} modality vectors, expected ${M}`);
       let any = false;
       sample.forEach((v, m) => {
         if (!v) return;
         if (v.length !== modalities[m].width) {
-          throw new InputError(`sample ${offset + b}, modality ${modalities[m].name}: ${v.length} features, expected ${modalities[m].width}`);
+          throw new InputError(
+            `sample ${offset + b}, modality ${modalities[m].name}: ${v.length} features, expected ${modalities[m].width}`,
+          );
         }
         xs[m].set(v, b * modalities[m].width);
         observed[b * M + m] = 1;
         any = true;
       });
-      if (!any) throw new InputError(`sample ${offset + b}: no modality; at least one is needed (docs/algorithm.md §1)`);
+      if (!any)
+        throw new InputError(`sample ${offset + b}: no modality; at least one is needed (docs/algorithm.md §1)`);
     });
     return this.runGraph({ batch: B, observed, inputs: xs });
   }
 
   /** Predictions for transformed samples; a sample without any modality gets an error outcome. */
-  async predictInputs(samples: readonly SampleInputs[], options: PredictOptions = {}, ids: (string | undefined)[] = []): Promise<PredictionOutcome[]> {
+  async predictInputs(
+    samples: readonly SampleInputs[],
+    options: PredictOptions = {},
+    ids: (string | undefined)[] = [],
+  ): Promise<PredictionOutcome[]> {
     const outcomes: PredictionOutcome[] = new Array(samples.length);
     const valid: number[] = [];
     samples.forEach((s, i) => {
       if (s.length === this.metadata.modalities.length && s.some((v) => v !== null)) valid.push(i);
-      else outcomes[i] = { ok: false, id: ids[i], error: `sample ${i}: no modality; at least one is needed (docs/algorithm.md §1)` };
+      else
+        outcomes[i] = {
+          ok: false,
+          id: ids[i],
+          error: `sample ${i}: no modality; at least one is needed (docs/algorithm.md §1)`,
+        };
     });
     if (valid.length === 0) return outcomes;
     const out = await this.run(valid.map((i) => samples[i]));
-    const effects = options.counterfactuals ? await this.missingModalityEffects(valid.map((i) => samples[i]), out) : undefined;
+    const effects = options.counterfactuals
+      ? await this.missingModalityEffects(
+          valid.map((i) => samples[i]),
+          out,
+        )
+      : undefined;
     valid.forEach((i, r) => {
       outcomes[i] = { ok: true, prediction: this.toPrediction(out, r, ids[i], effects?.[r]) };
     });
@@ -169,7 +198,11 @@ export class PredictorCore {
    * Predictions for records (features form or raw form, see docs/serving.md); a bad record gets an error
    * outcome naming the field, the others are predicted.
    */
-  async predictRecords(records: readonly unknown[], options: PredictOptions = {}, where = 'records'): Promise<PredictionOutcome[]> {
+  async predictRecords(
+    records: readonly unknown[],
+    options: PredictOptions = {},
+    where = 'records',
+  ): Promise<PredictionOutcome[]> {
     const outcomes: PredictionOutcome[] = new Array(records.length);
     const samples: SampleInputs[] = [];
     const ids: (string | undefined)[] = [];
@@ -192,7 +225,12 @@ export class PredictorCore {
     return outcomes;
   }
 
-  private toPrediction(out: BatchOutputs, r: number, id: string | undefined, effects?: MissingModalityEffect[]): Prediction {
+  private toPrediction(
+    out: BatchOutputs,
+    r: number,
+    id: string | undefined,
+    effects?: MissingModalityEffect[],
+  ): Prediction {
     const { classes, modalities, config } = this.metadata;
     const C = classes.length;
     const probs = Array.from(out.probabilities.subarray(r * C, (r + 1) * C));
@@ -208,7 +246,7 @@ export class PredictorCore {
         const perPatch: number[][] = [];
         const weight = new Map<number, number>();
         for (let p = 0; p < P; p++) {
-          const base = ((((r * L + l) * M + m) * P + p) * k);
+          const base = (((r * L + l) * M + m) * P + p) * k;
           perPatch.push(out.topkExperts.slice(base, base + k));
           for (let j = 0; j < k; j++) {
             const e = out.topkExperts[base + j];
@@ -220,7 +258,10 @@ export class PredictorCore {
           modality: modalities[m].name,
           letter: modalities[m].letter,
           perPatch,
-          experts: [...weight].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]).map(([expert, w]) => ({ expert, weight: w })),
+          experts: [...weight]
+            .filter(([, w]) => w > 0)
+            .sort((a, b) => b[1] - a[1])
+            .map(([expert, w]) => ({ expert, weight: w })),
         });
       }
     }
@@ -231,7 +272,13 @@ export class PredictorCore {
       predictedIndex,
       probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]])),
       logits: Array.from(out.logits.subarray(r * C, (r + 1) * C)),
-      combination: { index: combinationIndex, letters: combinationKey(modalities.map((m) => m.letter), (m) => mask[m]) },
+      combination: {
+        index: combinationIndex,
+        letters: combinationKey(
+          modalities.map((m) => m.letter),
+          (m) => mask[m],
+        ),
+      },
       routedExperts,
       ...(effects ? { missingModalityEffects: effects } : {}),
     };
@@ -246,7 +293,10 @@ export class PredictorCore {
    * re-run once per stored row with that modality filled in (its combination changes accordingly) and the
    * probabilities are averaged.
    */
-  private async missingModalityEffects(samples: readonly SampleInputs[], current: BatchOutputs): Promise<MissingModalityEffect[][]> {
+  private async missingModalityEffects(
+    samples: readonly SampleInputs[],
+    current: BatchOutputs,
+  ): Promise<MissingModalityEffect[][]> {
     const { modalities, classes, counterfactualSamples } = this.metadata;
     const C = classes.length;
     const jobs: { sample: number; modality: number; rows: number; start: number }[] = [];

@@ -65,7 +65,9 @@ describe('Predictor', () => {
 
   test('run() rejects a sample without modality and a wrong width', async () => {
     await expect(predictor.run([[null, null, null]])).rejects.toThrow(/sample 0: no modality/);
-    await expect(predictor.run([[new Float32Array(2), null, null]])).rejects.toThrow(/sample 0, modality modL: 2 features, expected 7/);
+    await expect(predictor.run([[new Float32Array(2), null, null]])).rejects.toThrow(
+      /sample 0, modality modL: 2 features, expected 7/,
+    );
   });
 
   test('cuda falls back to cpu with a warning when the CUDA provider is absent', async () => {
@@ -97,7 +99,11 @@ describe('missing-modality counterfactuals', () => {
     if (!outcome.ok) throw new Error(outcome.error);
     const effects = outcome.prediction.missingModalityEffects ?? [];
     expect(effects.map((e) => e.modality)).toEqual(['modN']);
-    const filled = Array.from({ length: rows }, (_, r) => [sample[0], stored.slice(r * widthN, (r + 1) * widthN), null]);
+    const filled = Array.from({ length: rows }, (_, r) => [
+      sample[0],
+      stored.slice(r * widthN, (r + 1) * widthN),
+      null,
+    ]);
     const direct = await predictor.run(filled);
     const current = outcome.prediction.probabilities;
     const nowClass = outcome.prediction.predictedIndex;

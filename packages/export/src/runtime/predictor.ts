@@ -56,7 +56,11 @@ export class Predictor {
           options.readImageFiles ? createRecordTransformerReadingFiles : undefined,
         );
     const { session, device } = await createSession(bytes, options);
-    const runGraph = ortGraphRunner(session, (type, data, dims) => new ort.Tensor(type, data, dims), metadata.modalities);
+    const runGraph = ortGraphRunner(
+      session,
+      (type, data, dims) => new ort.Tensor(type, data, dims),
+      metadata.modalities,
+    );
     let core: PredictorCore;
     try {
       core = new PredictorCore(runGraph, metadata, transformer, options.maxBatch);
@@ -91,7 +95,11 @@ export class Predictor {
   }
 
   /** Predictions for transformed samples; a sample without any modality gets an error outcome. */
-  predictInputs(samples: readonly SampleInputs[], options: PredictOptions = {}, ids: (string | undefined)[] = []): Promise<PredictionOutcome[]> {
+  predictInputs(
+    samples: readonly SampleInputs[],
+    options: PredictOptions = {},
+    ids: (string | undefined)[] = [],
+  ): Promise<PredictionOutcome[]> {
     return this.core.predictInputs(samples, options, ids);
   }
 
@@ -99,7 +107,11 @@ export class Predictor {
    * Predictions for records (features form or raw form, see docs/serving.md); a bad record gets an error
    * outcome naming the field, the others are predicted.
    */
-  predictRecords(records: readonly unknown[], options: PredictOptions = {}, where = 'records'): Promise<PredictionOutcome[]> {
+  predictRecords(
+    records: readonly unknown[],
+    options: PredictOptions = {},
+    where = 'records',
+  ): Promise<PredictionOutcome[]> {
     return this.core.predictRecords(records, options, where);
   }
 }

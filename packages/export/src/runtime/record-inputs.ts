@@ -3,7 +3,10 @@ import type { SampleInputs } from './prediction-types.js';
 
 /** Turns a raw patient record (`{ id?, modalities: {...} }`, the dataset's raw layout) into model inputs. */
 export interface RecordTransformerLike {
-  transformRecord(record: { id?: string; modalities: Record<string, unknown> }, where?: string): { inputs: (Float32Array | null)[] };
+  transformRecord(
+    record: { id?: string; modalities: Record<string, unknown> },
+    where?: string,
+  ): { inputs: (Float32Array | null)[] };
 }
 
 /**
@@ -26,7 +29,10 @@ export function adaptTransformer(
     transformRecord(record, where) {
       let input = record;
       if (ignored.size > 0 && isPlainObject(record) && isPlainObject(record.modalities)) {
-        input = { ...record, modalities: Object.fromEntries(Object.entries(record.modalities).filter(([k]) => !ignored.has(k))) };
+        input = {
+          ...record,
+          modalities: Object.fromEntries(Object.entries(record.modalities).filter(([k]) => !ignored.has(k))),
+        };
       }
       const out = inner.transformRecord(input, where);
       return { inputs: pick ? pick.map((i) => out.inputs[i]) : out.inputs };
@@ -45,7 +51,8 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Model inputs of one record. Accepts the features form `{ id?, features: { <modality>: number[width] } }`
@@ -62,32 +69,44 @@ export function recordToInputs(
   if (!isPlainObject(record)) throw new InputError(`${where}: expected a JSON object with "features" or "modalities"`);
   const unknownField = Object.keys(record).find((k) => k !== 'id' && k !== 'features' && k !== 'modalities');
   if (unknownField !== undefined) {
-    throw new InputError(`${where}: unknown field ${JSON.stringify(unknownField)} (a record has "id" and "features" or "modalities")`);
+    throw new InputError(
+      `${where}: unknown field ${JSON.stringify(unknownField)} (a record has "id" and "features" or "modalities")`,
+    );
   }
   if (record.id !== undefined && typeof record.id !== 'string') throw new InputError(`${where}.id: must be a string`);
   const hasFeatures = record.features !== undefined;
   const hasRaw = record.modalities !== undefined;
   if (hasFeatures === hasRaw) {
-    throw new InputError(`${where}: expected exactly one of "features" (transformed vectors) or "modalities" (raw record)`);
+    throw new InputError(
+      `${where}: expected exactly one of "features" (transformed vectors) or "modalities" (raw record)`,
+    );
   }
   let inputs: SampleInputs;
   if (hasFeatures) {
     inputs = featuresToInputs(record.features, modalities, `${where}.features`);
   } else {
     if (!transformer) {
-      throw new InputError(`${where}.modalities: raw records need the dataset's transforms (the model has none embedded; pass the dataset)`);
+      throw new InputError(
+        `${where}.modalities: raw records need the dataset's transforms (the model has none embedded; pass the dataset)`,
+      );
     }
     try {
-      inputs = transformer.transformRecord(record as { id?: string; modalities: Record<string, unknown> }, where).inputs;
+      inputs = transformer.transformRecord(
+        record as { id?: string; modalities: Record<string, unknown> },
+        where,
+      ).inputs;
     } catch (e) {
       throw new InputError((e as Error).message);
     }
     inputs.forEach((v, m) => {
-      if (v && !v.every(Number.isFinite)) throw new InputError(`${where}.modalities.${modalities[m].name}: transformed to non-finite features`);
+      if (v && !v.every(Number.isFinite))
+        throw new InputError(`${where}.modalities.${modalities[m].name}: transformed to non-finite features`);
     });
   }
-  if (inputs.length !== modalities.length) throw new InputError(`${where}: ${inputs.length} modality vectors, the model has ${modalities.length}`);
-  if (inputs.every((v) => v === null)) throw new InputError(`${where}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
+  if (inputs.length !== modalities.length)
+    throw new InputError(`${where}: ${inputs.length} modality vectors, the model has ${modalities.length}`);
+  if (inputs.every((v) => v === null))
+    throw new InputError(`${where}: the record has no modality; at least one is needed (docs/algorithm.md §1)`);
   return inputs;
 }
 
@@ -97,11 +116,14 @@ function featuresToInputs(features: unknown, modalities: readonly ModalityMetada
   for (const [key, value] of Object.entries(features)) {
     const m = modalities.findIndex((x) => x.name === key || x.letter === key);
     if (m < 0) {
-      throw new InputError(`${where}.${key}: unknown modality (the model has ${modalities.map((x) => `${x.name} (${x.letter})`).join(', ')})`);
+      throw new InputError(
+        `${where}.${key}: unknown modality (the model has ${modalities.map((x) => `${x.name} (${x.letter})`).join(', ')})`,
+      );
     }
     if (inputs[m]) throw new InputError(`${where}.${key}: modality ${modalities[m].name} given twice`);
     if (value === null) continue;
-    if (!Array.isArray(value)) throw new InputError(`${where}.${key}: expected an array of ${modalities[m].width} numbers`);
+    if (!Array.isArray(value))
+      throw new InputError(`${where}.${key}: expected an array of ${modalities[m].width} numbers`);
     if (value.length !== modalities[m].width) {
       throw new InputError(`${where}.${key}: has ${value.length} features, expected ${modalities[m].width}`);
     }

@@ -30,12 +30,18 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
     interOpNumThreads: 1,
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
-  if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 0)) {
+  if (
+    options.intraOpThreads !== undefined &&
+    (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 0)
+  ) {
     throw new Error(`intraOpThreads must be a non-negative integer, got ${options.intraOpThreads}`);
   }
   if ((options.device ?? 'cpu') === 'cuda') {
     try {
-      const session = await ort.InferenceSession.create(model, { ...base, executionProviders: [{ name: 'cuda' }, 'cpu'] });
+      const session = await ort.InferenceSession.create(model, {
+        ...base,
+        executionProviders: [{ name: 'cuda' }, 'cpu'],
+      });
       return { session, device: 'cuda' };
     } catch (e) {
       (options.warn ?? console.warn)(

@@ -16,15 +16,33 @@ interface Malformed {
  * valid top-level key, truncated JSON, corrupted valid records (one field broken), huge numbers, deep
  * nesting, prototype keys, wrong content types.
  */
-function malformedBodies(seed: number, count: number, validRecord: (b: number) => { id: string; features: Record<string, number[]> }): Malformed[] {
+function malformedBodies(
+  seed: number,
+  count: number,
+  validRecord: (b: number) => { id: string; features: Record<string, number[]> },
+): Malformed[] {
   const rand = mulberry32(seed);
   const int = (n: number): number => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const randomScalar = (): unknown => pick([() => rand() * 1e6 - 5e5, () => int(100), () => 'x'.repeat(int(20)), () => null, () => rand() < 0.5, () => 'NaN', () => '1e400'])();
+  const randomScalar = (): unknown =>
+    pick([
+      () => rand() * 1e6 - 5e5,
+      () => int(100),
+      () => 'x'.repeat(int(20)),
+      () => null,
+      () => rand() < 0.5,
+      () => 'NaN',
+      () => '1e400',
+    ])();
   const randomValue = (depth: number): unknown => {
     if (depth > 4 || rand() < 0.4) return randomScalar();
     if (rand() < 0.5) return Array.from({ length: int(6) }, () => randomValue(depth + 1));
-    return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(['a', 'rec', 'feature', 'Features', 'modality', 'x', '0', 'records ', 'modL']), randomValue(depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: int(5) }, () => [
+        pick(['a', 'rec', 'feature', 'Features', 'modality', 'x', '0', 'records ', 'modL']),
+        randomValue(depth + 1),
+      ]),
+    );
   };
   // Mutations that each make a valid record invalid.
   const corrupt: ((r: { id: string; features: Record<string, unknown[]> }) => unknown)[] = [
@@ -35,7 +53,10 @@ function malformedBodies(seed: number, count: number, validRecord: (b: number) =
     },
     (r) => {
       const k = pick(Object.keys(r.features));
-      return { ...r, features: { ...r.features, [k]: [...r.features[k], ...Array.from({ length: 1 + int(4) }, () => rand())] } };
+      return {
+        ...r,
+        features: { ...r.features, [k]: [...r.features[k], ...Array.from({ length: 1 + int(4) }, () => rand())] },
+      };
     },
     (r) => {
       const k = pick(Object.keys(r.features));
@@ -64,7 +85,9 @@ function malformedBodies(seed: number, count: number, validRecord: (b: number) =
         let v = randomValue(0);
         if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
           // keep random objects away from the valid top-level keys
-          v = Object.fromEntries(Object.entries(v).filter(([k]) => !['features', 'modalities', 'records', 'id'].includes(k)));
+          v = Object.fromEntries(
+            Object.entries(v).filter(([k]) => !['features', 'modalities', 'records', 'id'].includes(k)),
+          );
           if (Object.keys(v as object).length === 0) v = { junk: 1 };
         }
         out.push({ kind, payload: JSON.stringify(v) ?? 'null', contentType: 'application/json' });
@@ -83,23 +106,53 @@ function malformedBodies(seed: number, count: number, validRecord: (b: number) =
         const text = JSON.stringify(valid);
         const number = pick(['1e400', '-1e999', '1e39', '-3.5e38', '123456789012345678901234567890e300']);
         const target = `"${k}":[`;
-        out.push({ kind, payload: text.replace(target, `${target}${number},`).replace(/,\d[^,\]]*\]/, ']'), contentType: 'application/json' });
+        out.push({
+          kind,
+          payload: text.replace(target, `${target}${number},`).replace(/,\d[^,\]]*\]/, ']'),
+          contentType: 'application/json',
+        });
         break;
       }
       case 'deep': {
         const depth = 100 + int(20000);
         const inner = '['.repeat(depth) + ']'.repeat(depth);
-        out.push({ kind, payload: rand() < 0.5 ? inner : `{"features":{"modC":${inner}}}`, contentType: 'application/json' });
+        out.push({
+          kind,
+          payload: rand() < 0.5 ? inner : `{"features":{"modC":${inner}}}`,
+          contentType: 'application/json',
+        });
         break;
       }
       case 'proto':
-        out.push({ kind, payload: pick(['{"__proto__":{"x":1},"features":{"modC":[1,2,3]}}', '{"constructor":{"prototype":{"x":1}},"features":{"modC":[1,2,3]}}', '{"features":{"__proto__":[1,2,3]}}']), contentType: 'application/json' });
+        out.push({
+          kind,
+          payload: pick([
+            '{"__proto__":{"x":1},"features":{"modC":[1,2,3]}}',
+            '{"constructor":{"prototype":{"x":1}},"features":{"modC":[1,2,3]}}',
+            '{"features":{"__proto__":[1,2,3]}}',
+          ]),
+          contentType: 'application/json',
+        });
         break;
       case 'content-type':
-        out.push({ kind, payload: JSON.stringify(valid), contentType: pick(['application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'image/png', undefined]) });
+        out.push({
+          kind,
+          payload: JSON.stringify(valid),
+          contentType: pick([
+            'application/xml',
+            'multipart/form-data; boundary=x',
+            'application/x-www-form-urlencoded',
+            'image/png',
+            undefined,
+          ]),
+        });
         break;
       default:
-        out.push({ kind, payload: pick(['', ' ', 'null', '0', '"text"', 'true', '[]', '{', '}']), contentType: 'application/json' });
+        out.push({
+          kind,
+          payload: pick(['', ' ', 'null', '0', '"text"', 'true', '[]', '{', '}']),
+          contentType: 'application/json',
+        });
     }
   }
   return out;
@@ -129,18 +182,25 @@ describe('fuzz: malformed request bodies', () => {
         headers: b.contentType ? { 'content-type': b.contentType } : {},
       });
       if (res.statusCode < 400 || res.statusCode >= 500) {
-        throw new Error(`${b.kind} body answered ${res.statusCode}: ${b.payload.slice(0, 200)} → ${res.body.slice(0, 200)}`);
+        throw new Error(
+          `${b.kind} body answered ${res.statusCode}: ${b.payload.slice(0, 200)} → ${res.body.slice(0, 200)}`,
+        );
       }
       const set = statusByKind.get(b.kind) ?? new Set<number>();
       set.add(res.statusCode);
       statusByKind.set(b.kind, set);
     }
     expect(statusByKind.size).toBe(8);
-    expect([...(statusByKind.get("content-type") ?? [])]).toContain(415);
-    expect([...(statusByKind.get("corrupt") ?? [])]).toEqual([400]);
+    expect([...(statusByKind.get('content-type') ?? [])]).toContain(415);
+    expect([...(statusByKind.get('corrupt') ?? [])]).toEqual([400]);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     // a valid request still works after the storm
-    const ok = await app.inject({ method: 'POST', url: '/v1/predict', payload: validRecord(0), headers: { 'content-type': 'application/json' } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      payload: validRecord(0),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(ok.statusCode).toBe(200);
   });
 
@@ -156,7 +216,8 @@ describe('fuzz: malformed request bodies', () => {
           headers: b.contentType ? { 'content-type': b.contentType } : { 'content-type': '' },
         });
         await res.arrayBuffer();
-        if (res.status < 400 || res.status >= 500) throw new Error(`${b.kind} body answered ${res.status}: ${b.payload.slice(0, 200)}`);
+        if (res.status < 400 || res.status >= 500)
+          throw new Error(`${b.kind} body answered ${res.status}: ${b.payload.slice(0, 200)}`);
       }
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {

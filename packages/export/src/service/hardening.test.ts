@@ -12,11 +12,15 @@ const TOKEN = 'correct-horse-battery-staple-42';
 
 describe('service access rules', () => {
   it('knows loopback addresses', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect({ h, loop: isLoopbackHost(h) }).toEqual({ h, loop: true });
-    for (const h of ['0.0.0.0', '::', '10.0.0.5', 'example.org']) expect({ h, loop: isLoopbackHost(h) }).toEqual({ h, loop: false });
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect({ h, loop: isLoopbackHost(h) }).toEqual({ h, loop: true });
+    for (const h of ['0.0.0.0', '::', '10.0.0.5', 'example.org'])
+      expect({ h, loop: isLoopbackHost(h) }).toEqual({ h, loop: false });
   });
   it('refuses a non-loopback address without a token unless --insecure', () => {
-    expect(() => checkBindAllowed('0.0.0.0', false, false)).toThrow(/--host 0\.0\.0\.0 .*--token-file FILE or FLEXMOE_SERVE_TOKEN, or pass --insecure/);
+    expect(() => checkBindAllowed('0.0.0.0', false, false)).toThrow(
+      /--host 0\.0\.0\.0 .*--token-file FILE or FLEXMOE_SERVE_TOKEN, or pass --insecure/,
+    );
     expect(() => checkBindAllowed('0.0.0.0', true, false)).not.toThrow();
     expect(() => checkBindAllowed('0.0.0.0', false, true)).not.toThrow();
     expect(() => checkBindAllowed('127.0.0.1', false, false)).not.toThrow();
@@ -28,8 +32,12 @@ describe('service access rules', () => {
       expect(await readServiceToken(path.join(dir, 't'), {})).toBe(TOKEN);
       expect(await readServiceToken(undefined, { [SERVE_TOKEN_ENV]: TOKEN })).toBe(TOKEN);
       expect(await readServiceToken(undefined, {})).toBeUndefined();
-      await expect(readServiceToken(path.join(dir, 'nope'), {})).rejects.toThrow(/--token-file .*nope: cannot be read \(ENOENT\)/);
-      await expect(readServiceToken(undefined, { [SERVE_TOKEN_ENV]: 'short' })).rejects.toThrow(/FLEXMOE_SERVE_TOKEN: the token must be at least 16/);
+      await expect(readServiceToken(path.join(dir, 'nope'), {})).rejects.toThrow(
+        /--token-file .*nope: cannot be read \(ENOENT\)/,
+      );
+      await expect(readServiceToken(undefined, { [SERVE_TOKEN_ENV]: 'short' })).rejects.toThrow(
+        /FLEXMOE_SERVE_TOKEN: the token must be at least 16/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -57,9 +65,14 @@ describe('hardened service', () => {
       expect(anonymous.statusCode).toBe(401);
       expect(anonymous.headers['www-authenticate']).toBe('Bearer');
       expect(anonymous.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
-      expect((await app.inject({ url: '/v1/model', headers: { authorization: 'Bearer wrong-token-wrong-token' } })).statusCode).toBe(401);
+      expect(
+        (await app.inject({ url: '/v1/model', headers: { authorization: 'Bearer wrong-token-wrong-token' } }))
+          .statusCode,
+      ).toBe(401);
       expect((await app.inject({ method: 'POST', url: '/v1/predict', payload: {} })).statusCode).toBe(401);
-      expect((await app.inject({ url: '/v1/model', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/v1/model', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(
+        200,
+      );
       expect((await app.inject('/healthz')).statusCode).toBe(200);
     } finally {
       await app.close();
@@ -92,7 +105,17 @@ describe('hardened service', () => {
     try {
       const model = (await app.inject('/v1/model')).json();
       expect(Object.keys(model).sort()).toEqual(
-        ['acceptsRawRecords', 'calibrated', 'classes', 'counterfactualModalities', 'limits', 'modalities', 'producer', 'temperature', 'transformsSha256'].sort(),
+        [
+          'acceptsRawRecords',
+          'calibrated',
+          'classes',
+          'counterfactualModalities',
+          'limits',
+          'modalities',
+          'producer',
+          'temperature',
+          'transformsSha256',
+        ].sort(),
       );
       expect(model.counterfactualModalities).toEqual(['modL', 'modN', 'modC']);
     } finally {
@@ -104,7 +127,11 @@ describe('hardened service', () => {
     let app: FastifyInstance;
     let port: number;
     beforeAll(async () => {
-      app = await buildServer({ predictor, logger: false, hardening: { requestTimeoutMs: 600, headersTimeoutMs: 600, idleTimeoutMs: 800, maxConnections: 3 } });
+      app = await buildServer({
+        predictor,
+        logger: false,
+        hardening: { requestTimeoutMs: 600, headersTimeoutMs: 600, idleTimeoutMs: 800, maxConnections: 3 },
+      });
       await app.listen({ host: '127.0.0.1', port: 0 });
       port = (app.server.address() as net.AddressInfo).port;
     });
@@ -121,7 +148,9 @@ describe('hardened service', () => {
 
     it('cuts off a body that trickles in (1 byte at a time), answering 408', async () => {
       const { socket, closed } = open();
-      socket.write(`POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n`);
+      socket.write(
+        `POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n`,
+      );
       let sent = 0;
       const timer = setInterval(() => {
         if (!socket.destroyed && sent < 1000) {
@@ -136,18 +165,30 @@ describe('hardened service', () => {
     }, 60000);
 
     it('shuts down on a signal even while a client never finishes its body', async () => {
-      const own = await buildServer({ predictor, logger: false, hardening: { requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 } });
+      const own = await buildServer({
+        predictor,
+        logger: false,
+        hardening: { requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 },
+      });
       await own.listen({ host: '127.0.0.1', port: 0 });
       const socket = net.connect((own.server.address() as net.AddressInfo).port, '127.0.0.1');
       socket.on('error', () => undefined);
       const closed = new Promise((resolve) => socket.on('close', resolve));
-      socket.write('POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"fea');
+      socket.write(
+        'POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"fea',
+      );
       await new Promise((r) => setTimeout(r, 200));
       const exited = new Promise<number>((resolve) => {
-        const remove = installShutdownHandlers(own, { close: async () => undefined } as unknown as Predictor, (code) => {
-          remove();
-          resolve(code);
-        }, ['SIGUSR2'], 300);
+        const remove = installShutdownHandlers(
+          own,
+          { close: async () => undefined } as unknown as Predictor,
+          (code) => {
+            remove();
+            resolve(code);
+          },
+          ['SIGUSR2'],
+          300,
+        );
       });
       process.emit('SIGUSR2', 'SIGUSR2');
       expect(await exited).toBe(0);

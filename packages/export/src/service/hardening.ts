@@ -44,7 +44,10 @@ export const SERVE_TOKEN_ENV = 'FLEXMOE_SERVE_TOKEN';
 
 /** True for loopback addresses (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
@@ -67,7 +70,10 @@ export function checkBindAllowed(host: string, hasToken: boolean, insecure: bool
  * The bearer token from `--token-file` (first line, trimmed) or the environment.
  * @throws naming the file when it cannot be read or the token is shorter than 16 characters
  */
-export async function readServiceToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function readServiceToken(
+  tokenFile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   let token: string | undefined;
   let from: string;
   if (tokenFile !== undefined) {
@@ -89,7 +95,9 @@ export async function readServiceToken(tokenFile: string | undefined, env: NodeJ
 /** Constant-time check of an `Authorization` header against the token (hashes first: equal lengths). */
 export function tokenMatches(token: string, authorization: string | undefined): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  const given = createHash('sha256').update(m ? m[1] : '').digest();
+  const given = createHash('sha256')
+    .update(m ? m[1] : '')
+    .digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, expected) && m !== null;
 }
@@ -134,10 +142,11 @@ export async function installAccessControl(app: FastifyInstance, h: ServiceHarde
     const route = request.url.split('?')[0];
     if (route === '/healthz' || route === '/readyz') return;
     if (!tokenMatches(token, request.headers.authorization)) {
-      await reply
-        .status(401)
-        .header('www-authenticate', 'Bearer')
-        .send({ statusCode: 401, error: 'Unauthorized', message: 'a valid "Authorization: Bearer <token>" header is required' });
+      await reply.status(401).header('www-authenticate', 'Bearer').send({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'a valid "Authorization: Bearer <token>" header is required',
+      });
     }
   });
 }

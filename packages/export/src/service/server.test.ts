@@ -32,7 +32,12 @@ describe('prediction service (inject)', () => {
   });
 
   const post = (payload: unknown, query = '') =>
-    app.inject({ method: 'POST', url: `/v1/predict${query}`, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+    app.inject({
+      method: 'POST',
+      url: `/v1/predict${query}`,
+      payload: JSON.stringify(payload),
+      headers: { 'content-type': 'application/json' },
+    });
 
   test('health, readiness and model metadata', async () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
@@ -40,7 +45,11 @@ describe('prediction service (inject)', () => {
     expect(ready.statusCode).toBe(200);
     const model = (await app.inject('/v1/model')).json();
     expect(model.classes).toEqual(['CN', 'MCI', 'AD']);
-    expect(model.modalities.map((m: { name: string; width: number }) => [m.name, m.width])).toEqual([['modL', 7], ['modN', 5], ['modC', 3]]);
+    expect(model.modalities.map((m: { name: string; width: number }) => [m.name, m.width])).toEqual([
+      ['modL', 7],
+      ['modN', 5],
+      ['modC', 3],
+    ]);
     expect(model.limits).toEqual({ maxBatch: 8, bodyLimit: 64 * 1024 });
     expect(model.acceptsRawRecords).toBe(false);
   });
@@ -65,13 +74,26 @@ describe('prediction service (inject)', () => {
   test('counterfactuals on request: one effect per missing modality', async () => {
     const res = await post(validRecord(5), '?counterfactuals=true');
     expect(res.statusCode).toBe(200);
-    expect(res.json().missingModalityEffects.map((e: { modality: string }) => e.modality).sort()).toEqual(['modC', 'modN']);
+    expect(
+      res
+        .json()
+        .missingModalityEffects.map((e: { modality: string }) => e.modality)
+        .sort(),
+    ).toEqual(['modC', 'modN']);
   });
 
   test.each([
     ['unknown modality', { features: { modX: [1] } }, /body\/features\/modX: unknown field/],
-    ['wrong feature count', { features: { modL: [1, 2, 3] } }, /body\/features\/modL: must NOT have fewer than 7 items/],
-    ['too many features', { features: { modC: [1, 2, 3, 4] } }, /body\/features\/modC: must NOT have more than 3 items/],
+    [
+      'wrong feature count',
+      { features: { modL: [1, 2, 3] } },
+      /body\/features\/modL: must NOT have fewer than 7 items/,
+    ],
+    [
+      'too many features',
+      { features: { modC: [1, 2, 3, 4] } },
+      /body\/features\/modC: must NOT have more than 3 items/,
+    ],
     ['NaN as a string', { features: { modC: [1, 'NaN', 3] } }, /body\/features\/modC\/1: must be number/],
     ['null for a number', { features: { modC: [1, null, 3] } }, /body\/features\/modC\/1: must be number/],
     ['string for a vector', { features: { modC: '1,2,3' } }, /body\/features\/modC: must be array/],
@@ -80,11 +102,23 @@ describe('prediction service (inject)', () => {
     ['unknown top-level field', { features: { modC: [1, 2, 3] }, extra: 1 }, /body\/extra: unknown field/],
     ['numeric id', { id: 5, features: { modC: [1, 2, 3] } }, /body\/id: must be string/],
     ['empty batch', { records: [] }, /body\/records: must NOT have fewer than 1 items/],
-    ['batch over the limit', { records: Array.from({ length: 9 }, () => ({ features: { modC: [1, 2, 3] } })) }, /body\/records: must NOT have more than 8 items/],
-    ['bad record inside a batch', { records: [{ features: { modC: [1, 2, 3] } }, { features: { modN: [1] } }] }, /body\/records\/1\/features\/modN: must NOT have fewer than 5 items/],
+    [
+      'batch over the limit',
+      { records: Array.from({ length: 9 }, () => ({ features: { modC: [1, 2, 3] } })) },
+      /body\/records: must NOT have more than 8 items/,
+    ],
+    [
+      'bad record inside a batch',
+      { records: [{ features: { modC: [1, 2, 3] } }, { features: { modN: [1] } }] },
+      /body\/records\/1\/features\/modN: must NOT have fewer than 5 items/,
+    ],
     ['raw record without transforms', { modalities: { modC: { A: 1 } } }, /raw records need the dataset's transforms/],
     ['JSON array body', [1, 2, 3], /body: must be object/],
-    ['server-side file path', { modalities: { modL: { nifti: '/etc/passwd' } } }, /body\/modalities\/modL\/nifti: file paths are not accepted over HTTP/],
+    [
+      'server-side file path',
+      { modalities: { modL: { nifti: '/etc/passwd' } } },
+      /body\/modalities\/modL\/nifti: file paths are not accepted over HTTP/,
+    ],
   ])('%s → 400 naming the field', async (_name, payload, message) => {
     const res = await post(payload);
     expect(res.statusCode).toBe(400);
@@ -92,7 +126,12 @@ describe('prediction service (inject)', () => {
   });
 
   test('non-finite and float32-overflowing numbers → 400 naming the field', async () => {
-    const inf = await app.inject({ method: 'POST', url: '/v1/predict', payload: '{"features":{"modC":[1,1e400,3]}}', headers: { 'content-type': 'application/json' } });
+    const inf = await app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      payload: '{"features":{"modC":[1,1e400,3]}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(inf.statusCode).toBe(400);
     expect(inf.json().message).toMatch(/body\/features\/modC\/1: must be number/);
     const big = await post({ features: { modC: [1, 2, 1e39] } });
@@ -103,11 +142,26 @@ describe('prediction service (inject)', () => {
   test('transport-level errors: oversized, invalid JSON, wrong content type, unknown route', async () => {
     const huge = await post({ features: { modC: [1, 2, 3] }, id: 'x'.repeat(70 * 1024) });
     expect(huge.statusCode).toBe(413);
-    const bad = await app.inject({ method: 'POST', url: '/v1/predict', payload: '{"features":', headers: { 'content-type': 'application/json' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      payload: '{"features":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.statusCode).toBe(400);
-    const xml = await app.inject({ method: 'POST', url: '/v1/predict', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      payload: '<a/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(xml.statusCode).toBe(415);
-    const text = await app.inject({ method: 'POST', url: '/v1/predict', payload: '{"features":{"modC":[1,2,3]}}', headers: { 'content-type': 'text/plain' } });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      payload: '{"features":{"modC":[1,2,3]}}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.statusCode).toBe(400);
     expect((await app.inject('/v2/nothing')).statusCode).toBe(404);
     expect((await post(validRecord(0), '?debug=1')).statusCode).toBe(400);
@@ -132,22 +186,32 @@ describe('prediction service (listening on 127.0.0.1)', () => {
     const app = await buildServer({ predictor, logger: false });
     // Hold one request in flight long enough to send SIGTERM while it runs.
     app.addHook('preHandler', async (request) => {
-      if (request.headers['x-test-delay']) await new Promise((r) => setTimeout(r, Number(request.headers['x-test-delay'])));
+      if (request.headers['x-test-delay'])
+        await new Promise((r) => setTimeout(r, Number(request.headers['x-test-delay'])));
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as { port: number };
     const url = `http://127.0.0.1:${port}`;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const ok = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validRecord(0)) });
+    const ok = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validRecord(0)),
+    });
     expect(ok.status).toBe(200);
     expect((await ok.json()).combination.letters).toBe('LNC');
 
     const exitCodes: number[] = [];
     const exited = new Promise<void>((resolve) => {
-      installShutdownHandlers(app, predictor, (code) => {
-        exitCodes.push(code);
-        resolve();
-      }, ['SIGTERM']);
+      installShutdownHandlers(
+        app,
+        predictor,
+        (code) => {
+          exitCodes.push(code);
+          resolve();
+        },
+        ['SIGTERM'],
+      );
     });
     const inFlight = fetch(`${url}/v1/predict`, {
       method: 'POST',

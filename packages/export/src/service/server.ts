@@ -44,7 +44,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: limits.bodyLimit,
     logger: options.logger ?? { level: 'info' },
     // No type coercion ("1" stays a string, null stays null), no silent removal of unknown fields.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
+    ajv: {
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        allErrors: false,
+        allowUnionTypes: true,
+      },
+    },
     schemaErrorFormatter: (errors, dataVar) => new Error(formatSchemaError(errors as SchemaError[], dataVar)),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -62,20 +70,38 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-    const status = error.validation ? 400 : error instanceof InputError ? 400 : error.statusCode ?? 500;
+    const status = error.validation ? 400 : error instanceof InputError ? 400 : (error.statusCode ?? 500);
     if (status >= 500) {
       // Message only: errors here come from the runtime, not from request values.
       request.log.error({ err: { type: error.name, message: error.message, code: error.code } }, 'request failed');
       return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
     }
-    request.log.info({ statusCode: status, code: error.code ?? (error.validation ? 'FST_ERR_VALIDATION' : error.name) }, 'request rejected');
-    const name = status === 413 ? 'Payload Too Large' : status === 429 ? 'Too Many Requests' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    request.log.info(
+      { statusCode: status, code: error.code ?? (error.validation ? 'FST_ERR_VALIDATION' : error.name) },
+      'request rejected',
+    );
+    const name =
+      status === 413
+        ? 'Payload Too Large'
+        : status === 429
+          ? 'Too Many Requests'
+          : status === 408
+            ? 'Request Timeout'
+            : 'Bad Request';
     return reply.status(status).send({ statusCode: status, error: name, message: error.message });
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => (closing ? reply.status(503).send({ status: 'closing' }) : { status: 'ready', device: predictor.device }));
+  app.get('/readyz', async (_request, reply) =>
+    closing ? reply.status(503).send({ status: 'closing' }) : { status: 'ready', device: predictor.device },
+  );
   app.get('/v1/model', async () => {
     // What a client needs to build requests and read answers; no training options, paths or stored rows.
     const m = predictor.metadata;
@@ -98,7 +124,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     {
       schema: {
         body: bodySchema,
-        querystring: { type: 'object', additionalProperties: false, properties: { counterfactuals: { type: 'string', enum: ['true', 'false', '1', '0'] } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { counterfactuals: { type: 'string', enum: ['true', 'false', '1', '0'] } },
+        },
       },
     },
     async (request) => {
@@ -130,7 +160,9 @@ function rejectServerSideFiles(record: unknown, where: string): void {
   if (modalities === null || typeof modalities !== 'object') return;
   for (const [name, part] of Object.entries(modalities as Record<string, unknown>)) {
     if (part !== null && typeof part === 'object' && !Array.isArray(part) && 'nifti' in part) {
-      throw new InputError(`${where}/modalities/${name}/nifti: file paths are not accepted over HTTP; send { "voxels": [...] }`);
+      throw new InputError(
+        `${where}/modalities/${name}/nifti: file paths are not accepted over HTTP; send { "voxels": [...] }`,
+      );
     }
   }
 }

@@ -34,7 +34,17 @@ describe('flexmoe serve --ui and export --web', () => {
     root = await mkdtemp(path.join(tmpdir(), 'flexmoe-ui-'));
     ({ runDir } = await writeFixtureRun(root));
     model = path.join(root, 'model.onnx');
-    await program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir, '--out', model, '--counterfactual-rows', '2']);
+    await program().parseAsync([
+      'node',
+      'flexmoe',
+      'export',
+      '--run',
+      runDir,
+      '--out',
+      model,
+      '--counterfactual-rows',
+      '2',
+    ]);
     appDir = path.join(root, 'app');
     await mkdir(path.join(appDir, 'ort'), { recursive: true });
     await writeFile(path.join(appDir, 'app.js'), 'console.log(1)');
@@ -47,7 +57,16 @@ describe('flexmoe serve --ui and export --web', () => {
     let app: FastifyInstance | undefined;
     let address = '';
     await program(fakeWebApp(appDir, []), (a, addr) => ((app = a), (address = addr))).parseAsync([
-      'node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--log-level', 'silent', '--ui',
+      'node',
+      'flexmoe',
+      'serve',
+      '--model',
+      model,
+      '--port',
+      '0',
+      '--log-level',
+      'silent',
+      '--ui',
     ]);
     try {
       const index = await fetch(`${address}/`);
@@ -75,13 +94,15 @@ describe('flexmoe serve --ui and export --web', () => {
   });
 
   test('serve --ui and export --web without the app say what is missing; export needs --out or --web', async () => {
-    await expect(program().parseAsync(['node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--ui'])).rejects.toThrow(
-      /--ui needs the browser app \(@flexmoe\/web\)/,
+    await expect(
+      program().parseAsync(['node', 'flexmoe', 'serve', '--model', model, '--port', '0', '--ui']),
+    ).rejects.toThrow(/--ui needs the browser app \(@flexmoe\/web\)/);
+    await expect(
+      program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir, '--web', path.join(root, 'w')]),
+    ).rejects.toThrow(/--web needs the browser app/);
+    await expect(program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir])).rejects.toThrow(
+      /give --out <file>, --web <dir>, or both/,
     );
-    await expect(program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir, '--web', path.join(root, 'w')])).rejects.toThrow(
-      /--web needs the browser app/,
-    );
-    await expect(program().parseAsync(['node', 'flexmoe', 'export', '--run', runDir])).rejects.toThrow(/give --out <file>, --web <dir>, or both/);
   });
 
   test('export --web alone writes the model into the folder and hands it to the app writer', async () => {

@@ -37,7 +37,9 @@ export function registerStaticUi(app: FastifyInstance, options: StaticUiOptions)
 
   app.get('/', async (_request, reply) => headers(reply, CONTENT_TYPES['.html']).send(options.indexHtml));
   app.get('/index.html', async (_request, reply) => headers(reply, CONTENT_TYPES['.html']).send(options.indexHtml));
-  app.get('/model.onnx', async (_request, reply) => headers(reply, 'application/octet-stream').send(Buffer.from(options.model)));
+  app.get('/model.onnx', async (_request, reply) =>
+    headers(reply, 'application/octet-stream').send(Buffer.from(options.model)),
+  );
   app.get('/*', async (request, reply) => {
     const url = request.url.split('?')[0];
     let rel: string;

@@ -11,13 +11,28 @@ export const FIXTURE_CONFIG: ExportModelConfig = {
     { name: 'clinical', letter: 'C', width: 5 },
     { name: 'biospecimen', letter: 'B', width: 3 },
   ],
-  patches: 2, hidden: 8, heads: 2, experts: 4, topK: 2, classes: 2,
+  patches: 2,
+  hidden: 8,
+  heads: 2,
+  experts: 4,
+  topK: 2,
+  classes: 2,
 };
 
 /** Raw numerical columns of the fixture: [name, min, max] per modality; output = MinMax to [-1, 1]. */
 export const FIXTURE_COLUMNS: Record<string, [string, number, number][]> = {
-  clinical: [['AGE', 50, 90], ['MMSE', 0, 30], ['BMI', 15, 40], ['EDU', 0, 20], ['HR', 40, 120]],
-  biospecimen: [['ABETA', 200, 1700], ['TAU', 80, 800], ['PTAU', 8, 80]],
+  clinical: [
+    ['AGE', 50, 90],
+    ['MMSE', 0, 30],
+    ['BMI', 15, 40],
+    ['EDU', 0, 20],
+    ['HR', 40, 120],
+  ],
+  biospecimen: [
+    ['ABETA', 200, 1700],
+    ['TAU', 80, 800],
+    ['PTAU', 8, 80],
+  ],
 };
 
 /** A patient id pattern that is easy to scan an exported file for. */
@@ -46,11 +61,23 @@ export async function writeRunDir(
   await writeFile(path.join(best, 'weights.bin'), new Uint8Array(all.buffer));
   await writeFile(
     path.join(best, 'model.json'),
-    JSON.stringify({ config, classes: options.classes, modalities: config.modalities, datasetManifestSha256: 'abc', epoch: 3, weights: index }),
+    JSON.stringify({
+      config,
+      classes: options.classes,
+      modalities: config.modalities,
+      datasetManifestSha256: 'abc',
+      epoch: 3,
+      weights: index,
+    }),
   );
   await writeFile(
     path.join(runDir, 'run.json'),
-    JSON.stringify({ config, dataset: { path: path.relative(runDir, options.datasetDir), manifestSha256: 'abc' }, bestSeed: 0, ...options.extra }),
+    JSON.stringify({
+      config,
+      dataset: { path: path.relative(runDir, options.datasetDir), manifestSha256: 'abc' },
+      bestSeed: 0,
+      ...options.extra,
+    }),
   );
 }
 
@@ -58,20 +85,38 @@ export async function writeRunDir(
  * Writes a dataset (40 patients; validation/testing full-modality) and a run directory with random weights.
  * Feature values are consistent with the column transforms, so raw records can be checked by hand.
  */
-export async function writeFixtureRun(root: string, config: ExportModelConfig = FIXTURE_CONFIG): Promise<{ runDir: string; datasetDir: string; content: DatasetContent }> {
+export async function writeFixtureRun(
+  root: string,
+  config: ExportModelConfig = FIXTURE_CONFIG,
+): Promise<{ runDir: string; datasetDir: string; content: DatasetContent }> {
   const rand = mulberry32(5);
   const n = 40;
   const ids = Array.from({ length: n }, (_, i) => fixturePatientId(i));
   const label = Int32Array.from({ length: n }, () => (rand() < 0.5 ? 0 : 1));
   // patients 0..11 full (validation 0-5, testing 6-11); others: full, C only or B only
-  const has = ids.map((_, i) => (i < 12 ? [true, true] : [[true, true], [true, false], [false, true]][i % 3]));
+  const has = ids.map((_, i) =>
+    i < 12
+      ? [true, true]
+      : [
+          [true, true],
+          [true, false],
+          [false, true],
+        ][i % 3],
+  );
   const modalities = FIXTURE_CONFIG.modalities.map((m, mi) => {
     const rows = ids.map((_, i) => i).filter((i) => has[i][mi]);
     const features = new Float32Array(rows.length * m.width);
     for (let r = 0; r < rows.length; r++) {
-      for (let f = 0; f < m.width; f++) features[r * m.width + f] = rand() * 2 - 1 + (label[rows[r]] === 1 ? 0.3 : -0.3);
+      for (let f = 0; f < m.width; f++)
+        features[r * m.width + f] = rand() * 2 - 1 + (label[rows[r]] === 1 ? 0.3 : -0.3);
     }
-    return { name: m.name, letter: m.letter, featureNames: FIXTURE_COLUMNS[m.name].map(([c]) => c), ids: rows.map((i) => ids[i]), features };
+    return {
+      name: m.name,
+      letter: m.letter,
+      featureNames: FIXTURE_COLUMNS[m.name].map(([c]) => c),
+      ids: rows.map((i) => ids[i]),
+      features,
+    };
   });
   const content: DatasetContent = {
     source: 'tables',
@@ -84,7 +129,17 @@ export async function writeFixtureRun(root: string, config: ExportModelConfig = 
       modalities: Object.fromEntries(
         Object.entries(FIXTURE_COLUMNS).map(([name, cols]) => [
           name,
-          { kind: 'columns', columns: cols.map(([column, min, max]) => ({ column, missingCodes: [], type: 'numerical', min, max, mean: 0 })) },
+          {
+            kind: 'columns',
+            columns: cols.map(([column, min, max]) => ({
+              column,
+              missingCodes: [],
+              type: 'numerical',
+              min,
+              max,
+              mean: 0,
+            })),
+          },
         ]),
       ),
     },
@@ -93,6 +148,10 @@ export async function writeFixtureRun(root: string, config: ExportModelConfig = 
   const datasetDir = path.join(root, 'dataset');
   await writeDataset(datasetDir, content, { splitsGiven: true });
   const runDir = path.join(root, 'run');
-  await writeRunDir(runDir, config, randomNamedWeights(config, 3), { classes: content.classes, datasetDir, extra: { lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } } });
+  await writeRunDir(runDir, config, randomNamedWeights(config, 3), {
+    classes: content.classes,
+    datasetDir,
+    extra: { lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } },
+  });
   return { runDir, datasetDir, content };
 }

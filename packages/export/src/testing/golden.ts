@@ -5,7 +5,10 @@ import type { ExportModelConfig, NamedWeights } from '../model-types.js';
 
 /** Directory of the shared golden fixtures (FLEXMOE_GOLDEN_DIR overrides). */
 export function goldenDir(): string {
-  return process.env.FLEXMOE_GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/golden');
+  return (
+    process.env.FLEXMOE_GOLDEN_DIR ??
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/golden')
+  );
 }
 
 type Nested = number | Nested[];

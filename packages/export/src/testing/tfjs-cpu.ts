@@ -25,14 +25,23 @@ export function useTfjsCpuBackend(): void {
  * The TF.js model's probabilities (inference mode) on dataset rows `rows`, in that order, with each row's
  * observed modalities; `[rows.length × classes]`.
  */
-export function tfjsDatasetProbabilities(model: FlexMoEModel, dataset: LoadedDataset, rows: readonly number[]): Float32Array {
+export function tfjsDatasetProbabilities(
+  model: FlexMoEModel,
+  dataset: LoadedDataset,
+  rows: readonly number[],
+): Float32Array {
   const observed = rows.map((i) => dataset.modalities.map((m) => m.observed[i] === 1));
   const dense = dataset.modalities.map((m) => {
     const out = new Float32Array(rows.length * m.width);
     rows.forEach((i, r) => out.set(m.features.subarray(i * m.width, (i + 1) * m.width), r * m.width));
     return out;
   });
-  const batch = buildBatch(model.table, dataset.modalities.map((m) => m.width), dense, observed);
+  const batch = buildBatch(
+    model.table,
+    dataset.modalities.map((m) => m.width),
+    dense,
+    observed,
+  );
   try {
     return model.predict(batch).probabilities;
   } finally {

@@ -10,7 +10,12 @@ describe('backend kernel registry', () => {
 
   it('the wasm backend has its kernels registered, and they run unless the fast path is off', async () => {
     await useBackend('wasm');
-    for (const name of ['FlexMoEAttentionCore', 'FlexMoELayerNorm', 'FlexMoEDropout', 'FlexMoESparseExperts'] as const) {
+    for (const name of [
+      'FlexMoEAttentionCore',
+      'FlexMoELayerNorm',
+      'FlexMoEDropout',
+      'FlexMoESparseExperts',
+    ] as const) {
       expect({ name, registered: backendKernel(name) !== null }).toEqual({ name, registered: true });
     }
     const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);

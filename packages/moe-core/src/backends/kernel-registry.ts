@@ -19,7 +19,11 @@ export interface BackendKernels {
 const registry = new Map<string, Map<keyof BackendKernels, unknown>>();
 
 /** Registers `kernel` as backend `backend`'s implementation of operation `name` (replacing any earlier one). */
-export function registerBackendKernel<K extends keyof BackendKernels>(backend: string, name: K, kernel: BackendKernels[K]): void {
+export function registerBackendKernel<K extends keyof BackendKernels>(
+  backend: string,
+  name: K,
+  kernel: BackendKernels[K],
+): void {
   let kernels = registry.get(backend);
   if (!kernels) registry.set(backend, (kernels = new Map()));
   kernels.set(name, kernel);

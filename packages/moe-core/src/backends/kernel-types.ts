@@ -11,10 +11,27 @@ import type { RoutingChoice } from '../router/noisy-top-k.js';
  */
 
 /** model/attention.ts `attentionCore`. */
-export type AttentionCoreKernel = (qkv: tf.Tensor2D, shape: AttentionShape, probDropMask: Float32Array | null, buffers: WorkBuffers) => tf.Tensor2D | null;
+export type AttentionCoreKernel = (
+  qkv: tf.Tensor2D,
+  shape: AttentionShape,
+  probDropMask: Float32Array | null,
+  buffers: WorkBuffers,
+) => tf.Tensor2D | null;
 /** model/layer-norm.ts `layerNorm`. */
-export type LayerNormKernel = (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, buffers: WorkBuffers) => tf.Tensor2D | null;
+export type LayerNormKernel = (
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  buffers: WorkBuffers,
+) => tf.Tensor2D | null;
 /** model/dropout.ts `dropout` (training, rate > 0). */
 export type DropoutKernel = <T extends tf.Tensor>(x: T, random: RandomSource, rate: number) => T | null;
 /** moe/experts.ts `sparseExperts`, given the pair grouping it computed. */
-export type SparseExpertsKernel = (x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingChoice, w: ExpertWeights, scratch: WorkBuffers, pg: PairGrouping) => tf.Tensor2D | null;
+export type SparseExpertsKernel = (
+  x: tf.Tensor2D,
+  g: tf.Tensor2D,
+  choice: RoutingChoice,
+  w: ExpertWeights,
+  scratch: WorkBuffers,
+  pg: PairGrouping,
+) => tf.Tensor2D | null;

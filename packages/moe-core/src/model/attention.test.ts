@@ -5,7 +5,15 @@ import { attentionCore } from './attention.js';
 import { dropoutMask } from './dropout.js';
 
 /** Straightforward reference: per head, softmax(q·kᵀ/√d) (dropout-masked) · v, with tf's own gradients. */
-function reference(q: tf.Tensor2D, kv: tf.Tensor2D, B: number, N: number, h: number, H: number, mask: Float32Array | null): tf.Tensor2D {
+function reference(
+  q: tf.Tensor2D,
+  kv: tf.Tensor2D,
+  B: number,
+  N: number,
+  h: number,
+  H: number,
+  mask: Float32Array | null,
+): tf.Tensor2D {
   const d = H / h;
   const k = tf.slice(kv, [0, 0], [B * N, H]);
   const v = tf.slice(kv, [0, H], [B * N, H]);
@@ -33,10 +41,14 @@ describe.each(BACKENDS)('attentionCore on %s', (backend) => {
     const run = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) =>
       tf.tidy(() => {
         const out = f(q, kv).dataSync();
-        const [dq, dkv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor2D, b as tf.Tensor2D), w)))([q, kv]);
+        const [dq, dkv] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(f(a as tf.Tensor2D, b as tf.Tensor2D), w)),
+        )([q, kv]);
         return [Float32Array.from(out), Float32Array.from(dq.dataSync()), Float32Array.from(dkv.dataSync())];
       });
-    const ours = run((a, b) => attentionCore(tf.concat([a, b], 1) as tf.Tensor2D, { batch: B, tokens: N, heads: h, hidden: H }, mask));
+    const ours = run((a, b) =>
+      attentionCore(tf.concat([a, b], 1) as tf.Tensor2D, { batch: B, tokens: N, heads: h, hidden: H }, mask),
+    );
     const ref = run((a, b) => reference(a, b, B, N, h, H, mask));
     expectClose(ours[0], Array.from(ref[0]), 'output', 1e-5, 1e-4);
     expectClose(ours[1], Array.from(ref[1]), 'dq', 1e-5, 1e-4);

@@ -86,14 +86,26 @@ export function attentionCore(
           const dcT = tf.tensor2d(dc, [N, d]);
           // Each heap view is consumed before the next tf call (see peekData).
           const dpd = tf.matMul(dcT, tf.tensor2d(VT.subarray(piece * Nd, (piece + 1) * Nd), [d, N]));
-          softmaxBackwardRows(peekData(dpd), P.subarray(piece * NN, (piece + 1) * NN), probDropMask, piece * NN, N, N, scale, ds);
+          softmaxBackwardRows(
+            peekData(dpd),
+            P.subarray(piece * NN, (piece + 1) * NN),
+            probDropMask,
+            piece * NN,
+            N,
+            N,
+            scale,
+            ds,
+          );
           transposeInto(PD, piece * NN, N, N, tNN);
           const dv = tf.matMul(tf.tensor2d(tNN, [N, N]), dcT);
           writeColumns(peekData(dv), b * N, N, W, 2 * H + i * d, d, dqkv);
           const dqb = tf.matMul(tf.tensor2d(ds, [N, N]), tf.tensor2d(K.subarray(piece * Nd, (piece + 1) * Nd), [N, d]));
           writeColumns(peekData(dqb), b * N, N, W, i * d, d, dqkv);
           transposeInto(ds, 0, N, N, tNN);
-          const dkb = tf.matMul(tf.tensor2d(tNN, [N, N]), tf.tensor2d(Q.subarray(piece * Nd, (piece + 1) * Nd), [N, d]));
+          const dkb = tf.matMul(
+            tf.tensor2d(tNN, [N, N]),
+            tf.tensor2d(Q.subarray(piece * Nd, (piece + 1) * Nd), [N, d]),
+          );
           writeColumns(peekData(dkb), b * N, N, W, H + i * d, d, dqkv);
         }
         return [tf.tensor2d(dqkv, [B * N, W])];

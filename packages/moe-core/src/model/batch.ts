@@ -32,8 +32,14 @@ export function buildBatch(
     for (let b = 0; b < B; b++) if (table.has(combination[b], m)) rows.push(b);
     if (rows.length === 0) return null;
     const src = dense[m];
-    if (!src) throw new Error(`buildBatch: modality ${m} (${table.order[m]}) is observed by ${rows.length} samples but no array was given`);
-    if (src.length !== B * w) throw new Error(`buildBatch: modality ${m} (${table.order[m]}) array has ${src.length} values, expected ${B} × ${w}`);
+    if (!src)
+      throw new Error(
+        `buildBatch: modality ${m} (${table.order[m]}) is observed by ${rows.length} samples but no array was given`,
+      );
+    if (src.length !== B * w)
+      throw new Error(
+        `buildBatch: modality ${m} (${table.order[m]}) array has ${src.length} values, expected ${B} × ${w}`,
+      );
     const out = new Float32Array(rows.length * w);
     rows.forEach((b, i) => out.set(src.subarray(b * w, (b + 1) * w), i * w));
     return tf.tensor2d(out, [rows.length, w]);

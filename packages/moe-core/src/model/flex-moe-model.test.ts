@@ -13,7 +13,16 @@ const MODALITIES = [
 ];
 
 function tinyConfig(overrides: Partial<FlexMoEConfig> = {}): FlexMoEConfig {
-  return defaultConfig(MODALITIES, { patches: 3, hidden: 8, heads: 2, experts: 8, topK: 3, classes: 3, dropout: 0, ...overrides });
+  return defaultConfig(MODALITIES, {
+    patches: 3,
+    hidden: 8,
+    heads: 2,
+    experts: 8,
+    topK: 3,
+    classes: 3,
+    dropout: 0,
+    ...overrides,
+  });
 }
 
 /** A batch whose samples observe the given masks (rows of `observed`), random features. */
@@ -21,7 +30,12 @@ function randomBatch(model: FlexMoEModel, observed: number[][], seed = 3): { bat
   const rng = new SeededRandom(seed);
   const B = observed.length;
   const dense = MODALITIES.map((m) => rng.normalArray(B * m.width));
-  const batch = buildBatch(model.table, MODALITIES.map((m) => m.width), dense, observed.map((r) => r.map((v) => v === 1)));
+  const batch = buildBatch(
+    model.table,
+    MODALITIES.map((m) => m.width),
+    dense,
+    observed.map((r) => r.map((v) => v === 1)),
+  );
   return { batch, labels: Int32Array.from(observed, (_, b) => b % 3) };
 }
 
@@ -37,7 +51,9 @@ const MIXED = [
 /** Fixed router noise for `calls` SMoE calls of `tokens` tokens. */
 function fixedNoise(calls: number, tokens: number, experts: number, seed = 17): number[][][] {
   const rng = new SeededRandom(seed);
-  return Array.from({ length: calls }, () => Array.from({ length: tokens }, () => Array.from(rng.normalArray(experts))));
+  return Array.from({ length: calls }, () =>
+    Array.from({ length: tokens }, () => Array.from(rng.normalArray(experts))),
+  );
 }
 
 describe('FlexMoEConfig validation', () => {
@@ -53,23 +69,86 @@ describe('FlexMoEConfig validation', () => {
     [{ dropout: -0.1 }, /dropout/],
     [{ ablation: 'nope' as FlexMoEConfig['ablation'] }, /ablation/],
     [{ modalities: [] }, /modalities: expected 1..8 modalities, got 0/],
-    [{ modalities: Array.from({ length: 9 }, (_, i) => ({ name: `m${i}`, letter: String.fromCharCode(65 + i), width: 2 })), experts: 511 }, /got 9/],
+    [
+      {
+        modalities: Array.from({ length: 9 }, (_, i) => ({
+          name: `m${i}`,
+          letter: String.fromCharCode(65 + i),
+          width: 2,
+        })),
+        experts: 511,
+      },
+      /got 9/,
+    ],
     [{ modalities: [{ name: 'a', letter: 'A', width: 0 }] }, /modalities\[0\]\.width: expected an integer >= 1/],
-    [{ modalities: [{ name: 'a', letter: 'A', width: 2 }, { name: 'b', letter: 'A', width: 2 }] }, /duplicate letter "A"/],
+    [
+      {
+        modalities: [
+          { name: 'a', letter: 'A', width: 2 },
+          { name: 'b', letter: 'A', width: 2 },
+        ],
+      },
+      /duplicate letter "A"/,
+    ],
     [{ classWeights: [1, 2] }, /classWeights: expected 3 numbers/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 5] }] }, /modalities\[0\]\.volumeShape: volume 4×4×5 = 80 voxels does not match width 64 of modality mri/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume' }] }, /modalities\[0\]\.volumeShape: volume modality mri needs volumeShape \[D, H, W\]/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 16, 0] as [number, number, number] }] }, /volumeShape: expected three integers >= 1/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 4], channels: [2, 2] as unknown as [number, number, number] }] }, /modalities\[0\]\.channels: expected three integers >= 1/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, volumeShape: [4, 4, 4] }] }, /modalities\[0\]\.volumeShape: only volume modalities have a volumeShape/],
-    [{ modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'image' as 'volume' }] }, /modalities\[0\]\.kind: expected tabular \| volume/],
+    [
+      { modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 4, 5] }] },
+      /modalities\[0\]\.volumeShape: volume 4×4×5 = 80 voxels does not match width 64 of modality mri/,
+    ],
+    [
+      { modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'volume' }] },
+      /modalities\[0\]\.volumeShape: volume modality mri needs volumeShape \[D, H, W\]/,
+    ],
+    [
+      {
+        modalities: [
+          { name: 'mri', letter: 'I', width: 64, kind: 'volume', volumeShape: [4, 16, 0] as [number, number, number] },
+        ],
+      },
+      /volumeShape: expected three integers >= 1/,
+    ],
+    [
+      {
+        modalities: [
+          {
+            name: 'mri',
+            letter: 'I',
+            width: 64,
+            kind: 'volume',
+            volumeShape: [4, 4, 4],
+            channels: [2, 2] as unknown as [number, number, number],
+          },
+        ],
+      },
+      /modalities\[0\]\.channels: expected three integers >= 1/,
+    ],
+    [
+      { modalities: [{ name: 'mri', letter: 'I', width: 64, volumeShape: [4, 4, 4] }] },
+      /modalities\[0\]\.volumeShape: only volume modalities have a volumeShape/,
+    ],
+    [
+      { modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'image' as 'volume' }] },
+      /modalities\[0\]\.kind: expected tabular \| volume/,
+    ],
   ];
-  it.each(cases.map(([o, r], i) => [i, o, r] as const))('case %i is rejected with a clear message', (_i, overrides, message) => {
-    expect(() => new FlexMoEModel(tinyConfig(overrides))).toThrow(message);
-  });
+  it.each(cases.map(([o, r], i) => [i, o, r] as const))(
+    'case %i is rejected with a clear message',
+    (_i, overrides, message) => {
+      expect(() => new FlexMoEModel(tinyConfig(overrides))).toThrow(message);
+    },
+  );
   it('a volume modality whose volumeShape matches its width is accepted', () => {
-    const volume = { name: 'mri', letter: 'I', width: 60, kind: 'volume' as const, volumeShape: [3, 4, 5] as [number, number, number], channels: [2, 2, 2] as [number, number, number] };
-    expect(() => validateConfig(tinyConfig({ modalities: [volume, { name: 'labs', letter: 'L', width: 7, kind: 'tabular' }] }))).not.toThrow();
+    const volume = {
+      name: 'mri',
+      letter: 'I',
+      width: 60,
+      kind: 'volume' as const,
+      volumeShape: [3, 4, 5] as [number, number, number],
+      channels: [2, 2, 2] as [number, number, number],
+    };
+    expect(() =>
+      validateConfig(tinyConfig({ modalities: [volume, { name: 'labs', letter: 'L', width: 7, kind: 'tabular' }] })),
+    ).not.toThrow();
   });
 });
 
@@ -90,12 +169,21 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
     });
     expect(Math.abs(grads[0].values.loss - grads[1].values.loss)).toBeLessThan(1e-5);
     for (const [name, g] of grads[0].gradients) {
-      expectClose(g.values, Array.from((grads[1].gradients.get(name) as NamedWeight).values), `gradient of ${name}`, 1e-5, 1e-3);
+      expectClose(
+        g.values,
+        Array.from((grads[1].gradients.get(name) as NamedWeight).values),
+        `gradient of ${name}`,
+        1e-5,
+        1e-3,
+      );
     }
   });
 
   it('is deterministic per seed, and resumes identically from saved weights and random state', () => {
-    const run = (steps: number, resumeAt?: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> }) => {
+    const run = (
+      steps: number,
+      resumeAt?: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> },
+    ) => {
       const random = new SeededRandom(77);
       const model = new FlexMoEModel(tinyConfig({ dropout: 0.5 }), { random });
       const opt = new TypedAdam({ learningRate: 1e-2 });
@@ -106,9 +194,15 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
       }
       const { batch, labels } = randomBatch(model, MIXED);
       const losses: number[] = [];
-      let snapshot: { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> } | undefined;
+      let snapshot:
+        { weights: Map<string, NamedWeight>; random: number[]; opt: ReturnType<TypedAdam['getState']> } | undefined;
       for (let i = 0; i < steps; i++) {
-        if (i === 2 && !resumeAt) snapshot = { weights: model.getNamedWeights(), random: random.getState(), opt: opt.getState(model.variables()) };
+        if (i === 2 && !resumeAt)
+          snapshot = {
+            weights: model.getNamedWeights(),
+            random: random.getState(),
+            opt: opt.getState(model.variables()),
+          };
         losses.push(model.trainStep(batch, labels, opt).loss);
       }
       const final = model.getNamedWeights();
@@ -121,14 +215,26 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
     expect(b.losses).toEqual(a.losses);
     const resumed = run(2, a.snapshot);
     expect(resumed.losses).toEqual(a.losses.slice(2));
-    for (const [name, w] of a.final) expect([name, Array.from(w.values)]).toEqual([name, Array.from((resumed.final.get(name) as NamedWeight).values)]);
+    for (const [name, w] of a.final)
+      expect([name, Array.from(w.values)]).toEqual([name, Array.from((resumed.final.get(name) as NamedWeight).values)]);
   });
 
   it('reused work buffers carry no state between steps (gradients equal a fresh model on the same batch)', () => {
     const config = tinyConfig({ dropout: 0.3 });
     const noise = fixedNoise(3, 6 * 3, 8, 5);
     const used = new FlexMoEModel(config, { seed: 6 });
-    const other = randomBatch(used, [[1, 1, 1], [0, 1, 0], [1, 0, 1], [1, 1, 1], [1, 1, 1], [0, 0, 1]], 9);
+    const other = randomBatch(
+      used,
+      [
+        [1, 1, 1],
+        [0, 1, 0],
+        [1, 0, 1],
+        [1, 1, 1],
+        [1, 1, 1],
+        [0, 0, 1],
+      ],
+      9,
+    );
     used.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8, 99));
     used.computeGradients(other.batch, other.labels); // fills the buffers with another batch's data
     disposeBatch(other.batch);
@@ -141,7 +247,8 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
     const a = used.computeGradients(batch, labels);
     const b = fresh.computeGradients(batch, labels);
     expect(a.values).toEqual(b.values);
-    for (const [name, g] of a.gradients) expect([name, Array.from(g.values)]).toEqual([name, Array.from((b.gradients.get(name) as NamedWeight).values)]);
+    for (const [name, g] of a.gradients)
+      expect([name, Array.from(g.values)]).toEqual([name, Array.from((b.gradients.get(name) as NamedWeight).values)]);
     disposeBatch(batch);
     used.dispose();
     fresh.dispose();
@@ -149,7 +256,19 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
 
   it('batches of only full samples and of no full sample give finite losses and gradients', () => {
     const model = new FlexMoEModel(tinyConfig({ dropout: 0.5 }), { seed: 2 });
-    for (const observed of [[[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[1, 0, 0], [0, 1, 1], [0, 0, 1]], [[0, 1, 0]]]) {
+    for (const observed of [
+      [
+        [1, 1, 1],
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      [
+        [1, 0, 0],
+        [0, 1, 1],
+        [0, 0, 1],
+      ],
+      [[0, 1, 0]],
+    ]) {
       const { batch, labels } = randomBatch(model, observed);
       const { values, gradients } = model.computeGradients(batch, labels);
       expect([values.loss, values.taskLoss, values.routerLoss].every(Number.isFinite)).toBe(true);
@@ -246,7 +365,8 @@ describe('FlexMoEModel (cpu)', () => {
     const pred = model.predict(batch);
     disposeBatch(batch);
     expect(pred.probabilities.length).toBe(6 * 3);
-    for (let b = 0; b < 6; b++) expect(Math.abs(pred.probabilities.subarray(b * 3, b * 3 + 3).reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-5);
+    for (let b = 0; b < 6; b++)
+      expect(Math.abs(pred.probabilities.subarray(b * 3, b * 3 + 3).reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-5);
     // 2 layers × 3 calls × P=3 tokens per sample, k = 3 selections each.
     const perSample = 2 * 3 * 3;
     expect(pred.routing.tokens[0]).toBe(2 * perSample);
@@ -260,12 +380,30 @@ describe('FlexMoEModel (cpu)', () => {
     const model = new FlexMoEModel(tinyConfig(), { seed: 1 });
     const w = model.getNamedWeights();
     expect([...w.keys()]).toEqual([
-      'encoder0/patch_kernel', 'encoder0/patch_bias', 'encoder1/patch_kernel', 'encoder1/patch_bias', 'encoder2/patch_kernel', 'encoder2/patch_bias',
-      'bank', 'pos_embed',
-      'layer0/ln1_gamma', 'layer0/ln1_beta', 'layer0/attn_q_kernel', 'layer0/attn_kv_kernel', 'layer0/attn_out_kernel', 'layer0/attn_out_bias',
-      'layer0/ln2_gamma', 'layer0/ln2_beta', 'layer0/router_Wg', 'layer0/router_Wn',
-      'layer0/expert_W1', 'layer0/expert_b1', 'layer0/expert_W2', 'layer0/expert_b2',
-      'head_kernel', 'head_bias',
+      'encoder0/patch_kernel',
+      'encoder0/patch_bias',
+      'encoder1/patch_kernel',
+      'encoder1/patch_bias',
+      'encoder2/patch_kernel',
+      'encoder2/patch_bias',
+      'bank',
+      'pos_embed',
+      'layer0/ln1_gamma',
+      'layer0/ln1_beta',
+      'layer0/attn_q_kernel',
+      'layer0/attn_kv_kernel',
+      'layer0/attn_out_kernel',
+      'layer0/attn_out_bias',
+      'layer0/ln2_gamma',
+      'layer0/ln2_beta',
+      'layer0/router_Wg',
+      'layer0/router_Wn',
+      'layer0/expert_W1',
+      'layer0/expert_b1',
+      'layer0/expert_W2',
+      'layer0/expert_b2',
+      'head_kernel',
+      'head_bias',
     ]);
     expect(w.get('encoder0/patch_kernel')?.shape).toEqual([3, 8]);
     expect(w.get('bank')?.shape).toEqual([7, 3, 3, 8]);
@@ -282,8 +420,12 @@ describe('FlexMoEModel (cpu)', () => {
     missing.delete('head_bias');
     expect(() => model.setNamedWeights(missing)).toThrow(/"head_bias" is missing/);
     // Initialisation bounds (docs/algorithm.md §5): router ±1/√E, experts ±1/√(H·2H), expert biases 0.
-    expect(Math.max(...Array.from(w.get('layer0/router_Wg')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8));
-    expect(Math.max(...Array.from(w.get('layer0/expert_W1')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8 * 16));
+    expect(Math.max(...Array.from(w.get('layer0/router_Wg')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(
+      1 / Math.sqrt(8),
+    );
+    expect(Math.max(...Array.from(w.get('layer0/expert_W1')?.values ?? []).map(Math.abs))).toBeLessThanOrEqual(
+      1 / Math.sqrt(8 * 16),
+    );
     expect(Array.from(w.get('layer0/expert_b1')?.values ?? [1]).every((v) => v === 0)).toBe(true);
     model.dispose();
     const noBank = new FlexMoEModel(tinyConfig({ ablation: 'no-bank' }), { seed: 1 });
@@ -295,7 +437,19 @@ describe('FlexMoEModel (cpu)', () => {
   });
 
   it('works with a single modality (bank never used) and with two layers', () => {
-    const model = new FlexMoEModel(defaultConfig([{ name: 'clinical', letter: 'C', width: 4 }], { patches: 2, hidden: 4, heads: 2, experts: 2, topK: 2, classes: 2, layers: 2, dropout: 0.2 }), { seed: 1 });
+    const model = new FlexMoEModel(
+      defaultConfig([{ name: 'clinical', letter: 'C', width: 4 }], {
+        patches: 2,
+        hidden: 4,
+        heads: 2,
+        experts: 2,
+        topK: 2,
+        classes: 2,
+        layers: 2,
+        dropout: 0.2,
+      }),
+      { seed: 1 },
+    );
     expect(model.getNamedWeights().get('bank')?.shape).toEqual([1, 1, 2, 4]);
     const batch = buildBatch(model.table, [4], [new SeededRandom(2).normalArray(12)], [[true], [true], [true]]);
     const { values, gradients } = model.computeGradients(batch, Int32Array.from([0, 1, 1]));
@@ -308,11 +462,16 @@ describe('FlexMoEModel (cpu)', () => {
 
   it('class weights follow torch CrossEntropyLoss(weight): Σ w_y·CE / Σ w_y', () => {
     const model = new FlexMoEModel(tinyConfig({ classWeights: [0.25, 0.75, 1] }), { seed: 1 });
-    const logits = tf.tensor2d([[1, 0, 0], [0, 2, 0], [0, 0, 3]]);
+    const logits = tf.tensor2d([
+      [1, 0, 0],
+      [0, 2, 0],
+      [0, 0, 3],
+    ]);
     const labels = Int32Array.from([0, 1, 1]);
     const got = tf.tidy(() => model.taskLoss(logits, labels).dataSync()[0]);
     const ce = (row: number[], y: number) => Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[y];
-    const expected = (0.25 * ce([1, 0, 0], 0) + 0.75 * ce([0, 2, 0], 1) + 0.75 * ce([0, 0, 3], 1)) / (0.25 + 0.75 + 0.75);
+    const expected =
+      (0.25 * ce([1, 0, 0], 0) + 0.75 * ce([0, 2, 0], 1) + 0.75 * ce([0, 0, 3], 1)) / (0.25 + 0.75 + 0.75);
     expect(Math.abs(got - expected)).toBeLessThan(1e-5);
     expect(() => model.taskLoss(logits, Int32Array.from([0, 5, 1]))).toThrow(/labels\[1\]: 5 is not a class index/);
     logits.dispose();
@@ -322,11 +481,22 @@ describe('FlexMoEModel (cpu)', () => {
   it('rejects inconsistent batches with a message naming the modality', () => {
     const model = new FlexMoEModel(tinyConfig(), { seed: 1 });
     const { batch } = randomBatch(model, MIXED);
-    const wrong: FlexMoEBatch = { inputs: [batch.inputs[1], batch.inputs[1], batch.inputs[2]], combination: batch.combination };
-    expect(() => model.predict({ ...wrong, inputs: [null, batch.inputs[1], batch.inputs[2]] })).toThrow(/inputs\[0\] \(labs\): 0 rows, but 4 samples observe/);
-    expect(() => model.predict({ inputs: batch.inputs, combination: Int32Array.from([0, 9, 0, 0, 0, 0]) })).toThrow(/combination\[1\]: 9 is not a combination index/);
-    expect(() => buildBatch(model.table, [7, 5, 3], [new Float32Array(7), null, null], [[true, true, false]])).toThrow(/modality 1 \(N\) is observed by 1 samples but no array/);
-    expect(() => buildBatch(model.table, [7, 5, 3], [new Float32Array(7), null, null], [[false, false, false]])).toThrow(/sample 0: .*empty combination/);
+    const wrong: FlexMoEBatch = {
+      inputs: [batch.inputs[1], batch.inputs[1], batch.inputs[2]],
+      combination: batch.combination,
+    };
+    expect(() => model.predict({ ...wrong, inputs: [null, batch.inputs[1], batch.inputs[2]] })).toThrow(
+      /inputs\[0\] \(labs\): 0 rows, but 4 samples observe/,
+    );
+    expect(() => model.predict({ inputs: batch.inputs, combination: Int32Array.from([0, 9, 0, 0, 0, 0]) })).toThrow(
+      /combination\[1\]: 9 is not a combination index/,
+    );
+    expect(() => buildBatch(model.table, [7, 5, 3], [new Float32Array(7), null, null], [[true, true, false]])).toThrow(
+      /modality 1 \(N\) is observed by 1 samples but no array/,
+    );
+    expect(() =>
+      buildBatch(model.table, [7, 5, 3], [new Float32Array(7), null, null], [[false, false, false]]),
+    ).toThrow(/sample 0: .*empty combination/);
     disposeBatch(batch);
     model.dispose();
   });

@@ -93,7 +93,10 @@ export class FlexMoEModel {
     );
     this.bank = createBank(this.random, config.ablation === 'no-bank' ? 1 : this.table.count, M, P, H);
     this.posEmbed = ownedVariable(tf.zeros([1, M * P, H]));
-    this.layers = Array.from({ length: config.layers }, (_, l) => new FusionLayer(l, H, config.heads, config.experts, this.random));
+    this.layers = Array.from(
+      { length: config.layers },
+      (_, l) => new FusionLayer(l, H, config.heads, config.experts, this.random),
+    );
     const bound = 1 / Math.sqrt(M * H);
     this.headKernel = ownedVariable(uniformInit(this.random, [M * H, config.classes], bound));
     this.headBias = ownedVariable(uniformInit(this.random, [config.classes], bound));
@@ -120,20 +123,24 @@ export class FlexMoEModel {
   /** Copies of every weight, `[in, out]` layout (docs/architecture.md §1). */
   getNamedWeights(): Map<string, NamedWeight> {
     const out = new Map<string, NamedWeight>();
-    for (const [k, v] of this.variables()) out.set(k, { values: Float32Array.from(v.dataSync() as Float32Array), shape: v.shape.slice() });
+    for (const [k, v] of this.variables())
+      out.set(k, { values: Float32Array.from(v.dataSync() as Float32Array), shape: v.shape.slice() });
     return out;
   }
 
   /** Replaces every weight; the map must hold exactly the model's names with matching shapes. */
   setNamedWeights(weights: Map<string, NamedWeight>): void {
     const vars = this.variables();
-    for (const name of weights.keys()) if (!vars.has(name)) throw new Error(`setNamedWeights: unknown weight "${name}"`);
+    for (const name of weights.keys())
+      if (!vars.has(name)) throw new Error(`setNamedWeights: unknown weight "${name}"`);
     for (const [name, v] of vars) {
       const w = weights.get(name);
       if (!w) throw new Error(`setNamedWeights: weight "${name}" is missing`);
       const size = v.shape.reduce((a, b) => a * b, 1);
       if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i]) || w.values.length !== size) {
-        throw new Error(`setNamedWeights: weight "${name}" has shape [${w.shape.join(', ')}] (${w.values.length} values), expected [${v.shape.join(', ')}]`);
+        throw new Error(
+          `setNamedWeights: weight "${name}" has shape [${w.shape.join(', ')}] (${w.values.length} values), expected [${v.shape.join(', ')}]`,
+        );
       }
     }
     for (const [name, v] of vars) {
@@ -152,7 +159,8 @@ export class FlexMoEModel {
   private validateBatch(batch: FlexMoEBatch): void {
     const M = this.table.M;
     if (!(batch.combination instanceof Int32Array)) throw new Error('FlexMoEBatch.combination: expected an Int32Array');
-    if (batch.inputs.length !== M) throw new Error(`FlexMoEBatch.inputs: expected ${M} entries (one per modality), got ${batch.inputs.length}`);
+    if (batch.inputs.length !== M)
+      throw new Error(`FlexMoEBatch.inputs: expected ${M} entries (one per modality), got ${batch.inputs.length}`);
     if (batch.combination.length === 0) throw new Error('FlexMoEBatch: empty batch');
     batch.combination.forEach((c, b) => {
       if (!Number.isInteger(c) || c < 0 || c >= this.table.count) {
@@ -165,7 +173,9 @@ export class FlexMoEModel {
       const x = batch.inputs[m];
       const rows = x ? x.shape[0] : 0;
       if (rows !== n) {
-        throw new Error(`FlexMoEBatch.inputs[${m}] (${this.config.modalities[m].name}): ${rows} rows, but ${n} samples observe this modality`);
+        throw new Error(
+          `FlexMoEBatch.inputs[${m}] (${this.config.modalities[m].name}): ${rows} rows, but ${n} samples observe this modality`,
+        );
       }
     }
   }
@@ -235,7 +245,8 @@ export class FlexMoEModel {
     const weights = new Float32Array(B);
     let wsum = 0;
     labels.forEach((y, b) => {
-      if (!Number.isInteger(y) || y < 0 || y >= C) throw new Error(`labels[${b}]: ${y} is not a class index 0..${C - 1}`);
+      if (!Number.isInteger(y) || y < 0 || y >= C)
+        throw new Error(`labels[${b}]: ${y} is not a class index 0..${C - 1}`);
       oneHot[b * C + y] = 1;
       weights[b] = this.config.classWeights ? this.config.classWeights[y] : 1;
       wsum += weights[b];
@@ -279,7 +290,10 @@ export class FlexMoEModel {
   }
 
   /** Loss and the gradient of every named weight (training mode), as plain arrays. */
-  computeGradients(batch: FlexMoEBatch, labels: Int32Array): { values: LossValues; gradients: Map<string, NamedWeight> } {
+  computeGradients(
+    batch: FlexMoEBatch,
+    labels: Int32Array,
+  ): { values: LossValues; gradients: Map<string, NamedWeight> } {
     assertGradientsRegistered();
     const vars = this.variables();
     const names = [...vars.keys()];
@@ -295,7 +309,10 @@ export class FlexMoEModel {
     const gradients = new Map<string, NamedWeight>();
     names.forEach((n, i) => {
       const g = grads[list[i].name];
-      gradients.set(n, { values: g ? Float32Array.from(g.dataSync() as Float32Array) : new Float32Array(list[i].size), shape: list[i].shape.slice() });
+      gradients.set(n, {
+        values: g ? Float32Array.from(g.dataSync() as Float32Array) : new Float32Array(list[i].size),
+        shape: list[i].shape.slice(),
+      });
     });
     const loss = value.dataSync()[0];
     value.dispose();

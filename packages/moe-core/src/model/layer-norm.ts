@@ -8,7 +8,16 @@ import { backendKernel } from '../backends/kernel-registry.js';
 export const LN_EPS = 1e-5;
 
 /** Forward LayerNorm loops: writes `xhat`, `rstd` (per row) and `out`. */
-export function layerNormRows(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, H: number, xhat: Float32Array, rstd: Float32Array, out: Float32Array): void {
+export function layerNormRows(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  rows: number,
+  H: number,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  out: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * H;
     let mean = 0;
@@ -30,7 +39,17 @@ export function layerNormRows(x: Float32Array, gamma: Float32Array, beta: Float3
 }
 
 /** Backward LayerNorm loops: `dx`, and `dGamma`/`dBeta` accumulated. */
-export function layerNormRowsBackward(dy: Float32Array, gamma: Float32Array, xhat: Float32Array, rstd: Float32Array, rows: number, H: number, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array): void {
+export function layerNormRowsBackward(
+  dy: Float32Array,
+  gamma: Float32Array,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  rows: number,
+  H: number,
+  dx: Float32Array,
+  dGamma: Float32Array,
+  dBeta: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * H;
     let meanG = 0;
@@ -57,7 +76,12 @@ export function layerNormRowsBackward(dy: Float32Array, gamma: Float32Array, xha
  * of a tf.moments-based version cost more than the whole arithmetic here. `buffers` (one per call site)
  * keeps the normalised values for the backward.
  */
-export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, buffers: WorkBuffers = new WorkBuffers()): tf.Tensor2D {
+export function layerNorm(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  buffers: WorkBuffers = new WorkBuffers(),
+): tf.Tensor2D {
   const [rows, H] = x.shape;
   const fast = backendKernel('FlexMoELayerNorm')?.(x, gamma, beta, buffers);
   if (fast) return fast;

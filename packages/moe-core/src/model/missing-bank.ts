@@ -84,7 +84,11 @@ export function assembleBlocks(
             }
           }
         }
-        return [...present.map((m, i) => tf.tensor2d(dEnc[i], [(encoded[m] as tf.Tensor2D).shape[0], width])), tf.tensor(dBank, bank.shape), tf.tensor(dPos, posEmbed.shape)];
+        return [
+          ...present.map((m, i) => tf.tensor2d(dEnc[i], [(encoded[m] as tf.Tensor2D).shape[0], width])),
+          tf.tensor(dBank, bank.shape),
+          tf.tensor(dPos, posEmbed.shape),
+        ];
       },
     };
   });

@@ -7,12 +7,28 @@ import { FlexMoEModel, type NamedWeight } from './flex-moe-model.js';
 
 type Json = Record<string, unknown>;
 interface ModelGolden {
-  config: { order: string; widths: number[]; P: number; H: number; heads: number; E: number; k: number; n_classes: number; B: number; lambda_router: number };
+  config: {
+    order: string;
+    widths: number[];
+    P: number;
+    H: number;
+    heads: number;
+    E: number;
+    k: number;
+    n_classes: number;
+    B: number;
+    lambda_router: number;
+  };
   samples: { combination_index: number[]; labels: number[] };
   inputs: { modality: string; width: number; sample_indices: number[]; x: number[][] }[];
   router_noise: number[][][];
   params: Record<string, unknown>;
-  training: Json & { smoe_calls: Json[]; gradients_all: Record<string, unknown>; gradients: Json; expert_selection_counts: number[] };
+  training: Json & {
+    smoe_calls: Json[];
+    gradients_all: Record<string, unknown>;
+    gradients: Json;
+    expert_selection_counts: number[];
+  };
   inference: Json & { smoe_calls: Json[] };
 }
 const golden = readGolden<ModelGolden>('model.json');
@@ -75,7 +91,9 @@ function makeBatch(): FlexMoEBatch {
 /** Rows of call m (t = b·P + p) out of our sample-major `[B·M·P, width]` layout. */
 function callRows(values: Float32Array, width: number, m: number): number[] {
   const out: number[] = [];
-  for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) out.push(...values.subarray((b * N + m * P + p) * width, (b * N + m * P + p + 1) * width));
+  for (let b = 0; b < B; b++)
+    for (let p = 0; p < P; p++)
+      out.push(...values.subarray((b * N + m * P + p) * width, (b * N + m * P + p + 1) * width));
   return out;
 }
 
@@ -109,30 +127,59 @@ describe.each(BACKENDS)('Flex-MoE model golden vectors (model.json) on %s', (bac
         expectClose(trace.get('layer0/ln1') as Float32Array, exp.ln1, 'ln1');
         expectClose(trace.get('layer0/attn') as Float32Array, exp.attn, 'attn');
         expectClose(trace.get('layer0/after_attention') as Float32Array, exp.after_attention, 'after_attention');
-        expectClose(blockLayout(trace.get('layer0/after_attention') as Float32Array), exp.blocks_after_attention, 'blocks_after_attention');
+        expectClose(
+          blockLayout(trace.get('layer0/after_attention') as Float32Array),
+          exp.blocks_after_attention,
+          'blocks_after_attention',
+        );
         const choice = r.forward.layers[0].smoe.choice;
         const E = cfg.E;
         const k = cfg.k;
         const counts = new Array(E).fill(0);
         exp.smoe_calls.forEach((call, m) => {
           const label = `smoe_calls[${m}]`;
-          expectClose(callRows(trace.get('layer0/smoe_input') as Float32Array, H, m), call.smoe_input, `${label}.smoe_input`);
-          expectClose(callRows(trace.get('layer0/clean_logits') as Float32Array, E, m), call.clean_logits, `${label}.clean_logits`);
-          expectClose(callRows(trace.get('layer0/noisy_logits') as Float32Array, E, m), call.noisy_logits, `${label}.noisy_logits`);
+          expectClose(
+            callRows(trace.get('layer0/smoe_input') as Float32Array, H, m),
+            call.smoe_input,
+            `${label}.smoe_input`,
+          );
+          expectClose(
+            callRows(trace.get('layer0/clean_logits') as Float32Array, E, m),
+            call.clean_logits,
+            `${label}.clean_logits`,
+          );
+          expectClose(
+            callRows(trace.get('layer0/noisy_logits') as Float32Array, E, m),
+            call.noisy_logits,
+            `${label}.noisy_logits`,
+          );
           const topk = callRows(Float32Array.from(choice.topkIndices), k, m);
           expectExact(topk, call.topk_indices, `${label}.topk_indices`);
           topk.forEach((e) => counts[e]++);
           const gates = callRows(gatherTopKGates(trace.get('layer0/gates') as Float32Array, choice), k, m);
           expectClose(gates, call.topk_gates, `${label}.topk_gates`);
           expectClose(callRows(trace.get('layer0/load') as Float32Array, E, m), call.p, `${label}.p`);
-          expectClose(callRows(trace.get('layer0/smoe_output') as Float32Array, H, m), call.smoe_output, `${label}.smoe_output`);
+          expectClose(
+            callRows(trace.get('layer0/smoe_output') as Float32Array, H, m),
+            call.smoe_output,
+            `${label}.smoe_output`,
+          );
           expectClose([(trace.get('layer0/g_balance') as Float32Array)[m]], [call.g_balance], `${label}.g_balance`);
           expectClose([(trace.get('layer0/s_ce') as Float32Array)[m]], [call.s_ce], `${label}.s_ce`);
           expectClose([(trace.get('layer0/s_balance') as Float32Array)[m]], [call.s_balance], `${label}.s_balance`);
-          expectClose([(trace.get('layer0/router_loss') as Float32Array)[m]], [call.router_loss], `${label}.router_loss`);
+          expectClose(
+            [(trace.get('layer0/router_loss') as Float32Array)[m]],
+            [call.router_loss],
+            `${label}.router_loss`,
+          );
         });
-        if (mode === 'training') expectExact(counts, golden.training.expert_selection_counts, 'expert_selection_counts');
-        expectClose(blockLayout(trace.get('layer0/after_smoe') as Float32Array), exp.blocks_after_smoe, 'blocks_after_smoe');
+        if (mode === 'training')
+          expectExact(counts, golden.training.expert_selection_counts, 'expert_selection_counts');
+        expectClose(
+          blockLayout(trace.get('layer0/after_smoe') as Float32Array),
+          exp.blocks_after_smoe,
+          'blocks_after_smoe',
+        );
         expectClose(trace.get('pooled') as Float32Array, exp.pooled, 'pooled');
         expectClose(trace.get('logits') as Float32Array, exp.logits, 'logits');
         expectClose(r.taskLoss.dataSync(), [exp.task_ce], 'task_ce');
@@ -160,7 +207,11 @@ describe.each(BACKENDS)('Flex-MoE model golden vectors (model.json) on %s', (bac
     expectClose(bank.values, golden.training.gradients.bank, 'gradients.bank');
     const e = golden.training.gradients.expert_index as number;
     const w1 = gradients.get('layer0/expert_W1') as NamedWeight;
-    expectClose(w1.values.subarray(e * H * 2 * H, (e + 1) * H * 2 * H), golden.training.gradients.expert_W1, 'gradients.expert_W1');
+    expectClose(
+      w1.values.subarray(e * H * 2 * H, (e + 1) * H * 2 * H),
+      golden.training.gradients.expert_W1,
+      'gradients.expert_W1',
+    );
     // Observed bank entries and row 0 receive exactly zero gradient.
     const used = new Set(['1,2', '3,0', '4,1', '4,2', '6,0', '6,1']);
     for (let c = 0; c < 7; c++) {

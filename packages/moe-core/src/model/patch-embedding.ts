@@ -53,7 +53,13 @@ export class PatchEmbedding implements ModalityEncoder {
     }
     const n = x.shape[0];
     const padded = this.patches * this.patchSize;
-    const xp = padded > this.width ? tf.pad(x, [[0, 0], [0, padded - this.width]]) : x;
+    const xp =
+      padded > this.width
+        ? tf.pad(x, [
+            [0, 0],
+            [0, padded - this.width],
+          ])
+        : x;
     const tokens = tf.reshape(xp, [n * this.patches, this.patchSize]) as tf.Tensor2D;
     const y = denseBias(tokens, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
     return tf.reshape(y, [n, this.patches, this.hidden]);

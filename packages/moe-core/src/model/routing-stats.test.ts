@@ -1,5 +1,12 @@
 import { selectTopK } from '../router/noisy-top-k.js';
-import { accumulateRouting, activationRatios, bankCosineSimilarity, emptyRoutingStats, expertSelectionCounts, mergeRoutingStats } from './routing-stats.js';
+import {
+  accumulateRouting,
+  activationRatios,
+  bankCosineSimilarity,
+  emptyRoutingStats,
+  expertSelectionCounts,
+  mergeRoutingStats,
+} from './routing-stats.js';
 
 describe('routing statistics', () => {
   it('counts selections per combination and expert', () => {

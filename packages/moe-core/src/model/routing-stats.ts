@@ -13,13 +13,25 @@ export interface RoutingStats {
 
 /** Empty statistics to accumulate into. */
 export function emptyRoutingStats(combinations: number, experts: number, k: number): RoutingStats {
-  return { experts, combinations, k, counts: new Int32Array(combinations * experts), tokens: new Int32Array(combinations) };
+  return {
+    experts,
+    combinations,
+    k,
+    counts: new Int32Array(combinations * experts),
+    tokens: new Int32Array(combinations),
+  };
 }
 
 /** Adds one routing decision (`tokenCombination[t]` = combination of token row t) to `stats`. */
-export function accumulateRouting(stats: RoutingStats, choice: RoutingChoice, tokenCombination: Int32Array): RoutingStats {
+export function accumulateRouting(
+  stats: RoutingStats,
+  choice: RoutingChoice,
+  tokenCombination: Int32Array,
+): RoutingStats {
   if (choice.experts !== stats.experts || choice.k !== stats.k) {
-    throw new Error(`accumulateRouting: routing has E=${choice.experts}, k=${choice.k}; stats have E=${stats.experts}, k=${stats.k}`);
+    throw new Error(
+      `accumulateRouting: routing has E=${choice.experts}, k=${choice.k}; stats have E=${stats.experts}, k=${stats.k}`,
+    );
   }
   for (let t = 0; t < choice.rows; t++) {
     const c = tokenCombination[t];
@@ -31,7 +43,8 @@ export function accumulateRouting(stats: RoutingStats, choice: RoutingChoice, to
 
 /** Sums two statistics of the same shape into a new one. */
 export function mergeRoutingStats(a: RoutingStats, b: RoutingStats): RoutingStats {
-  if (a.experts !== b.experts || a.combinations !== b.combinations || a.k !== b.k) throw new Error('mergeRoutingStats: shapes differ');
+  if (a.experts !== b.experts || a.combinations !== b.combinations || a.k !== b.k)
+    throw new Error('mergeRoutingStats: shapes differ');
   const out = emptyRoutingStats(a.combinations, a.experts, a.k);
   for (let i = 0; i < out.counts.length; i++) out.counts[i] = a.counts[i] + b.counts[i];
   for (let i = 0; i < out.tokens.length; i++) out.tokens[i] = a.tokens[i] + b.tokens[i];
@@ -41,7 +54,8 @@ export function mergeRoutingStats(a: RoutingStats, b: RoutingStats): RoutingStat
 /** Total selections per expert over all combinations, `[experts]`. */
 export function expertSelectionCounts(stats: RoutingStats): Int32Array {
   const out = new Int32Array(stats.experts);
-  for (let c = 0; c < stats.combinations; c++) for (let e = 0; e < stats.experts; e++) out[e] += stats.counts[c * stats.experts + e];
+  for (let c = 0; c < stats.combinations; c++)
+    for (let e = 0; e < stats.experts; e++) out[e] += stats.counts[c * stats.experts + e];
   return out;
 }
 
@@ -71,7 +85,8 @@ export function bankCosineSimilarity(
   lacks: (combination: number) => boolean,
 ): { combinations: number[]; matrix: number[][] } {
   const [rows, M, P, H] = bank.shape;
-  if (modality < 0 || modality >= M) throw new Error(`bankCosineSimilarity: modality ${modality} out of range 0..${M - 1}`);
+  if (modality < 0 || modality >= M)
+    throw new Error(`bankCosineSimilarity: modality ${modality} out of range 0..${M - 1}`);
   const width = P * H;
   const combos: number[] = [];
   for (let c = 0; c < rows; c++) if (lacks(c)) combos.push(c);

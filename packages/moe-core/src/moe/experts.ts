@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addColumnSums, addRowBias, combineGated, combineGatedBackward, gatherRows, mulAndColumnSums, scatterAddRows, transposeInto } from '../ops/array-kernels.js';
+import {
+  addColumnSums,
+  addRowBias,
+  combineGated,
+  combineGatedBackward,
+  gatherRows,
+  mulAndColumnSums,
+  scatterAddRows,
+  transposeInto,
+} from '../ops/array-kernels.js';
 import { customOp } from '../ops/custom-op.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import { gelu, geluForward } from '../ops/gelu.js';
@@ -79,7 +88,14 @@ export function sparseExperts(
     maxCount = Math.max(maxCount, counts[e]);
   }
 
-  const fast = backendKernel('FlexMoESparseExperts')?.(x, g, choice, w, scratch, { counts, offsets, pairToken, pairPos, active, maxCount });
+  const fast = backendKernel('FlexMoESparseExperts')?.(x, g, choice, w, scratch, {
+    counts,
+    offsets,
+    pairToken,
+    pairPos,
+    active,
+    maxCount,
+  });
   if (fast) return fast;
 
   const op = customOp<tf.Tensor2D>(([xIn, gIn, w1In, b1In, w2In, b2In]) => {
@@ -99,7 +115,10 @@ export function sparseExperts(
     for (const e of active) {
       const n = counts[e];
       const o = offsets[e];
-      const a = tf.matMul(tf.tensor2d(xs.subarray(o * H, (o + n) * H), [n, H]), tf.tensor2d(w1d.subarray(e * H * H2, (e + 1) * H * H2), [H, H2]));
+      const a = tf.matMul(
+        tf.tensor2d(xs.subarray(o * H, (o + n) * H), [n, H]),
+        tf.tensor2d(w1d.subarray(e * H * H2, (e + 1) * H * H2), [H, H2]),
+      );
       const hh = hs.subarray(o * H2, (o + n) * H2);
       geluForward(peekData(a), b1d, e * H2, H2, hh, ds.subarray(o * H2, (o + n) * H2));
       const y = tf.matMul(tf.tensor2d(hh, [n, H2]), tf.tensor2d(w2d.subarray(e * H2 * H, (e + 1) * H2 * H), [H2, H]));

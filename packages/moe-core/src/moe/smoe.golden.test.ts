@@ -10,7 +10,16 @@ interface SMoEGolden {
   E: number;
   k: number;
   sample_combinations: number[];
-  inputs: { x: number[][]; Wg: number[][]; Wn: number[][]; noise: number[][]; W1: number[][][]; b1: number[][]; W2: number[][][]; b2: number[][] };
+  inputs: {
+    x: number[][];
+    Wg: number[][];
+    Wn: number[][];
+    noise: number[][];
+    W1: number[][][];
+    b1: number[][];
+    W2: number[][][];
+    b2: number[][];
+  };
   expert_outputs_dense: number[][][];
   training: Json;
   inference: Json;
@@ -34,7 +43,13 @@ describe.each(BACKENDS)('SMoE golden vectors (smoe.json) on %s', (backend) => {
       const x = tf.tensor2d(golden.inputs.x);
       const w = weights();
       // Expert e alone: a one-hot gate column.
-      return Array.from({ length: E }, (_, e) => denseExperts(x, tf.cast(tf.oneHot(tf.fill([T], e, 'int32') as tf.Tensor1D, E), 'float32') as tf.Tensor2D, w).arraySync());
+      return Array.from({ length: E }, (_, e) =>
+        denseExperts(
+          x,
+          tf.cast(tf.oneHot(tf.fill([T], e, 'int32') as tf.Tensor1D, E), 'float32') as tf.Tensor2D,
+          w,
+        ).arraySync(),
+      );
     });
     const perToken = Array.from({ length: T }, (_, t) => out.map((o) => o[t]));
     expectClose(flat(perToken), golden.expert_outputs_dense, 'expert_outputs_dense');
@@ -45,7 +60,10 @@ describe.each(BACKENDS)('SMoE golden vectors (smoe.json) on %s', (backend) => {
       it(`${mode} output and router loss, ${dispatch} path`, () => {
         const exp = golden[mode];
         const T = golden.inputs.x.length;
-        const tokenCombination = Int32Array.from({ length: T }, (_, t) => golden.sample_combinations[Math.floor(t / golden.P)]);
+        const tokenCombination = Int32Array.from(
+          { length: T },
+          (_, t) => golden.sample_combinations[Math.floor(t / golden.P)],
+        );
         tf.tidy(() => {
           const r = runSMoE(
             tf.tensor2d(golden.inputs.x),

@@ -49,13 +49,21 @@ export function resolveDispatch(dispatch: Dispatch, k: number, experts: number):
  * One (possibly multi-call) SMoE evaluation on `x [rows, H]`: noisy top-k router, experts, router losses.
  * Rows of several calls may be evaluated together; `groups.tokenCall` keeps their losses apart.
  */
-export function runSMoE(x: tf.Tensor2D, router: RouterWeights, experts: ExpertWeights, k: number, opts: SMoEOptions): SMoEResult {
+export function runSMoE(
+  x: tf.Tensor2D,
+  router: RouterWeights,
+  experts: ExpertWeights,
+  k: number,
+  opts: SMoEOptions,
+): SMoEResult {
   const E = router.wg.shape[1];
   // One matmul for both router kernels in training: [x·Wg | x·Wn].
   const logits = opts.noise ? dense(x, tf.concat([router.wg, router.wn], 1) as tf.Tensor2D) : dense(x, router.wg);
   const { gates, total, choice, info } = fusedRouter(logits, opts.noise, k, opts.groups, opts.ablation);
   const output =
-    resolveDispatch(opts.dispatch, k, E) === 'sparse' ? sparseExperts(x, gates, choice, experts, opts.scratch) : denseExperts(x, gates, experts);
+    resolveDispatch(opts.dispatch, k, E) === 'sparse'
+      ? sparseExperts(x, gates, choice, experts, opts.scratch)
+      : denseExperts(x, gates, experts);
   return { output, gates, total, choice, info };
 }
 
@@ -87,6 +95,11 @@ export class SMoEWeights {
   }
 
   experts(): ExpertWeights {
-    return { w1: this.w1 as tf.Tensor3D, b1: this.b1 as tf.Tensor2D, w2: this.w2 as tf.Tensor3D, b2: this.b2 as tf.Tensor2D };
+    return {
+      w1: this.w1 as tf.Tensor3D,
+      b1: this.b1 as tf.Tensor2D,
+      w2: this.w2 as tf.Tensor3D,
+      b2: this.b2 as tf.Tensor2D,
+    };
   }
 }

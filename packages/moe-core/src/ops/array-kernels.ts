@@ -14,7 +14,14 @@ export function gatherRows(src: Float32Array, rows: Int32Array, width: number, d
 }
 
 /** `dst[rows[r]·width…] += src[(offset + r)·width…]` for r in 0..n-1 (scatter-add). */
-export function scatterAddRows(dst: Float32Array, src: Float32Array, rows: Int32Array, rowOffset: number, n: number, width: number): void {
+export function scatterAddRows(
+  dst: Float32Array,
+  src: Float32Array,
+  rows: Int32Array,
+  rowOffset: number,
+  n: number,
+  width: number,
+): void {
   for (let r = 0; r < n; r++) {
     const d = rows[rowOffset + r] * width;
     const s = r * width;
@@ -23,7 +30,15 @@ export function scatterAddRows(dst: Float32Array, src: Float32Array, rows: Int32
 }
 
 /** `dst[dstOffset + r·width + c] = src[r·width + c] + bias[biasOffset + c]` for `n` rows. */
-export function addRowBias(src: Float32Array, bias: Float32Array, biasOffset: number, n: number, width: number, dst: Float32Array, dstOffset: number): void {
+export function addRowBias(
+  src: Float32Array,
+  bias: Float32Array,
+  biasOffset: number,
+  n: number,
+  width: number,
+  dst: Float32Array,
+  dstOffset: number,
+): void {
   for (let r = 0; r < n; r++) {
     const s = r * width;
     const d = dstOffset + s;
@@ -32,7 +47,14 @@ export function addRowBias(src: Float32Array, bias: Float32Array, biasOffset: nu
 }
 
 /** Column sums of `src [n, width]` (from `srcOffset`) added into `dst[dstOffset…]`. */
-export function addColumnSums(src: Float32Array, srcOffset: number, n: number, width: number, dst: Float32Array, dstOffset: number): void {
+export function addColumnSums(
+  src: Float32Array,
+  srcOffset: number,
+  n: number,
+  width: number,
+  dst: Float32Array,
+  dstOffset: number,
+): void {
   for (let r = 0; r < n; r++) {
     const s = srcOffset + r * width;
     for (let c = 0; c < width; c++) dst[dstOffset + c] += src[s + c];
@@ -40,7 +62,15 @@ export function addColumnSums(src: Float32Array, srcOffset: number, n: number, w
 }
 
 /** In place `a[i] *= b[bOffset + i]` for `n·width` values, and the column sums of the product into `dst`. */
-export function mulAndColumnSums(a: Float32Array, b: Float32Array, bOffset: number, n: number, width: number, dst: Float32Array, dstOffset: number): void {
+export function mulAndColumnSums(
+  a: Float32Array,
+  b: Float32Array,
+  bOffset: number,
+  n: number,
+  width: number,
+  dst: Float32Array,
+  dstOffset: number,
+): void {
   for (let r = 0; r < n; r++) {
     const s = r * width;
     for (let c = 0; c < width; c++) {
@@ -52,7 +82,14 @@ export function mulAndColumnSums(a: Float32Array, b: Float32Array, bOffset: numb
 }
 
 /** `src` block `[rows, cols]` starting at `offset`, transposed into `dst` (`[cols, rows]`) at `dstOffset`. */
-export function transposeInto(src: Float32Array, offset: number, rows: number, cols: number, dst: Float32Array, dstOffset = 0): void {
+export function transposeInto(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  dstOffset = 0,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = offset + r * cols;
     for (let c = 0; c < cols; c++) dst[dstOffset + c * rows + r] = src[o + c];
@@ -162,7 +199,15 @@ export function softmaxBackwardRows(
 }
 
 /** Copies the `cols`-wide column block starting at `col` of each row of `src [rows, stride]` into `dst [rows, cols]`. */
-export function copyColumns(src: Float32Array, rowStart: number, rows: number, stride: number, col: number, cols: number, dst: Float32Array): void {
+export function copyColumns(
+  src: Float32Array,
+  rowStart: number,
+  rows: number,
+  stride: number,
+  col: number,
+  cols: number,
+  dst: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const s = (rowStart + r) * stride + col;
     dst.set(src.subarray(s, s + cols), r * cols);
@@ -170,6 +215,14 @@ export function copyColumns(src: Float32Array, rowStart: number, rows: number, s
 }
 
 /** Writes `src [rows, cols]` into the column block at `col` of rows `rowStart…` of `dst [*, stride]`. */
-export function writeColumns(src: Float32Array, rowStart: number, rows: number, stride: number, col: number, cols: number, dst: Float32Array): void {
+export function writeColumns(
+  src: Float32Array,
+  rowStart: number,
+  rows: number,
+  stride: number,
+  col: number,
+  cols: number,
+  dst: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), (rowStart + r) * stride + col);
 }

@@ -47,7 +47,12 @@ export const matMul2d = customOp<tf.Tensor2D>(([a, b], save) => {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved as tf.Tensor2D[];
-      return matMulBackwardHeap(sa, sb, dy, false) ?? [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      return (
+        matMulBackwardHeap(sa, sb, dy, false) ?? [
+          tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)),
+          tf.matMul(tf.transpose(sa), dy as tf.Tensor2D),
+        ]
+      );
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
@@ -63,7 +68,11 @@ export const denseBias = customOp<tf.Tensor2D>(([x, w, b], save) => {
       if (heapGrads) return heapGrads;
       // Column sums as a ones-row product: far faster on wasm than an axis-0 Sum.
       const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D), tf.reshape(tf.matMul(ones, dy as tf.Tensor2D), [dy.shape[1] as number])];
+      return [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)),
+        tf.matMul(tf.transpose(sx), dy as tf.Tensor2D),
+        tf.reshape(tf.matMul(ones, dy as tf.Tensor2D), [dy.shape[1] as number]),
+      ];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;

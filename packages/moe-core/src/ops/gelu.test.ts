@@ -62,7 +62,23 @@ describe('geluForwardHeap (wasm kernel)', () => {
     const n = rows * width;
     const random = new SeededRandom(9);
     const values = random.normalArray(n).map((v, i) => (i % 7 === 0 ? v * 8 : v));
-    const edges = [-10, 10, -10.000001, 9.9999995, -9.9999995, 10.5, -30, 30, 0, -0, NaN, 1e-30, 3.0517578125e-5, Infinity, -Infinity];
+    const edges = [
+      -10,
+      10,
+      -10.000001,
+      9.9999995,
+      -9.9999995,
+      10.5,
+      -30,
+      30,
+      0,
+      -0,
+      NaN,
+      1e-30,
+      3.0517578125e-5,
+      Infinity,
+      -Infinity,
+    ];
     edges.forEach((v, i) => (values[i * 3] = v));
     const bias = random.normalArray(3 * width).map((v) => v * 0.1);
     bias[width + 1] = 0;

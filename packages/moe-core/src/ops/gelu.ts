@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmHeap } from '../backends/wasm/wasm-heap.js';
 import { geluKernel } from '../backends/wasm/wasm-simd.js';
-import { INV_SQRT_2PI, normalTables as tables, TABLE_RANGE, TABLE_SIZE, TABLE_STEPS } from '../router/normal-distribution.js';
+import {
+  INV_SQRT_2PI,
+  normalTables as tables,
+  TABLE_RANGE,
+  TABLE_SIZE,
+  TABLE_STEPS,
+} from '../router/normal-distribution.js';
 
 /** Exact GELU `0.5·x·(1 + erf(x/√2))` (differentiable through tf ops; the dense reference path). */
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -19,7 +25,14 @@ export function geluDerivative(x: tf.Tensor): tf.Tensor {
  * `out[i] = gelu(values[i] + bias[biasOffset + i mod width])` for i < out.length, and `gelu'` of the same
  * argument into `derivative`. Plain JS on typed arrays (used inside the sparse expert op); `out` may be `values`.
  */
-export function geluForward(values: Float32Array, bias: Float32Array, biasOffset: number, width: number, out: Float32Array, derivative: Float32Array): void {
+export function geluForward(
+  values: Float32Array,
+  bias: Float32Array,
+  biasOffset: number,
+  width: number,
+  out: Float32Array,
+  derivative: Float32Array,
+): void {
   const [cdf, pdf] = tables();
   const n = out.length;
   for (let i = 0, c = 0; i < n; i++) {
@@ -52,7 +65,15 @@ const heapTables = new WeakMap<object, { cdf: number; pdf: number }>();
  * values of rows of `width`), by the wasm kernel of ops/wasm-simd.ts (bit-identical, tables copied to the heap
  * once per module). Returns false when the kernel is unavailable (the caller then uses {@link geluForward}).
  */
-export function geluForwardHeap(heap: WasmHeap, values: number, bias: number, width: number, n: number, out: number, derivative: number): boolean {
+export function geluForwardHeap(
+  heap: WasmHeap,
+  values: number,
+  bias: number,
+  width: number,
+  n: number,
+  out: number,
+  derivative: number,
+): boolean {
   const kernel = geluKernel(heap, TABLE_RANGE, TABLE_STEPS);
   if (!kernel) return false;
   let t = heapTables.get(heap.module);

@@ -16,7 +16,8 @@ export function peekData(t: tf.Tensor): Float32Array {
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const info = backend.dataIdMap?.get(t.dataId as object);
     const heap = backend.wasm?.HEAPU8;
-    if (info && typeof info.memoryOffset === 'number' && heap) return new Float32Array(heap.buffer, info.memoryOffset, t.size);
+    if (info && typeof info.memoryOffset === 'number' && heap)
+      return new Float32Array(heap.buffer, info.memoryOffset, t.size);
   }
   return t.dataSync() as Float32Array;
 }

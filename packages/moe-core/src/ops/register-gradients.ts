@@ -22,7 +22,9 @@ export function registerAllGradients(): Promise<void> {
         await import('@tensorflow/tfjs');
       } catch (err) {
         pending = null;
-        throw new Error(`registerAllGradients: training needs the @tensorflow/tfjs package (npm install @tensorflow/tfjs@${tf.version_core}): ${(err as Error).message}`);
+        throw new Error(
+          `registerAllGradients: training needs the @tensorflow/tfjs package (npm install @tensorflow/tfjs@${tf.version_core}): ${(err as Error).message}`,
+        );
       }
       if (!gradientsRegistered()) throw new Error('registerAllGradients: the TF.js gradients did not register');
     })();
@@ -33,6 +35,8 @@ export function registerAllGradients(): Promise<void> {
 /** Throws a clear error when training is attempted without registered gradients. */
 export function assertGradientsRegistered(): void {
   if (!gradientsRegistered()) {
-    throw new Error('TF.js gradients are not registered: `await registerAllGradients()` (from @flexmoe/moe-core) before training, or create the model with `await FlexMoEModel.create(...)`');
+    throw new Error(
+      'TF.js gradients are not registered: `await registerAllGradients()` (from @flexmoe/moe-core) before training, or create the model with `await FlexMoEModel.create(...)`',
+    );
   }
 }

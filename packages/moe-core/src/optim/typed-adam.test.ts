@@ -36,8 +36,18 @@ describe('TypedAdam', () => {
   });
 
   it('agrees with tf.train.adam and restores its state exactly', () => {
-    const a = tf.variable(tf.tensor2d([[0.3, -0.7], [1.1, 0.2]]));
-    const b = tf.variable(tf.tensor2d([[0.3, -0.7], [1.1, 0.2]]));
+    const a = tf.variable(
+      tf.tensor2d([
+        [0.3, -0.7],
+        [1.1, 0.2],
+      ]),
+    );
+    const b = tf.variable(
+      tf.tensor2d([
+        [0.3, -0.7],
+        [1.1, 0.2],
+      ]),
+    );
     const ours = new TypedAdam({ learningRate: 0.01 });
     const ref = tf.train.adam(0.01);
     for (let i = 0; i < 3; i++) {
@@ -82,12 +92,17 @@ describe('TypedAdam on wasm (heap-resident moments, SIMD kernel)', () => {
     const shapes = [[7], [16, 33], [2, 3, 5], [1]];
     const random = new SeededRandom(4);
     const init = shapes.map((s) => random.normalArray(s.reduce((a, b) => a * b, 1)));
-    const grads = [0, 1, 2, 3].map(() => shapes.map((s) => random.normalArray(s.reduce((a, b) => a * b, 1)).map((g, i) => (i % 5 === 0 ? g * 1e-6 : g))));
+    const grads = [0, 1, 2, 3].map(() =>
+      shapes.map((s) => random.normalArray(s.reduce((a, b) => a * b, 1)).map((g, i) => (i % 5 === 0 ? g * 1e-6 : g))),
+    );
     const run = (heapOn: boolean) => {
       WasmHeap.enabled = heapOn;
       const vars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s)));
       const opt = new TypedAdam({ learningRate: 0.01 });
-      for (const step of grads) tf.tidy(() => opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(step[i], shapes[i]) }))));
+      for (const step of grads)
+        tf.tidy(() =>
+          opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(step[i], shapes[i]) }))),
+        );
       const values = vars.map((v) => Array.from(v.dataSync()));
       const names = new Map(vars.map((v, i) => [`v${i}`, v] as [string, tf.Variable]));
       const state = opt.getState(names);

@@ -122,7 +122,15 @@ export class TypedAdam extends tf.Optimizer {
    * new tensor (assign), never an in-place write: BatchMatMul caches packed weights by tensor id, so mutating a
    * tensor's memory in place could leave a stale packed copy.
    */
-  private applyOnHeap(heap: WasmHeap, name: string, variable: tf.Variable, grad: tf.Tensor, state: { m: Float32Array; v: Float32Array }, stepSize: number, decay: number): void {
+  private applyOnHeap(
+    heap: WasmHeap,
+    name: string,
+    variable: tf.Variable,
+    grad: tf.Tensor,
+    state: { m: Float32Array; v: Float32Array },
+    stepSize: number,
+    decay: number,
+  ): void {
     const n = variable.size;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const kernel = adamKernel(heap);
@@ -132,7 +140,18 @@ export class TypedAdam extends tf.Optimizer {
       const mem = heap.heap();
       const wOff = heap.offsetOf(variable);
       const gOff = heap.offsetOf(grad);
-      adamUpdate(mem.subarray(wOff, wOff + n), mem.subarray(gOff, gOff + n), state.m, state.v, mem.subarray(next.offset, next.offset + n), b1, b2, eps, stepSize, decay);
+      adamUpdate(
+        mem.subarray(wOff, wOff + n),
+        mem.subarray(gOff, gOff + n),
+        state.m,
+        state.v,
+        mem.subarray(next.offset, next.offset + n),
+        b1,
+        b2,
+        eps,
+        stepSize,
+        decay,
+      );
     } else {
       // Moments live on the heap from the first wasm step on (copied back by getState / a non-wasm step).
       const mOff = this.heapMoments.get(heap, `m/${name}`, n);
@@ -150,7 +169,18 @@ export class TypedAdam extends tf.Optimizer {
       if (n & 1) {
         const mem = heap.heap();
         const i = n - 1;
-        adamUpdate(mem.subarray(wOff + i, wOff + n), mem.subarray(gOff + i, gOff + n), mem.subarray(mOff + i, mOff + n), mem.subarray(vOff + i, vOff + n), mem.subarray(next.offset + i, next.offset + n), b1, b2, eps, stepSize, decay);
+        adamUpdate(
+          mem.subarray(wOff + i, wOff + n),
+          mem.subarray(gOff + i, gOff + n),
+          mem.subarray(mOff + i, mOff + n),
+          mem.subarray(vOff + i, vOff + n),
+          mem.subarray(next.offset + i, next.offset + n),
+          b1,
+          b2,
+          eps,
+          stepSize,
+          decay,
+        );
       }
       if (decay !== 1) {
         // The SIMD kernel has no decay term: out = w − Adam step, so subtract (1 − decay)·w afterwards.
@@ -186,13 +216,15 @@ export class TypedAdam extends tf.Optimizer {
     if (names) for (const [stable, v] of names) byVar.set(v.name, stable);
     for (const [k, s] of this.moments) this.syncFromHeap(k, s);
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
-    for (const [k, s] of this.moments) moments.set(names ? (byVar.get(k) ?? k) : k, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
+    for (const [k, s] of this.moments)
+      moments.set(names ? (byVar.get(k) ?? k) : k, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
     return { step: this.step, moments };
   }
 
   /** Restores a state from {@link getState} (pass the same kind of `names` map it was saved with). */
   setState(state: TypedAdamState, names?: Map<string, tf.Variable>): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`TypedAdam.setState: step must be an integer >= 0, got ${state.step}`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new Error(`TypedAdam.setState: step must be an integer >= 0, got ${state.step}`);
     this.step = state.step;
     this.moments = new Map();
     this.onHeap.clear(); // the heap copies are stale now: the new JS state is uploaded on the next wasm step
@@ -202,7 +234,8 @@ export class TypedAdam extends tf.Optimizer {
       if (names) {
         const v = names.get(k);
         if (!v) throw new Error(`TypedAdam.setState: no variable named '${k}'`);
-        if (v.size !== s.m.length) throw new Error(`TypedAdam.setState: moments of '${k}' have ${s.m.length} values, the variable ${v.size}`);
+        if (v.size !== s.m.length)
+          throw new Error(`TypedAdam.setState: moments of '${k}' have ${s.m.length} values, the variable ${v.size}`);
         key = v.name;
       }
       this.moments.set(key, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
@@ -218,6 +251,12 @@ export class TypedAdam extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+    return {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+    };
   }
 }

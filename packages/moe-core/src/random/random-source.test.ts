@@ -5,7 +5,9 @@ import { FixedNoiseSource, RandomNoiseSource, SeededRandom, uniformThreshold } f
 describe('SeededRandom', () => {
   it('is deterministic per seed and differs between seeds', () => {
     expect(Array.from(new SeededRandom(7).uniformArray(5))).toEqual(Array.from(new SeededRandom(7).uniformArray(5)));
-    expect(Array.from(new SeededRandom(7).uniformArray(5))).not.toEqual(Array.from(new SeededRandom(8).uniformArray(5)));
+    expect(Array.from(new SeededRandom(7).uniformArray(5))).not.toEqual(
+      Array.from(new SeededRandom(8).uniformArray(5)),
+    );
   });
 
   it('the inlined uniformArray matches the scalar generator', () => {

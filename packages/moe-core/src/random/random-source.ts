@@ -132,7 +132,8 @@ export class SeededRandom implements RandomSource {
     // uniformArray stores result/2^32 as float32 and the mask compares that with `rate`; float32 rounding is
     // monotonic, so the comparison is `result >= threshold` for the smallest such 32-bit integer (exact).
     const threshold = uniformThreshold(rate);
-    if (into && into.length < size) throw new Error(`SeededRandom.dropoutMaskArray: output has ${into.length} < ${size} entries`);
+    if (into && into.length < size)
+      throw new Error(`SeededRandom.dropoutMaskArray: output has ${into.length} < ${size} entries`);
     const out = into ?? new Float32Array(size);
     let s0 = this.s0;
     let s1 = this.s1;
@@ -172,7 +173,11 @@ export class SeededRandom implements RandomSource {
   }
 
   setState(state: number[]): void {
-    if (!Array.isArray(state) || state.length !== 7 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 7 ||
+      state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    ) {
       throw new Error('SeededRandom.setState: expected 7 unsigned 32-bit integers (as returned by getState)');
     }
     [this.s0, this.s1, this.s2, this.s3] = state;
@@ -215,9 +220,14 @@ export class FixedNoiseSource implements NoiseSource {
   constructor(private readonly matrices: number[][][]) {}
   next(shape: [number, number]): tf.Tensor2D {
     const m = this.matrices[this.position];
-    if (m === undefined) throw new Error(`FixedNoiseSource: only ${this.matrices.length} noise matrices, call ${this.position + 1} requested`);
+    if (m === undefined)
+      throw new Error(
+        `FixedNoiseSource: only ${this.matrices.length} noise matrices, call ${this.position + 1} requested`,
+      );
     if (m.length !== shape[0] || m[0].length !== shape[1]) {
-      throw new Error(`FixedNoiseSource: matrix ${this.position} is [${m.length}, ${m[0].length}], expected [${shape[0]}, ${shape[1]}]`);
+      throw new Error(
+        `FixedNoiseSource: matrix ${this.position} is [${m.length}, ${m[0].length}], expected [${shape[0]}, ${shape[1]}]`,
+      );
     }
     this.position++;
     return tf.tensor2d(m);

@@ -17,7 +17,11 @@ describe('cv² (golden cv2.json)', () => {
         expect([c.name, Math.abs(got - c.cv2) <= 1e-4 + 1e-4 * Math.abs(c.cv2)]).toEqual([c.name, true]);
       }
       // Row-wise version, and the gradient at an all-zero vector is 0 (an empty group never makes NaN).
-      const g = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(cvSquaredRows(v as tf.Tensor2D)))(tf.zeros([2, 4])).dataSync());
+      const g = tf.tidy(() =>
+        tf
+          .grad((v: tf.Tensor) => tf.sum(cvSquaredRows(v as tf.Tensor2D)))(tf.zeros([2, 4]))
+          .dataSync(),
+      );
       expect(Array.from(g)).toEqual(new Array(8).fill(0));
     });
   }

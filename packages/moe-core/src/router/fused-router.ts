@@ -70,7 +70,9 @@ export function fusedRouter(
   const R = logits.shape[0];
   const E = training ? logits.shape[1] / 2 : logits.shape[1];
   if (!Number.isInteger(E) || (training && noise.length !== R * E)) {
-    throw new Error(`fusedRouter: logits [${logits.shape.join(', ')}] and ${noise ? noise.length : 0} noise values do not fit`);
+    throw new Error(
+      `fusedRouter: logits [${logits.shape.join(', ')}] and ${noise ? noise.length : 0} noise values do not fit`,
+    );
   }
   const C = groups.calls;
   if (groups.tokenCall.length !== R || groups.tokenCombination.length !== R) {
@@ -91,7 +93,9 @@ export function fusedRouter(
     } else {
       countS[c]++;
       if (specialise && groups.tokenCombination[t] >= E) {
-        throw new Error(`fusedRouter: combination ${groups.tokenCombination[t]} has no expert (E = ${E}); E must be >= 2^M - 1`);
+        throw new Error(
+          `fusedRouter: combination ${groups.tokenCombination[t]} has no expert (E = ${E}); E must be >= 2^M - 1`,
+        );
       }
     }
   }
@@ -248,7 +252,8 @@ export function fusedRouter(
             if (specialise && !inF[t]) {
               const s = w / countS[c];
               const target = groups.tokenCombination[t];
-              for (let e = 0; e < E; e++) dNoisy[t * E + e] += s * ((softmaxAll as Float64Array)[t * E + e] - (e === target ? 1 : 0));
+              for (let e = 0; e < E; e++)
+                dNoisy[t * E + e] += s * ((softmaxAll as Float64Array)[t * E + e] - (e === target ? 1 : 0));
             }
           }
         }

@@ -35,7 +35,12 @@ export interface RouterLogits {
 }
 
 /** Compute the router logits; `noise` (`[rows·E]`, row-major) is null at inference. */
-export function routerLogits(x: tf.Tensor2D, wg: tf.Tensor2D, wn: tf.Tensor2D, noise: Float32Array | null): RouterLogits {
+export function routerLogits(
+  x: tf.Tensor2D,
+  wg: tf.Tensor2D,
+  wn: tf.Tensor2D,
+  noise: Float32Array | null,
+): RouterLogits {
   const clean = dense(x, wg);
   if (!noise) return { clean, sigma: null, noisy: clean };
   const sigma = tf.add(tf.softplus(dense(x, wn)), NOISE_EPS) as tf.Tensor2D;
@@ -104,7 +109,8 @@ export function topKGates(noisy: tf.Tensor2D, choice: RoutingChoice): tf.Tensor2
 export function gatherTopKGates(g: Float32Array, choice: RoutingChoice): Float32Array {
   const out = new Float32Array(choice.rows * choice.k);
   for (let t = 0; t < choice.rows; t++) {
-    for (let j = 0; j < choice.k; j++) out[t * choice.k + j] = g[t * choice.experts + choice.topkIndices[t * choice.k + j]];
+    for (let j = 0; j < choice.k; j++)
+      out[t * choice.k + j] = g[t * choice.experts + choice.topkIndices[t * choice.k + j]];
   }
   return out;
 }

@@ -33,7 +33,10 @@ function evaluate(x: tf.Tensor2D, wg: tf.Tensor2D, wn: tf.Tensor2D, training: bo
 function lossAt(wg: Float32Array, wn: Float32Array, x: Float32Array): { value: number; topk: number[] } {
   return tf.tidy(() => {
     const r = evaluate(tf.tensor2d(x, [T, H]), tf.tensor2d(wg, [H, E]), tf.tensor2d(wn, [H, E]), true);
-    return { value: tf.sum(r.terms.total).dataSync()[0], topk: Array.from(r.choice.topkIndices).concat(Array.from(r.choice.thresholdInIndex)) };
+    return {
+      value: tf.sum(r.terms.total).dataSync()[0],
+      topk: Array.from(r.choice.topkIndices).concat(Array.from(r.choice.thresholdInIndex)),
+    };
   });
 }
 
@@ -44,8 +47,11 @@ describe('router losses', () => {
 
   it('gradients w.r.t. Wg, Wn and x agree with central finite differences (float32, routing held fixed)', () => {
     const analytic = tf.tidy(() => {
-      const f = (x: tf.Tensor, wg: tf.Tensor, wn: tf.Tensor) => tf.sum(evaluate(x as tf.Tensor2D, wg as tf.Tensor2D, wn as tf.Tensor2D, true).terms.total);
-      return tf.grads(f)([tf.tensor2d(x0, [T, H]), tf.tensor2d(wg0, [H, E]), tf.tensor2d(wn0, [H, E])]).map((g) => Float32Array.from(g.dataSync()));
+      const f = (x: tf.Tensor, wg: tf.Tensor, wn: tf.Tensor) =>
+        tf.sum(evaluate(x as tf.Tensor2D, wg as tf.Tensor2D, wn as tf.Tensor2D, true).terms.total);
+      return tf
+        .grads(f)([tf.tensor2d(x0, [T, H]), tf.tensor2d(wg0, [H, E]), tf.tensor2d(wn0, [H, E])])
+        .map((g) => Float32Array.from(g.dataSync()));
     });
     const base = lossAt(wg0, wn0, x0);
     const eps = 1e-2;
@@ -57,7 +63,12 @@ describe('router losses', () => {
         const minus = Float32Array.from(p);
         plus[i] += eps;
         minus[i] -= eps;
-        const args = (q: Float32Array) => (which === 0 ? [wg0, wn0, q] : which === 1 ? [q, wn0, x0] : [wg0, q, x0]) as [Float32Array, Float32Array, Float32Array];
+        const args = (q: Float32Array) =>
+          (which === 0 ? [wg0, wn0, q] : which === 1 ? [q, wn0, x0] : [wg0, q, x0]) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
         const fp = lossAt(...args(plus));
         const fm = lossAt(...args(minus));
         // The finite difference is only meaningful where the routing decisions do not flip.
@@ -106,7 +117,9 @@ describe('router losses', () => {
         }
         const expected = [cvSquaredOf(impF) + cvSquaredOf(loadF), ce / nS, cvSquaredOf(impS) + cvSquaredOf(loadS)];
         const got = [r.terms.gBalance.dataSync()[c], r.terms.sCE.dataSync()[c], r.terms.sBalance.dataSync()[c]];
-        got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected[i]))));
+        got.forEach((v, i) =>
+          expect(Math.abs(v - expected[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected[i]))),
+        );
       }
     });
   });
@@ -148,7 +161,11 @@ describe('router losses', () => {
 
   it('empty groups give 0 with zero gradient (never NaN)', () => {
     const allFull: TokenGroups = { calls: 2, tokenCall: groups.tokenCall, tokenCombination: new Int32Array(T) };
-    const noneFull: TokenGroups = { calls: 2, tokenCall: groups.tokenCall, tokenCombination: new Int32Array(T).fill(4) };
+    const noneFull: TokenGroups = {
+      calls: 2,
+      tokenCall: groups.tokenCall,
+      tokenCombination: new Int32Array(T).fill(4),
+    };
     for (const gr of [allFull, noneFull]) {
       const grads = tf.tidy(() => {
         const f = (wg: tf.Tensor) => {
@@ -161,7 +178,11 @@ describe('router losses', () => {
           expect(Array.from(empty.dataSync())).toEqual([0, 0]);
           return tf.sum(empty);
         };
-        return Array.from(tf.grad(f)(tf.tensor2d(wg0, [H, E])).dataSync());
+        return Array.from(
+          tf
+            .grad(f)(tf.tensor2d(wg0, [H, E]))
+            .dataSync(),
+        );
       });
       expect(grads.every((v) => v === 0)).toBe(true);
     }

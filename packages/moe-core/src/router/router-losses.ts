@@ -98,7 +98,8 @@ export function routerLosses(
       const c = groups.tokenCall[t];
       const comb = groups.tokenCombination[t];
       if (comb !== 0) {
-        if (comb >= E) throw new Error(`routerLosses: combination ${comb} has no expert (E = ${E}); E must be >= 2^M - 1`);
+        if (comb >= E)
+          throw new Error(`routerLosses: combination ${comb} has no expert (E = ${E}); E must be >= 2^M - 1`);
         target[t * E + comb] = 1;
         wCE[c * rows + t] = 1 / countS[c];
       }

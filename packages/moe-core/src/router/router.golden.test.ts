@@ -37,7 +37,13 @@ describe.each(BACKENDS)('router golden vectors (router.json) on %s', (backend) =
     const noise = mode === 'training' ? Float32Array.from(flat(golden.inputs.noise)) : null;
     const groups: TokenGroups = { calls: 1, tokenCall: new Int32Array(T), tokenCombination: new Int32Array(T) };
     tf.tidy(() => {
-      const r = route(tf.tensor2d(golden.inputs.x), tf.tensor2d(golden.inputs.Wg), tf.tensor2d(golden.inputs.Wn), noise, groups);
+      const r = route(
+        tf.tensor2d(golden.inputs.x),
+        tf.tensor2d(golden.inputs.Wg),
+        tf.tensor2d(golden.inputs.Wn),
+        noise,
+        groups,
+      );
       expectClose(r.clean.dataSync(), golden.clean_logits, 'clean_logits');
       if (r.sigma) expectClose(r.sigma.dataSync(), golden.noise_std, 'noise_std');
       const noisy = r.noisy.dataSync() as Float32Array;
@@ -46,14 +52,26 @@ describe.each(BACKENDS)('router golden vectors (router.json) on %s', (backend) =
       expectExact(r.choice.top1, exp.top1, 'top1');
       const E = golden.E;
       const k = golden.k;
-      expectClose(Array.from(r.choice.topkIndices, (e, i) => noisy[Math.floor(i / k) * E + e]), exp.topk_logits, 'topk_logits');
+      expectClose(
+        Array.from(r.choice.topkIndices, (e, i) => noisy[Math.floor(i / k) * E + e]),
+        exp.topk_logits,
+        'topk_logits',
+      );
       const g = r.g.dataSync() as Float32Array;
       expectClose(gatherTopKGates(g, r.choice), exp.topk_gates, 'topk_gates');
       expectClose(g, exp.G, 'G');
       expectClose(r.p.dataSync(), exp.p, 'p');
       if (mode === 'training') {
-        expectClose(Array.from(r.choice.thresholdInIndex, (e, t) => noisy[t * E + e]), exp.threshold_in, 'threshold_in');
-        expectClose(Array.from(r.choice.thresholdOutIndex, (e, t) => noisy[t * E + e]), exp.threshold_out, 'threshold_out');
+        expectClose(
+          Array.from(r.choice.thresholdInIndex, (e, t) => noisy[t * E + e]),
+          exp.threshold_in,
+          'threshold_in',
+        );
+        expectClose(
+          Array.from(r.choice.thresholdOutIndex, (e, t) => noisy[t * E + e]),
+          exp.threshold_out,
+          'threshold_out',
+        );
         expectExact(r.choice.isIn, exp.is_in, 'is_in');
       }
     });
@@ -64,9 +82,19 @@ describe.each(BACKENDS)('router golden vectors (router.json) on %s', (backend) =
       const exp = variant[mode];
       const T = golden.inputs.x.length;
       const noise = mode === 'training' ? Float32Array.from(flat(golden.inputs.noise)) : null;
-      const groups: TokenGroups = { calls: 1, tokenCall: new Int32Array(T), tokenCombination: Int32Array.from(variant.token_combinations) };
+      const groups: TokenGroups = {
+        calls: 1,
+        tokenCall: new Int32Array(T),
+        tokenCombination: Int32Array.from(variant.token_combinations),
+      };
       tf.tidy(() => {
-        const { terms } = route(tf.tensor2d(golden.inputs.x), tf.tensor2d(golden.inputs.Wg), tf.tensor2d(golden.inputs.Wn), noise, groups);
+        const { terms } = route(
+          tf.tensor2d(golden.inputs.x),
+          tf.tensor2d(golden.inputs.Wg),
+          tf.tensor2d(golden.inputs.Wn),
+          noise,
+          groups,
+        );
         expectClose(terms.importanceF.dataSync(), exp.importance_F, 'importance_F');
         expectClose(terms.loadF.dataSync(), exp.load_F, 'load_F');
         expectClose(terms.gBalance.dataSync(), [exp.g_balance], 'g_balance');
@@ -81,7 +109,11 @@ describe.each(BACKENDS)('router golden vectors (router.json) on %s', (backend) =
         const grads = tf.tidy(() => {
           const f = (x: tf.Tensor, wg: tf.Tensor, wn: tf.Tensor) =>
             tf.sum(route(x as tf.Tensor2D, wg as tf.Tensor2D, wn as tf.Tensor2D, noise, groups).terms.total);
-          const [dx, dwg, dwn] = tf.grads(f)([tf.tensor2d(golden.inputs.x), tf.tensor2d(golden.inputs.Wg), tf.tensor2d(golden.inputs.Wn)]);
+          const [dx, dwg, dwn] = tf.grads(f)([
+            tf.tensor2d(golden.inputs.x),
+            tf.tensor2d(golden.inputs.Wg),
+            tf.tensor2d(golden.inputs.Wn),
+          ]);
           return [dx.dataSync(), dwg.dataSync(), dwn.dataSync()];
         });
         expectClose(grads[0], exp.grad_x, 'grad_x');

@@ -2,7 +2,12 @@ import { CombinationTable, combinationIndices } from './combinations.js';
 import { readGolden } from '../testing/golden.js';
 
 interface GoldenCombos {
-  tables: { order: string; M: number; count: number; combinations: { index: number; letters: string; size: number; mask: boolean[] }[] }[];
+  tables: {
+    order: string;
+    M: number;
+    count: number;
+    combinations: { index: number; letters: string; size: number; mask: boolean[] }[];
+  }[];
   inverse: { order: string; query: string; index: number; letters: string; mask: boolean[]; missing: string }[];
   invalid: { order: string; query: string; reason: string }[];
 }
@@ -13,7 +18,9 @@ describe('CombinationTable (golden combinations.json)', () => {
     const table = new CombinationTable(t.order);
     expect(table.M).toBe(t.M);
     expect(table.count).toBe(t.count);
-    expect(table.all().map((c) => ({ index: c.index, letters: c.letters, size: c.size, mask: c.mask }))).toEqual(t.combinations);
+    expect(table.all().map((c) => ({ index: c.index, letters: c.letters, size: c.size, mask: c.mask }))).toEqual(
+      t.combinations,
+    );
     for (const c of t.combinations) {
       expect(table.get(c.index).letters).toBe(c.letters);
       expect(table.indexOfMask(c.mask)).toBe(c.index);
@@ -28,7 +35,12 @@ describe('CombinationTable (golden combinations.json)', () => {
       expect(table.get(i).letters).toBe(q.letters);
       expect(table.get(i).mask).toEqual(q.mask);
       expect(table.missing(i)).toBe(q.missing);
-      expect(table.missingPositions(i).map((p) => q.order[p]).join('')).toBe(q.missing);
+      expect(
+        table
+          .missingPositions(i)
+          .map((p) => q.order[p])
+          .join(''),
+      ).toBe(q.missing);
     }
   });
 
@@ -53,7 +65,23 @@ describe('CombinationTable (golden combinations.json)', () => {
 
   it('docs/algorithm.md §1 examples: ADNI and MIMIC', () => {
     const adni = new CombinationTable('IGCB');
-    expect(adni.all().map((c) => c.letters)).toEqual(['IGCB', 'IGC', 'IGB', 'ICB', 'GCB', 'IG', 'IC', 'IB', 'GC', 'GB', 'CB', 'I', 'G', 'C', 'B']);
+    expect(adni.all().map((c) => c.letters)).toEqual([
+      'IGCB',
+      'IGC',
+      'IGB',
+      'ICB',
+      'GCB',
+      'IG',
+      'IC',
+      'IB',
+      'GC',
+      'GB',
+      'CB',
+      'I',
+      'G',
+      'C',
+      'B',
+    ]);
     const mimic = new CombinationTable('LNC');
     expect(mimic.all().map((c) => c.letters)).toEqual(['LNC', 'LN', 'LC', 'NC', 'L', 'N', 'C']);
   });
@@ -61,7 +89,14 @@ describe('CombinationTable (golden combinations.json)', () => {
   it('maps observed masks to indices and names the bad sample', () => {
     const t = new CombinationTable('LNC');
     expect(Array.from(combinationIndices(t, Uint8Array.from([1, 1, 1, 0, 0, 1, 1, 0, 1])))).toEqual([0, 6, 2]);
-    expect(Array.from(combinationIndices(t, [[true, true, false], [false, true, true]]))).toEqual([1, 3]);
+    expect(
+      Array.from(
+        combinationIndices(t, [
+          [true, true, false],
+          [false, true, true],
+        ]),
+      ),
+    ).toEqual([1, 3]);
     expect(() => combinationIndices(t, Uint8Array.from([1, 1, 1, 0, 0, 0]))).toThrow(/sample 1: .*empty combination/);
     expect(() => combinationIndices(t, Uint8Array.from([1, 1]))).toThrow(/multiple of M = 3/);
   });

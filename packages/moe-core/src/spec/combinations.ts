@@ -36,11 +36,15 @@ export class CombinationTable {
 
   constructor(order: string) {
     if (typeof order !== 'string' || order.length === 0) {
-      throw new Error('CombinationTable: the modality order must be a non-empty string of letters (got an empty order)');
+      throw new Error(
+        'CombinationTable: the modality order must be a non-empty string of letters (got an empty order)',
+      );
     }
     const letters = [...order];
     if (letters.length > MAX_MODALITIES) {
-      throw new Error(`CombinationTable: at most ${MAX_MODALITIES} modalities are supported, got ${letters.length} ("${order}")`);
+      throw new Error(
+        `CombinationTable: at most ${MAX_MODALITIES} modalities are supported, got ${letters.length} ("${order}")`,
+      );
     }
     const seen = new Set<string>();
     for (const l of letters) {
@@ -77,7 +81,9 @@ export class CombinationTable {
   /** The combination with this index. */
   get(index: number): Combination {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
-      throw new Error(`CombinationTable(${this.order}): combination index ${index} is out of range 0..${this.count - 1}`);
+      throw new Error(
+        `CombinationTable(${this.order}): combination index ${index} is out of range 0..${this.count - 1}`,
+      );
     }
     return this.combos[index];
   }
@@ -99,7 +105,8 @@ export class CombinationTable {
 
   /** Index of a bit mask (bit j = modality j). */
   indexOfBits(bits: number): number {
-    if (bits === 0) throw new Error(`CombinationTable(${this.order}): empty combination (a sample with no modality cannot be used)`);
+    if (bits === 0)
+      throw new Error(`CombinationTable(${this.order}): empty combination (a sample with no modality cannot be used)`);
     if (!Number.isInteger(bits) || bits < 0 || bits >= 1 << this.M) {
       throw new Error(`CombinationTable(${this.order}): bit mask ${bits} is out of range for ${this.M} modalities`);
     }
@@ -132,7 +139,10 @@ export class CombinationTable {
     let bits = 0;
     for (const l of query) {
       const j = this.order.indexOf(l);
-      if (j < 0 || l.length !== 1) throw new Error(`CombinationTable(${this.order}): letter "${l}" in "${query}" is not one of the modalities "${this.order}"`);
+      if (j < 0 || l.length !== 1)
+        throw new Error(
+          `CombinationTable(${this.order}): letter "${l}" in "${query}" is not one of the modalities "${this.order}"`,
+        );
       if (bits & (1 << j)) throw new Error(`CombinationTable(${this.order}): letter "${l}" is repeated in "${query}"`);
       bits |= 1 << j;
     }
@@ -160,7 +170,9 @@ function* combinationsOf(n: number, r: number): Generator<number[]> {
 export function combinationIndices(table: CombinationTable, observed: Uint8Array | boolean[][]): Int32Array {
   if (observed instanceof Uint8Array) {
     if (observed.length % table.M !== 0) {
-      throw new Error(`combinationIndices: observed mask length ${observed.length} is not a multiple of M = ${table.M}`);
+      throw new Error(
+        `combinationIndices: observed mask length ${observed.length} is not a multiple of M = ${table.M}`,
+      );
     }
     const n = observed.length / table.M;
     const out = new Int32Array(n);

@@ -94,7 +94,8 @@ export function validateConfig(config: FlexMoEConfig): void {
   if (M < 1 || M > MAX_MODALITIES) fail('modalities', `expected 1..${MAX_MODALITIES} modalities, got ${M}`);
   const letters = new Set<string>();
   config.modalities.forEach((m, i) => {
-    if (typeof m.letter !== 'string' || [...m.letter].length !== 1) fail(`modalities[${i}].letter`, `expected one character, got ${JSON.stringify(m.letter)}`);
+    if (typeof m.letter !== 'string' || [...m.letter].length !== 1)
+      fail(`modalities[${i}].letter`, `expected one character, got ${JSON.stringify(m.letter)}`);
     if (letters.has(m.letter)) fail(`modalities[${i}].letter`, `duplicate letter "${m.letter}"`);
     letters.add(m.letter);
     if (!isInt(m.width) || m.width < 1) fail(`modalities[${i}].width`, `expected an integer >= 1, got ${m.width}`);
@@ -105,41 +106,65 @@ export function validateConfig(config: FlexMoEConfig): void {
     if (!isInt(v) || v < 1) fail(field, `expected an integer >= 1, got ${String(v)}`);
   };
   (['patches', 'hidden', 'heads', 'experts', 'topK', 'layers'] as const).forEach(positive);
-  if (config.hidden % config.heads !== 0) fail('heads', `hidden (${config.hidden}) must be divisible by heads (${config.heads})`);
+  if (config.hidden % config.heads !== 0)
+    fail('heads', `hidden (${config.hidden}) must be divisible by heads (${config.heads})`);
   const combos = (1 << M) - 1;
-  if (config.experts < combos) fail('experts', `E = ${config.experts} is smaller than the ${combos} combinations of ${M} modalities (E >= 2^M - 1 is required)`);
-  if (config.topK > config.experts) fail('topK', `k = ${config.topK} exceeds the number of experts E = ${config.experts}`);
+  if (config.experts < combos)
+    fail(
+      'experts',
+      `E = ${config.experts} is smaller than the ${combos} combinations of ${M} modalities (E >= 2^M - 1 is required)`,
+    );
+  if (config.topK > config.experts)
+    fail('topK', `k = ${config.topK} exceeds the number of experts E = ${config.experts}`);
   if (!isInt(config.classes) || config.classes < 2) fail('classes', `expected an integer >= 2, got ${config.classes}`);
-  if (typeof config.dropout !== 'number' || !(config.dropout >= 0 && config.dropout < 1)) fail('dropout', `expected a rate in [0, 1), got ${config.dropout}`);
-  if (typeof config.routerLossWeight !== 'number' || !Number.isFinite(config.routerLossWeight) || config.routerLossWeight < 0) {
+  if (typeof config.dropout !== 'number' || !(config.dropout >= 0 && config.dropout < 1))
+    fail('dropout', `expected a rate in [0, 1), got ${config.dropout}`);
+  if (
+    typeof config.routerLossWeight !== 'number' ||
+    !Number.isFinite(config.routerLossWeight) ||
+    config.routerLossWeight < 0
+  ) {
     fail('routerLossWeight', `expected a finite number >= 0, got ${config.routerLossWeight}`);
   }
-  if (!['none', 'no-es', 'no-es-eg', 'no-bank'].includes(config.ablation)) fail('ablation', `expected none | no-es | no-es-eg | no-bank, got ${String(config.ablation)}`);
-  if (config.dispatch !== undefined && !['sparse', 'dense', 'auto'].includes(config.dispatch)) fail('dispatch', `expected sparse | dense | auto, got ${String(config.dispatch)}`);
+  if (!['none', 'no-es', 'no-es-eg', 'no-bank'].includes(config.ablation))
+    fail('ablation', `expected none | no-es | no-es-eg | no-bank, got ${String(config.ablation)}`);
+  if (config.dispatch !== undefined && !['sparse', 'dense', 'auto'].includes(config.dispatch))
+    fail('dispatch', `expected sparse | dense | auto, got ${String(config.dispatch)}`);
   if (config.classWeights !== undefined) {
-    if (!Array.isArray(config.classWeights) || config.classWeights.length !== config.classes) fail('classWeights', `expected ${config.classes} numbers`);
-    if (config.classWeights!.some((w) => typeof w !== 'number' || !(w > 0) || !Number.isFinite(w))) fail('classWeights', 'expected positive finite numbers');
+    if (!Array.isArray(config.classWeights) || config.classWeights.length !== config.classes)
+      fail('classWeights', `expected ${config.classes} numbers`);
+    if (config.classWeights!.some((w) => typeof w !== 'number' || !(w > 0) || !Number.isFinite(w)))
+      fail('classWeights', 'expected positive finite numbers');
   }
 }
 
-const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((d) => isInt(d) && d >= 1);
+const isTriple = (v: unknown): v is [number, number, number] =>
+  Array.isArray(v) && v.length === 3 && v.every((d) => isInt(d) && d >= 1);
 
 /** The optional volume fields of one modality (`kind`, `volumeShape`, `channels`). */
 function validateVolume(m: ModalitySpec, i: number, fail: (field: string, msg: string) => never): void {
   const at = `modalities[${i}]`;
-  if (m.kind !== undefined && m.kind !== 'tabular' && m.kind !== 'volume') fail(`${at}.kind`, `expected tabular | volume, got ${JSON.stringify(m.kind)}`);
+  if (m.kind !== undefined && m.kind !== 'tabular' && m.kind !== 'volume')
+    fail(`${at}.kind`, `expected tabular | volume, got ${JSON.stringify(m.kind)}`);
   if (m.kind !== 'volume') {
-    if (m.volumeShape !== undefined) fail(`${at}.volumeShape`, `only volume modalities have a volumeShape (set kind: 'volume' on ${m.name})`);
-    if (m.channels !== undefined) fail(`${at}.channels`, `only volume modalities have CNN channels (set kind: 'volume' on ${m.name})`);
+    if (m.volumeShape !== undefined)
+      fail(`${at}.volumeShape`, `only volume modalities have a volumeShape (set kind: 'volume' on ${m.name})`);
+    if (m.channels !== undefined)
+      fail(`${at}.channels`, `only volume modalities have CNN channels (set kind: 'volume' on ${m.name})`);
     return;
   }
   if (m.volumeShape === undefined) fail(`${at}.volumeShape`, `volume modality ${m.name} needs volumeShape [D, H, W]`);
-  if (!isTriple(m.volumeShape)) fail(`${at}.volumeShape`, `expected three integers >= 1, got ${JSON.stringify(m.volumeShape)}`);
+  if (!isTriple(m.volumeShape))
+    fail(`${at}.volumeShape`, `expected three integers >= 1, got ${JSON.stringify(m.volumeShape)}`);
   const voxels = m.volumeShape![0] * m.volumeShape![1] * m.volumeShape![2];
   if (voxels !== m.width) {
-    fail(`${at}.volumeShape`, `volume ${m.volumeShape!.join('×')} = ${voxels} voxels does not match width ${m.width} of modality ${m.name}`);
+    fail(
+      `${at}.volumeShape`,
+      `volume ${m.volumeShape!.join('×')} = ${voxels} voxels does not match width ${m.width} of modality ${m.name}`,
+    );
   }
-  if (m.channels !== undefined && !isTriple(m.channels)) fail(`${at}.channels`, `expected three integers >= 1, got ${JSON.stringify(m.channels)}`);
+  if (m.channels !== undefined && !isTriple(m.channels))
+    fail(`${at}.channels`, `expected three integers >= 1, got ${JSON.stringify(m.channels)}`);
 }
 
 /** Letters of the modalities, in order (the combination table's order). */

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 /** Every module specifier imported or re-exported by a TypeScript source (static and dynamic). */
 function specifiers(source: string): string[] {
   const out: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   for (const m of source.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
   return out;
 }
@@ -19,7 +20,8 @@ function importGraph(entry: string): Map<string, string[]> {
     if (graph.has(file)) continue;
     const specs = specifiers(readFileSync(file, 'utf8'));
     graph.set(file, specs);
-    for (const s of specs) if (s.startsWith('.')) pending.push(path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+    for (const s of specs)
+      if (s.startsWith('.')) pending.push(path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
   }
   return graph;
 }
@@ -32,7 +34,12 @@ describe('@flexmoe/moe-core/spec', () => {
     expect(graph.size).toBeGreaterThanOrEqual(4); // index, combinations, config, weights
     for (const [file, specs] of graph) {
       expect(path.dirname(file)).toBe(path.dirname(entry));
-      for (const s of specs) expect({ file: path.basename(file), import: s, relative: s.startsWith('./') }).toEqual({ file: path.basename(file), import: s, relative: true });
+      for (const s of specs)
+        expect({ file: path.basename(file), import: s, relative: s.startsWith('./') }).toEqual({
+          file: path.basename(file),
+          import: s,
+          relative: true,
+        });
     }
   });
 

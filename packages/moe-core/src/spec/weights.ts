@@ -1,7 +1,10 @@
 import { cnnChannels, type FlexMoEConfig } from './config.js';
 
 /** The part of a config that fixes the weights' names and shapes. */
-export type WeightShapeConfig = Pick<FlexMoEConfig, 'modalities' | 'patches' | 'hidden' | 'experts' | 'layers' | 'classes'> &
+export type WeightShapeConfig = Pick<
+  FlexMoEConfig,
+  'modalities' | 'patches' | 'hidden' | 'experts' | 'layers' | 'classes'
+> &
   Partial<Pick<FlexMoEConfig, 'ablation'>>;
 
 /**

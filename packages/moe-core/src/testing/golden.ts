@@ -10,7 +10,10 @@ import '../backends/wasm/register.js';
 
 /** Directory of the golden fixtures (`FLEXMOE_GOLDEN_DIR` overrides). */
 export function goldenDir(): string {
-  return process.env.FLEXMOE_GOLDEN_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/golden');
+  return (
+    process.env.FLEXMOE_GOLDEN_DIR ??
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/golden')
+  );
 }
 
 /** Parsed golden file. */
@@ -27,7 +30,13 @@ export function flat(v: unknown): number[] {
 }
 
 /** Asserts `|a − b| ≤ atol + rtol·|b|` element-wise (README tolerance for float32), naming the first mismatch. */
-export function expectClose(actual: ArrayLike<number>, expected: unknown, label: string, atol = 1e-4, rtol = 1e-4): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: unknown,
+  label: string,
+  atol = 1e-4,
+  rtol = 1e-4,
+): void {
   const e = flat(expected);
   if (actual.length !== e.length) throw new Error(`${label}: length ${actual.length}, expected ${e.length}`);
   let worst = -1;
@@ -39,7 +48,10 @@ export function expectClose(actual: ArrayLike<number>, expected: unknown, label:
       worstExcess = excess;
     }
   }
-  if (worst >= 0) throw new Error(`${label}: element ${worst} is ${actual[worst]}, expected ${e[worst]} (tolerance ${atol} + ${rtol}·|b|)`);
+  if (worst >= 0)
+    throw new Error(
+      `${label}: element ${worst} is ${actual[worst]}, expected ${e[worst]} (tolerance ${atol} + ${rtol}·|b|)`,
+    );
 }
 
 /** Asserts exact equality of integer/boolean data. */

@@ -3,7 +3,15 @@
  * reference router (docs/algorithm.md §5-6) the fused router is tested against, the reference experts, fixed noise
  * sources, and the fast-path internals the benchmarks time directly.
  */
-export { routerLogits, selectTopK, topKGates, gatherTopKGates, NOISE_EPS, type RoutingChoice, type RouterLogits } from '../router/noisy-top-k.js';
+export {
+  routerLogits,
+  selectTopK,
+  topKGates,
+  gatherTopKGates,
+  NOISE_EPS,
+  type RoutingChoice,
+  type RouterLogits,
+} from '../router/noisy-top-k.js';
 export { estimateLoad, normalCdf } from '../router/load-estimator.js';
 export { routerLosses, type RouterLossTerms, type TokenGroups } from '../router/router-losses.js';
 export { cvSquared, cvSquaredOf, cvSquaredRows, CV2_EPS } from '../router/cv-squared.js';

@@ -56,8 +56,8 @@ describe('chooseBackend', () => {
     ]);
     // One plain line: no module-resolution text, a link to the install docs.
     expect(lines).toEqual([
-      '[flexmoe] backend: wasm (faster backends skipped — node-gpu: libcudnn.so.8: cannot open shared object file; '
-        + 'node: not installed; see https://github.com/flexmoe/flexmoe-ts/blob/main/docs/install.md#backends)',
+      '[flexmoe] backend: wasm (faster backends skipped — node-gpu: libcudnn.so.8: cannot open shared object file; ' +
+        'node: not installed; see https://github.com/flexmoe/flexmoe-ts/blob/main/docs/install.md#backends)',
     ]);
   });
 

@@ -129,7 +129,5 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
     }
     skipped.push({ name: candidate.name, reason: failure });
   }
-  throw new Error(
-    `no TF.js backend could be loaded: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`,
-  );
+  throw new Error(`no TF.js backend could be loaded: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
 }

@@ -24,7 +24,12 @@ function rawWidth(data: PreparedData, modalities: number[]): number {
 }
 
 /** Unstandardised row `r` into `out` (imputed with `featureMeans`). */
-function fillRaw(data: PreparedData, spec: Pick<DesignMatrix, 'modalities' | 'indicators' | 'featureMeans'>, r: number, out: Float64Array): void {
+function fillRaw(
+  data: PreparedData,
+  spec: Pick<DesignMatrix, 'modalities' | 'indicators' | 'featureMeans'>,
+  r: number,
+  out: Float64Array,
+): void {
   const M = data.modalities.length;
   let col = 0;
   for (const j of spec.modalities) {
@@ -40,7 +45,12 @@ function fillRaw(data: PreparedData, spec: Pick<DesignMatrix, 'modalities' | 'in
 }
 
 /** Fits the imputation and scaling statistics on `trainRows`. */
-export function fitDesignMatrix(data: PreparedData, modalities: number[], indicators: boolean, trainRows: ArrayLike<number>): DesignMatrix {
+export function fitDesignMatrix(
+  data: PreparedData,
+  modalities: number[],
+  indicators: boolean,
+  trainRows: ArrayLike<number>,
+): DesignMatrix {
   const M = data.modalities.length;
   const raw = rawWidth(data, modalities);
   const width = raw + (indicators ? modalities.length : 0);
@@ -90,7 +100,8 @@ export function designRows(data: PreparedData, spec: DesignMatrix, rows: ArrayLi
   const row = new Float64Array(spec.width);
   for (let i = 0; i < rows.length; i++) {
     fillRaw(data, spec, rows[i], row);
-    for (let c = 0; c < spec.width; c++) out[i * spec.width + c] = (row[c] - spec.columnMeans[c]) * spec.columnScales[c];
+    for (let c = 0; c < spec.width; c++)
+      out[i * spec.width + c] = (row[c] - spec.columnMeans[c]) * spec.columnScales[c];
   }
   return out;
 }

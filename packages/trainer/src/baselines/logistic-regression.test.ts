@@ -4,8 +4,18 @@ import { fitLogistic, predictLogistic } from './logistic-regression.js';
 // whose intercepts are defined up to a common constant — both solvers start at 0 and keep their sum at 0)
 // on the same objective 0.5·‖W‖² + C·Σ s_i·CE_i, intercept unpenalised. Computed once with numpy 1.x.
 const X = [
-  [0.5, -1.2, 2.0], [1.5, 0.3, -0.7], [-0.4, 2.2, 0.1], [2.1, -0.5, 1.3], [-1.7, 0.8, -1.1], [0.9, 1.9, 0.6],
-  [-2.2, -0.3, 0.4], [1.1, -1.6, -2.0], [0.2, 0.7, 1.8], [-0.9, -2.1, 0.9], [1.8, 1.2, -0.3], [-1.3, 0.4, -1.6],
+  [0.5, -1.2, 2.0],
+  [1.5, 0.3, -0.7],
+  [-0.4, 2.2, 0.1],
+  [2.1, -0.5, 1.3],
+  [-1.7, 0.8, -1.1],
+  [0.9, 1.9, 0.6],
+  [-2.2, -0.3, 0.4],
+  [1.1, -1.6, -2.0],
+  [0.2, 0.7, 1.8],
+  [-0.9, -2.1, 0.9],
+  [1.8, 1.2, -0.3],
+  [-1.3, 0.4, -1.6],
 ];
 const yBinary = Int32Array.from([1, 1, 0, 1, 0, 0, 0, 1, 1, 0, 1, 0]);
 const yMulti = Int32Array.from([0, 1, 2, 1, 0, 2, 0, 1, 2, 0, 1, 2]);
@@ -39,7 +49,10 @@ describe('fitLogistic (L-BFGS, L2)', () => {
 
   it('matches numpy Newton on a 3-class multinomial problem (C = 1.3)', () => {
     const m = fitLogistic(matrix(2), 12, 2, yMulti, 3, { c: 1.3 });
-    expectClose(m.coef, [-0.940712496861, -0.631026431522, 1.276072380044, -0.214185490223, -0.335359883183, 0.845211921745]);
+    expectClose(
+      m.coef,
+      [-0.940712496861, -0.631026431522, 1.276072380044, -0.214185490223, -0.335359883183, 0.845211921745],
+    );
     expectClose(m.intercept, [0.297310035151, -0.49197488894, 0.194664853789]);
   });
 
@@ -58,6 +71,15 @@ describe('fitLogistic (L-BFGS, L2)', () => {
     const x = matrix(3);
     x[7] = Number.NaN;
     expect(() => fitLogistic(x, 12, 3, yBinary, 2, { c: 1 })).toThrow(/row 2, column 1 is NaN/);
-    expect(() => fitLogistic(matrix(3), 12, 3, Int32Array.from(yBinary, (y) => y * 2), 2, { c: 1 })).toThrow(/label 2/);
+    expect(() =>
+      fitLogistic(
+        matrix(3),
+        12,
+        3,
+        Int32Array.from(yBinary, (y) => y * 2),
+        2,
+        { c: 1 },
+      ),
+    ).toThrow(/label 2/);
   });
 });

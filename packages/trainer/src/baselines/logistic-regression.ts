@@ -117,16 +117,25 @@ function maxAbs(a: Float64Array): number {
  * L-BFGS (memory 10) with a backtracking Armijo line search; the objective is strictly convex, so it
  * converges to the unique minimum.
  */
-export function fitLogistic(x: Float64Array, n: number, d: number, y: Int32Array, classes: number, options: LogisticFitOptions): LogisticModel {
+export function fitLogistic(
+  x: Float64Array,
+  n: number,
+  d: number,
+  y: Int32Array,
+  classes: number,
+  options: LogisticFitOptions,
+): LogisticModel {
   if (x.length !== n * d) throw new Error(`fitLogistic: x has ${x.length} values, expected ${n} × ${d}`);
   if (y.length !== n) throw new Error(`fitLogistic: ${y.length} labels for ${n} rows`);
   if (!(options.c > 0)) throw new Error(`fitLogistic: C must be > 0, got ${options.c}`);
   if (classes < 2) throw new Error(`fitLogistic: need at least 2 classes, got ${classes}`);
   for (let i = 0; i < n; i++) {
-    if (!(y[i] >= 0 && y[i] < classes)) throw new Error(`fitLogistic: row ${i} has label ${y[i]}, expected 0..${classes - 1}`);
+    if (!(y[i] >= 0 && y[i] < classes))
+      throw new Error(`fitLogistic: row ${i} has label ${y[i]}, expected 0..${classes - 1}`);
   }
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) throw new Error(`fitLogistic: row ${Math.floor(i / d)}, column ${i % d} is ${x[i]} (impute first)`);
+    if (!Number.isFinite(x[i]))
+      throw new Error(`fitLogistic: row ${Math.floor(i / d)}, column ${i % d} is ${x[i]} (impute first)`);
   }
   const outputs = classes === 2 ? 1 : classes;
   const size = outputs * (d + 1);

@@ -43,8 +43,10 @@ describe('baseline design matrix', () => {
     const data = toyData();
     const spec = fitDesignMatrix(data, [0, 1], true, [0, 1, 2, 4]);
     // Row 4 lacks A (4 % 5 === 4), row 1 lacks B: A means over rows 0,1,2; B mean over rows 0,2,4.
-    const meanA0 = (data.modalities[0].features[0] + data.modalities[0].features[2] + data.modalities[0].features[4]) / 3;
-    const meanB = (data.modalities[1].features[0] + data.modalities[1].features[2] + data.modalities[1].features[4]) / 3;
+    const meanA0 =
+      (data.modalities[0].features[0] + data.modalities[0].features[2] + data.modalities[0].features[4]) / 3;
+    const meanB =
+      (data.modalities[1].features[0] + data.modalities[1].features[2] + data.modalities[1].features[4]) / 3;
     expect(spec.width).toBe(5);
     expect(spec.featureMeans[0]).toBeCloseTo(meanA0, 6);
     expect(spec.featureMeans[2]).toBeCloseTo(meanB, 6);
@@ -107,6 +109,8 @@ describe('runBaselines', () => {
     expect(baselineVerdict(r, at(b + 0.05, 0.01)).verdict).toBe('ahead');
     expect(baselineVerdict(r, at(b - 0.05, 0.01)).verdict).toBe('behind');
     expect(baselineVerdict(r, at(b - 0.005, 0.01)).verdict).toBe('within');
-    expect(baselineVerdict(r, at(b + 0.05, 0.01)).line).toMatch(/is ahead of the best baseline \(.+, \d+\.\d\d; difference \+5\.00 points\)/);
+    expect(baselineVerdict(r, at(b + 0.05, 0.01)).line).toMatch(
+      /is ahead of the best baseline \(.+, \d+\.\d\d; difference \+5\.00 points\)/,
+    );
   });
 });

@@ -42,7 +42,11 @@ export interface BaselineOptions {
 function scoresOf(labels: number[], probs: Float64Array, classes: number): Scores {
   const rows = labels.map((_, i) => Array.from(probs.subarray(i * classes, (i + 1) * classes)));
   const predictions = rows.map((p) => argmax(p));
-  return { accuracy: accuracy(labels, predictions), macroF1: macroF1(labels, predictions, classes), auc: rocAuc(labels, rows, classes) };
+  return {
+    accuracy: accuracy(labels, predictions),
+    macroF1: macroF1(labels, predictions, classes),
+    auc: rocAuc(labels, rows, classes),
+  };
 }
 
 function single(s: Scores): AggregatedScores {
@@ -84,7 +88,13 @@ function perCombination(data: PreparedData, rows: number[], probs: Float64Array)
  * picks C on validation (earliest grid value on ties), and scores validation and test. Test labels are
  * read only after C is fixed.
  */
-function fitBaseline(data: PreparedData, modalities: number[], indicators: boolean, options: BaselineOptions, weights: number[] | null): BaselineResult {
+function fitBaseline(
+  data: PreparedData,
+  modalities: number[],
+  indicators: boolean,
+  options: BaselineOptions,
+  weights: number[] | null,
+): BaselineResult {
   const M = data.modalities.length;
   const C = data.classes.length;
   const has = (r: number): boolean => modalities.some((j) => data.observed[r * M + j] === 1);
@@ -105,10 +115,15 @@ function fitBaseline(data: PreparedData, modalities: number[], indicators: boole
   const fits: Fit[] = [];
   let bestIndex = -1;
   const tryC = (c: number): boolean => {
-    const model = fitLogistic(xTrain, train.length, spec.width, yTrain, C, { c, sampleWeights, gradientTolerance: 1e-7 });
+    const model = fitLogistic(xTrain, train.length, spec.width, yTrain, C, {
+      c,
+      sampleWeights,
+      gradientTolerance: 1e-7,
+    });
     const scores = scoresOf(valLabels, predictLogistic(model, xVal, val.length), C);
     fits.push({ c, model, scores });
-    const better = bestIndex < 0 || value(scores, options.selectMetric) > value(fits[bestIndex].scores, options.selectMetric);
+    const better =
+      bestIndex < 0 || value(scores, options.selectMetric) > value(fits[bestIndex].scores, options.selectMetric);
     if (better) bestIndex = fits.length - 1;
     return better;
   };
@@ -124,7 +139,13 @@ function fitBaseline(data: PreparedData, modalities: number[], indicators: boole
   const best = fits[bestIndex];
   const testProbs = predictLogistic(best.model, designRows(data, spec, test), test.length);
   return {
-    test: single(scoresOf(test.map((r) => data.labels[r]), testProbs, C)),
+    test: single(
+      scoresOf(
+        test.map((r) => data.labels[r]),
+        testProbs,
+        C,
+      ),
+    ),
     validation: single(best.scores),
     perCombination: perCombination(data, test, testProbs),
     c: best.c,
@@ -167,7 +188,10 @@ export function bestBaseline(report: BaselinesReport): BaselineResult {
  * One line comparing Flex-MoE with the best baseline on the test metric: ahead or behind when the
  * difference exceeds the spread over seeds (std, ddof 0), else within it.
  */
-export function baselineVerdict(report: BaselinesReport, flexmoe: AggregatedScores): { verdict: 'ahead' | 'behind' | 'within'; line: string } {
+export function baselineVerdict(
+  report: BaselinesReport,
+  flexmoe: AggregatedScores,
+): { verdict: 'ahead' | 'behind' | 'within'; line: string } {
   const metric = report.selectMetric;
   const b = bestBaseline(report).test[metric].mean;
   const f = flexmoe[metric];

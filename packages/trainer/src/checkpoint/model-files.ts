@@ -18,7 +18,11 @@ export interface ModelFile {
 }
 
 /** Writes `dir/model.json` + `dir/weights.bin` (each atomically; weights first, so model.json names a complete file). */
-export function writeModelFiles(dir: string, meta: Omit<ModelFile, 'weights' | 'formatVersion'>, weights: Map<string, NamedWeight>): void {
+export function writeModelFiles(
+  dir: string,
+  meta: Omit<ModelFile, 'weights' | 'formatVersion'>,
+  weights: Map<string, NamedWeight>,
+): void {
   mkdirSync(dir, { recursive: true });
   const { entries, bytes } = packTensors(weights);
   const { dispatch: _dispatch, ...config } = meta.config;
@@ -41,6 +45,10 @@ export function readModelFiles(dir: string): { meta: ModelFile; weights: Map<str
     throw new Error(`${jsonPath}: expected { config, weights: [...] }`);
   }
   const bytes = readFileSync(join(dir, 'weights.bin'));
-  const weights = unpackTensors(meta.weights, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), join(dir, 'weights.bin'));
+  const weights = unpackTensors(
+    meta.weights,
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    join(dir, 'weights.bin'),
+  );
   return { meta, weights };
 }

@@ -31,9 +31,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * @throws when the directory or run.json does not exist, or run.json lacks a field resuming needs
  */
 export function readRunForResume(runDir: string): ResumableRun {
-  if (!existsSync(runDir)) throw new Error(`--resume: run directory ${runDir} does not exist (--out must name a run started earlier)`);
+  if (!existsSync(runDir))
+    throw new Error(`--resume: run directory ${runDir} does not exist (--out must name a run started earlier)`);
   const file = join(runDir, 'run.json');
-  if (!existsSync(file)) throw new Error(`--resume: ${file} is missing; without it the run's options are unknown (start a new run instead)`);
+  if (!existsSync(file))
+    throw new Error(`--resume: ${file} is missing; without it the run's options are unknown (start a new run instead)`);
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
@@ -51,7 +53,10 @@ export function readRunForResume(runDir: string): ResumableRun {
   need(Number.isInteger(options.epochs) && (options.epochs as number) > 0, 'options.epochs');
   need(Array.isArray(options.seeds) && options.seeds.every(Number.isInteger), 'options.seeds');
   need(isObject(run.config) && Array.isArray((run.config as Record<string, unknown>).modalities), 'config.modalities');
-  need(isObject(run.dataset) && typeof (run.dataset as Record<string, unknown>).manifestSha256 === 'string', 'dataset.manifestSha256');
+  need(
+    isObject(run.dataset) && typeof (run.dataset as Record<string, unknown>).manifestSha256 === 'string',
+    'dataset.manifestSha256',
+  );
   return value as ResumableRun;
 }
 
@@ -66,10 +71,13 @@ export function checkResumeDataset(run: ResumableRun, runJson: string, dataset: 
         `the dataset has ${JSON.stringify(found)} (resume with the dataset the run was started on)`,
     );
   };
-  if (run.dataset.manifestSha256 !== dataset.manifestSha256) refuse('dataset.manifestSha256', run.dataset.manifestSha256, dataset.manifestSha256);
+  if (run.dataset.manifestSha256 !== dataset.manifestSha256)
+    refuse('dataset.manifestSha256', run.dataset.manifestSha256, dataset.manifestSha256);
   const letters = dataset.modalities.map((m) => m.letter);
-  if (JSON.stringify(run.dataset.modalities) !== JSON.stringify(letters)) refuse('dataset.modalities', run.dataset.modalities, letters);
-  if (JSON.stringify(run.dataset.classes) !== JSON.stringify(dataset.classes)) refuse('dataset.classes', run.dataset.classes, dataset.classes);
+  if (JSON.stringify(run.dataset.modalities) !== JSON.stringify(letters))
+    refuse('dataset.modalities', run.dataset.modalities, letters);
+  if (JSON.stringify(run.dataset.classes) !== JSON.stringify(dataset.classes))
+    refuse('dataset.classes', run.dataset.classes, dataset.classes);
   run.config.modalities.forEach((m, i) => {
     const found = dataset.modalities[i];
     if (!found || found.width !== m.width) refuse(`config.modalities[${i}].width (${m.name})`, m.width, found?.width);
@@ -87,14 +95,26 @@ export interface CheckpointIdentity {
  * Refuses a checkpoint that disagrees with run.json (its seed, or more epochs than the run has).
  * @throws naming the checkpoint file and field
  */
-export function checkCheckpointAgainstRun(header: CheckpointIdentity, file: string, expected: { seed: number; epochs: number }): void {
+export function checkCheckpointAgainstRun(
+  header: CheckpointIdentity,
+  file: string,
+  expected: { seed: number; epochs: number },
+): void {
   if (header.seed !== expected.seed) {
     throw new Error(`--resume: ${file}: field seed is ${header.seed}, run.json expects seed ${expected.seed}`);
   }
-  if (!Number.isInteger(header.epochsCompleted) || header.epochsCompleted < 0 || header.epochsCompleted > expected.epochs) {
-    throw new Error(`--resume: ${file}: field epochsCompleted is ${header.epochsCompleted}, run.json options.epochs is ${expected.epochs}`);
+  if (
+    !Number.isInteger(header.epochsCompleted) ||
+    header.epochsCompleted < 0 ||
+    header.epochsCompleted > expected.epochs
+  ) {
+    throw new Error(
+      `--resume: ${file}: field epochsCompleted is ${header.epochsCompleted}, run.json options.epochs is ${expected.epochs}`,
+    );
   }
   if (header.history.length !== header.epochsCompleted) {
-    throw new Error(`--resume: ${file}: field epochsCompleted is ${header.epochsCompleted} but the history holds ${header.history.length} epochs`);
+    throw new Error(
+      `--resume: ${file}: field epochsCompleted is ${header.epochsCompleted} but the history holds ${header.history.length} epochs`,
+    );
   }
 }

@@ -9,7 +9,12 @@ import { cleanStaleTemporaries } from '@flexmoe/data';
 /** Removes stale temporaries in the run directory and its `seed-*` directories; returns their paths. */
 export async function cleanRunTemporaries(runDir: string): Promise<string[]> {
   if (!existsSync(runDir)) return [];
-  const dirs = [runDir, ...readdirSync(runDir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith('seed-')).map((e) => join(runDir, e.name))];
+  const dirs = [
+    runDir,
+    ...readdirSync(runDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name.startsWith('seed-'))
+      .map((e) => join(runDir, e.name)),
+  ];
   const removed: string[] = [];
   for (const d of dirs) removed.push(...(await cleanStaleTemporaries(d)).map((name) => join(d, name)));
   return removed;

@@ -50,13 +50,16 @@ export function packTensors(tensors: Iterable<[string, NamedArray]>): { entries:
 /** Reads tensors described by `entries` from float32 little-endian `bytes`, copying each. */
 export function unpackTensors(entries: TensorEntry[], bytes: Uint8Array, source: string): Map<string, NamedArray> {
   const total = bytes.byteLength / 4;
-  if (!Number.isInteger(total)) throw new Error(`${source}: ${bytes.byteLength} bytes is not a whole number of float32`);
+  if (!Number.isInteger(total))
+    throw new Error(`${source}: ${bytes.byteLength} bytes is not a whole number of float32`);
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const floats = new Float32Array(aligned.buffer, aligned.byteOffset, total);
   const out = new Map<string, NamedArray>();
   for (const e of entries) {
     if (e.offset + e.length > total || e.length !== product(e.shape)) {
-      throw new Error(`${source}: tensor '${e.name}' (offset ${e.offset}, length ${e.length}) does not fit the file or its shape`);
+      throw new Error(
+        `${source}: tensor '${e.name}' (offset ${e.offset}, length ${e.length}) does not fit the file or its shape`,
+      );
     }
     out.set(e.name, { values: floats.slice(e.offset, e.offset + e.length), shape: [...e.shape] });
   }
@@ -67,10 +70,17 @@ export function unpackTensors(entries: TensorEntry[], bytes: Uint8Array, source:
  * Writes a self-describing file: magic `FLEXMOE1`, uint32 LE header length, JSON header (which includes
  * the tensor index), zero padding to a multiple of 4, then the float32 data. One rename commits it.
  */
-export function writeTensorFile<H extends object>(path: string, header: H, tensors: Iterable<[string, NamedArray]>): TensorEntry[] {
+export function writeTensorFile<H extends object>(
+  path: string,
+  header: H,
+  tensors: Iterable<[string, NamedArray]>,
+): TensorEntry[] {
   const { entries, bytes } = packTensors(tensors);
   const body = JSON.stringify({ ...header, tensors: entries });
-  const json = Buffer.from(JSON.stringify({ ...header, tensors: entries, sha256: tensorFileChecksum(body, bytes) }), 'utf8');
+  const json = Buffer.from(
+    JSON.stringify({ ...header, tensors: entries, sha256: tensorFileChecksum(body, bytes) }),
+    'utf8',
+  );
   const headLen = MAGIC.length + 4 + json.length;
   const pad = (4 - (headLen % 4)) % 4;
   const head = Buffer.alloc(headLen + pad);
@@ -83,7 +93,10 @@ export function writeTensorFile<H extends object>(path: string, header: H, tenso
 }
 
 /** Reads a file written by {@link writeTensorFile}; verifies its checksum (required with `requireChecksum`). */
-export function readTensorFile<H extends object>(path: string, options: { requireChecksum?: boolean } = {}): { header: H; tensors: Map<string, NamedArray> } {
+export function readTensorFile<H extends object>(
+  path: string,
+  options: { requireChecksum?: boolean } = {},
+): { header: H; tensors: Map<string, NamedArray> } {
   const buf = readFileSync(path);
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
     throw new Error(`${path}: not a Flex-MoE tensor file (missing '${MAGIC}' magic)`);

@@ -29,12 +29,17 @@ const config: FlexMoEConfig = {
 
 function step(model: FlexMoEModel, opt: TypedAdam, seed: number): number {
   const r = new SeededRandom(seed);
-  const batch = buildBatch(model.table, [5, 3], [r.normalArray(4 * 5), r.normalArray(4 * 3)], [
-    [true, true],
-    [true, false],
-    [false, true],
-    [true, true],
-  ]);
+  const batch = buildBatch(
+    model.table,
+    [5, 3],
+    [r.normalArray(4 * 5), r.normalArray(4 * 3)],
+    [
+      [true, true],
+      [true, false],
+      [false, true],
+      [true, true],
+    ],
+  );
   try {
     return model.trainStep(batch, Int32Array.from([0, 1, 1, 0]), opt).loss;
   } finally {
@@ -54,8 +59,31 @@ describe('training checkpoint', () => {
     const optA = new TypedAdam({ learningRate: 1e-2 });
     for (let s = 0; s < 3; s++) step(a, optA, s);
     const best = a.getNamedWeights();
-    const history = [{ epoch: 1, trainLoss: 1, trainTaskLoss: 0.9, trainRouterLoss: 10, validation: { accuracy: 0.5, macroF1: 0.4, auc: 0.6 }, trainSeconds: 0.1, trainSamples: 4, steps: 3 }];
-    saveCheckpoint(dir, { seed: 3, epochsCompleted: 1, shuffleState: 12345, best: { epoch: 1, value: 0.5, validation: history[0].validation }, history }, a, optA, best);
+    const history = [
+      {
+        epoch: 1,
+        trainLoss: 1,
+        trainTaskLoss: 0.9,
+        trainRouterLoss: 10,
+        validation: { accuracy: 0.5, macroF1: 0.4, auc: 0.6 },
+        trainSeconds: 0.1,
+        trainSamples: 4,
+        steps: 3,
+      },
+    ];
+    saveCheckpoint(
+      dir,
+      {
+        seed: 3,
+        epochsCompleted: 1,
+        shuffleState: 12345,
+        best: { epoch: 1, value: 0.5, validation: history[0].validation },
+        history,
+      },
+      a,
+      optA,
+      best,
+    );
     expect(readdirSync(dir).sort()).toEqual(['checkpoint.bin', 'checkpoint.json']); // no temp file left behind
 
     const state = loadCheckpoint(dir)!;
@@ -64,8 +92,10 @@ describe('training checkpoint', () => {
     const b = new FlexMoEModel(config, { seed: 99 });
     const optB = new TypedAdam({ learningRate: 1e-2 });
     restoreTrainingState(state, b, optB);
-    for (const [name, w] of a.getNamedWeights()) expect({ name, v: Array.from(b.getNamedWeights().get(name)!.values) }).toEqual({ name, v: Array.from(w.values) });
-    for (const [name, w] of best) expect(Array.from(state.bestWeights!.get(name)!.values)).toEqual(Array.from(w.values));
+    for (const [name, w] of a.getNamedWeights())
+      expect({ name, v: Array.from(b.getNamedWeights().get(name)!.values) }).toEqual({ name, v: Array.from(w.values) });
+    for (const [name, w] of best)
+      expect(Array.from(state.bestWeights!.get(name)!.values)).toEqual(Array.from(w.values));
     expect(optB.step).toBe(3);
 
     // Same next step (dropout masks and router noise come from the restored RandomSource).
@@ -73,7 +103,8 @@ describe('training checkpoint', () => {
     const lb = step(b, optB, 10);
     expect(lb).toBe(la);
     const wa = a.getNamedWeights();
-    for (const [name, w] of b.getNamedWeights()) expect({ name, v: Array.from(w.values) }).toEqual({ name, v: Array.from(wa.get(name)!.values) });
+    for (const [name, w] of b.getNamedWeights())
+      expect({ name, v: Array.from(w.values) }).toEqual({ name, v: Array.from(wa.get(name)!.values) });
     a.dispose();
     b.dispose();
   });
@@ -105,7 +136,18 @@ describe('training checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flexmoe-model-'));
     const m = new FlexMoEModel(config, { seed: 1 });
     const weights = m.getNamedWeights();
-    writeModelFiles(dir, { config: { ...config, dispatch: 'auto' }, classes: ['n', 'p'], modalities: [], datasetManifestSha256: 'abc', epoch: 4, seed: 1 }, weights);
+    writeModelFiles(
+      dir,
+      {
+        config: { ...config, dispatch: 'auto' },
+        classes: ['n', 'p'],
+        modalities: [],
+        datasetManifestSha256: 'abc',
+        epoch: 4,
+        seed: 1,
+      },
+      weights,
+    );
     const { meta, weights: back } = readModelFiles(dir);
     expect(meta.config).toEqual(config); // dispatch is not part of the saved contract
     expect(meta.epoch).toBe(4);

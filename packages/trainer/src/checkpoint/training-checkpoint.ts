@@ -86,7 +86,8 @@ export function loadCheckpoint(seedDir: string): TrainingState | null {
   const { bin } = checkpointPaths(seedDir);
   if (!existsSync(bin)) return null;
   const { header, tensors } = readTensorFile<CheckpointHeader>(bin, { requireChecksum: true });
-  if (header.formatVersion !== 1) throw new Error(`${bin}: unsupported checkpoint formatVersion ${String(header.formatVersion)}`);
+  if (header.formatVersion !== 1)
+    throw new Error(`${bin}: unsupported checkpoint formatVersion ${String(header.formatVersion)}`);
   const weights = new Map<string, NamedWeight>();
   const best = new Map<string, NamedWeight>();
   const m = new Map<string, Float32Array>();

@@ -18,7 +18,11 @@ describe('parseModalitySelection', () => {
   });
 
   it('prefers a name over letters when a part is both', () => {
-    const mods = [{ name: 'CB', letter: 'X' }, { name: 'c', letter: 'C' }, { name: 'b', letter: 'B' }];
+    const mods = [
+      { name: 'CB', letter: 'X' },
+      { name: 'c', letter: 'C' },
+      { name: 'b', letter: 'B' },
+    ];
     expect(parseModalitySelection('--modalities', 'CB', mods)).toEqual(['X']);
   });
 
@@ -26,8 +30,12 @@ describe('parseModalitySelection', () => {
     expect(() => parseModalitySelection('--withhold', 'IX', ADNI)).toThrow(
       "--withhold: 'IX' is not a modality ('X' is unknown; expected letters IGCB (e.g. IG or I,G) or names image, genomic, clinical, biospecimen)",
     );
-    expect(() => parseModalitySelection('--modalities', 'imaging', ADNI)).toThrow(/--modalities: 'imaging' is not a modality/);
-    expect(() => parseModalitySelection('--modalities', 'I,image', ADNI)).toThrow("--modalities: modality I is given twice ('image')");
+    expect(() => parseModalitySelection('--modalities', 'imaging', ADNI)).toThrow(
+      /--modalities: 'imaging' is not a modality/,
+    );
+    expect(() => parseModalitySelection('--modalities', 'I,image', ADNI)).toThrow(
+      "--modalities: modality I is given twice ('image')",
+    );
     expect(() => parseModalitySelection('--withhold', ' , ', ADNI)).toThrow(/--withhold: no modality given/);
   });
 });

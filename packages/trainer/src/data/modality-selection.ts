@@ -25,8 +25,9 @@ export function parseModalitySelection(
     .map((p) => p.trim())
     .filter((p) => p !== '');
   const letters = modalities.map((m) => m.letter);
-  const accepted = `letters ${letters.join('')} (e.g. ${letters.slice(0, 2).join('')} or ${letters.slice(0, 2).join(',')}) `
-    + `or names ${modalities.map((m) => m.name).join(', ')}`;
+  const accepted =
+    `letters ${letters.join('')} (e.g. ${letters.slice(0, 2).join('')} or ${letters.slice(0, 2).join(',')}) ` +
+    `or names ${modalities.map((m) => m.name).join(', ')}`;
   if (parts.length === 0) throw new Error(`${flag}: no modality given; expected ${accepted}`);
   const out: string[] = [];
   const add = (letter: string, given: string): void => {
@@ -40,7 +41,10 @@ export function parseModalitySelection(
       continue;
     }
     for (const ch of part) {
-      if (!letters.includes(ch)) throw new Error(`${flag}: '${part}' is not a modality${owner ? ` of ${owner}` : ''} (${ch === part ? '' : `'${ch}' is unknown; `}expected ${accepted})`);
+      if (!letters.includes(ch))
+        throw new Error(
+          `${flag}: '${part}' is not a modality${owner ? ` of ${owner}` : ''} (${ch === part ? '' : `'${ch}' is unknown; `}expected ${accepted})`,
+        );
       add(ch, part);
     }
   }

@@ -12,10 +12,28 @@ function fakeDataset(): LoadedDataset {
     labels: Int32Array.from([0, 1, 1, 0, 1, 0]),
     classes: ['neg', 'pos'],
     modalities: [
-      { name: 'image', letter: 'I', width: 1, featureNames: ['i'], features: Float32Array.from([1, 2, 0, 4, 5, 0]), observed: obsI },
-      { name: 'genomic', letter: 'G', width: 2, featureNames: ['a', 'b'], features: new Float32Array(12), observed: obsG },
+      {
+        name: 'image',
+        letter: 'I',
+        width: 1,
+        featureNames: ['i'],
+        features: Float32Array.from([1, 2, 0, 4, 5, 0]),
+        observed: obsI,
+      },
+      {
+        name: 'genomic',
+        letter: 'G',
+        width: 2,
+        featureNames: ['a', 'b'],
+        features: new Float32Array(12),
+        observed: obsG,
+      },
     ],
-    splitIndices: { training: Int32Array.from([0, 1, 2, 5]), validation: Int32Array.from([3]), testing: Int32Array.from([4]) },
+    splitIndices: {
+      training: Int32Array.from([0, 1, 2, 5]),
+      validation: Int32Array.from([3]),
+      testing: Int32Array.from([4]),
+    },
     splits: { training: ['p0', 'p1', 'p2', 'p5'], validation: ['p3'], testing: ['p4'] },
     transforms: {} as LoadedDataset['transforms'],
   };
@@ -46,7 +64,9 @@ describe('prepareData', () => {
   });
 
   it('rejects unknown or repeated letters with the dataset path', () => {
-    expect(() => prepareData(fakeDataset(), { modalities: ['X'] })).toThrow(/'X' is not a modality of dataset \/fake\/ds \(expected letters IG/);
+    expect(() => prepareData(fakeDataset(), { modalities: ['X'] })).toThrow(
+      /'X' is not a modality of dataset \/fake\/ds \(expected letters IG/,
+    );
     expect(() => prepareData(fakeDataset(), { modalities: ['I', 'I'] })).toThrow(/modality I is given twice/);
   });
 

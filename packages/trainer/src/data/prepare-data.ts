@@ -44,7 +44,9 @@ export function prepareData(dataset: LoadedDataset, options: PrepareDataOptions 
   const available = dataset.modalities.map((m) => m.letter);
   let selected = dataset.modalities.map((_, i) => i);
   if (options.modalities !== undefined) {
-    const seen = new Set(parseModalitySelection('--modalities', options.modalities, dataset.modalities, `dataset ${dataset.dir}`));
+    const seen = new Set(
+      parseModalitySelection('--modalities', options.modalities, dataset.modalities, `dataset ${dataset.dir}`),
+    );
     selected = selected.filter((i) => seen.has(available[i]));
   }
   const M = selected.length;
@@ -123,7 +125,9 @@ export function classWeights(spec: string, data: PreparedData): number[] | null 
   }
   const parts = spec.split(',').map((s) => Number(s.trim()));
   if (parts.length !== C || parts.some((w) => !Number.isFinite(w) || w < 0)) {
-    throw new Error(`--class-weights '${spec}': expected none, balanced or ${C} non-negative numbers separated by commas (classes ${data.classes.join(', ')})`);
+    throw new Error(
+      `--class-weights '${spec}': expected none, balanced or ${C} non-negative numbers separated by commas (classes ${data.classes.join(', ')})`,
+    );
   }
   return parts;
 }

@@ -5,7 +5,14 @@
 import { Worker } from 'node:worker_threads';
 import type { FlexMoEConfig, TypedAdamOptions } from '@flexmoe/moe-core';
 import type { PreparedData } from '../data/prepare-data.js';
-import type { EpochLossSums, FromWorker, ReplicaState, ShardWorkerData, SharedStepMemory, ToWorker } from './protocol.js';
+import type {
+  EpochLossSums,
+  FromWorker,
+  ReplicaState,
+  ShardWorkerData,
+  SharedStepMemory,
+  ToWorker,
+} from './protocol.js';
 import { BARRIER_SLOTS } from './step-barrier.js';
 
 /** Options of {@link DataParallelPool.start}. */
@@ -77,13 +84,20 @@ export class DataParallelPool {
   }
 
   /** Sends `message` to every worker and resolves with each worker's reply of type `reply`. */
-  private request<T extends FromWorker['type']>(message: ToWorker | null, reply: T, onMessage?: (index: number, m: FromWorker) => void): Promise<Extract<FromWorker, { type: T }>[]> {
+  private request<T extends FromWorker['type']>(
+    message: ToWorker | null,
+    reply: T,
+    onMessage?: (index: number, m: FromWorker) => void,
+  ): Promise<Extract<FromWorker, { type: T }>[]> {
     const done = this.collect(reply, onMessage);
     if (message) for (const w of this.workers) w.postMessage(message);
     return done;
   }
 
-  private collect<T extends FromWorker['type']>(reply: T, onMessage?: (index: number, m: FromWorker) => void): Promise<Extract<FromWorker, { type: T }>[]> {
+  private collect<T extends FromWorker['type']>(
+    reply: T,
+    onMessage?: (index: number, m: FromWorker) => void,
+  ): Promise<Extract<FromWorker, { type: T }>[]> {
     return new Promise((resolve, reject) => {
       if (this.failure) {
         reject(this.failure);
@@ -101,7 +115,8 @@ export class DataParallelPool {
         if (count === this.workers.length) {
           this.listeners = this.listeners.filter((l) => l !== listener);
           this.rejectPending = null;
-          if (errors.length > 0) reject(new Error(errors.find((e) => e !== 'another training worker failed') ?? errors[0]));
+          if (errors.length > 0)
+            reject(new Error(errors.find((e) => e !== 'another training worker failed') ?? errors[0]));
           else resolve(replies as Extract<FromWorker, { type: T }>[]);
         }
       };

@@ -28,7 +28,11 @@ export class ParallelTraining {
   ) {}
 
   /** Starts the workers with the current weights and optimizer state (a fresh or a resumed seed). */
-  static async start(model: FlexMoEModel, optimizer: TypedAdam, options: ParallelTrainingOptions): Promise<ParallelTraining> {
+  static async start(
+    model: FlexMoEModel,
+    optimizer: TypedAdam,
+    options: ParallelTrainingOptions,
+  ): Promise<ParallelTraining> {
     const variables = model.variables();
     const pool = await DataParallelPool.start({
       workers: options.workers,

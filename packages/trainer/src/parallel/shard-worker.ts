@@ -66,7 +66,10 @@ function shardGradient(rows: Int32Array, parity: number): void {
         const r = model.loss(batch, shardLabels, true);
         task = r.taskLoss.dataSync()[0];
         router = r.routerLoss.dataSync()[0];
-        return tf.add(tf.mul(r.taskLoss, scales.task), tf.mul(r.routerLoss, config.routerLossWeight * scales.router)) as tf.Scalar;
+        return tf.add(
+          tf.mul(r.taskLoss, scales.task),
+          tf.mul(r.routerLoss, config.routerLossWeight * scales.router),
+        ) as tf.Scalar;
       }, variables);
       variables.forEach((v, i) => {
         const g = grads[v.name];

@@ -2,9 +2,19 @@ import { shardLossScales, shardRanges } from './shards.js';
 
 describe('data-parallel shards', () => {
   it('splits a batch into contiguous ranges that cover it once', () => {
-    expect(shardRanges(8, 2)).toEqual([[0, 4], [4, 8]]);
-    expect(shardRanges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
-    expect(shardRanges(1, 2)).toEqual([[0, 0], [0, 1]]);
+    expect(shardRanges(8, 2)).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
+    expect(shardRanges(7, 3)).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 7],
+    ]);
+    expect(shardRanges(1, 2)).toEqual([
+      [0, 0],
+      [0, 1],
+    ]);
     expect(() => shardRanges(8, 0)).toThrow(/workers must be an integer >= 1/);
   });
 

@@ -5,8 +5,12 @@
 
 /** Contiguous row ranges `[start, end)` of a batch of `size` rows over `workers` shards (some may be empty). */
 export function shardRanges(size: number, workers: number): [number, number][] {
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`shardRanges: workers must be an integer >= 1, got ${workers}`);
-  return Array.from({ length: workers }, (_, w) => [Math.floor((w * size) / workers), Math.floor(((w + 1) * size) / workers)]);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`shardRanges: workers must be an integer >= 1, got ${workers}`);
+  return Array.from({ length: workers }, (_, w) => [
+    Math.floor((w * size) / workers),
+    Math.floor(((w + 1) * size) / workers),
+  ]);
 }
 
 /**
@@ -34,5 +38,7 @@ export function shardLossScales(
  * uninterrupted one draws.
  */
 export function workerRandomSeed(seed: number, index: number, epoch: number): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b) + Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
+  return (
+    (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b) + Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0
+  );
 }

@@ -7,12 +7,24 @@ function cell(s: { mean: number; std: number }, withStd: boolean): string {
 }
 
 /** The "Baselines" section: Flex-MoE next to the logistic baselines, with a one-line verdict. */
-export function baselinesSection(test: AggregatedScores, validation: AggregatedScores, baselines: BaselinesReport | undefined): string {
+export function baselinesSection(
+  test: AggregatedScores,
+  validation: AggregatedScores,
+  baselines: BaselinesReport | undefined,
+): string {
   if (!baselines) {
     return `<section id="baselines"><h2>Baselines</h2><p class="muted">No baselines in this run: train with <code>--baselines</code> (or run <code>flexmoe baseline</code>) to compare with logistic regression.</p></section>`;
   }
   const metric = baselines.selectMetric;
-  const row = (name: string, t: AggregatedScores, v: AggregatedScores, n: string, c: string, withStd: boolean, best: boolean): string =>
+  const row = (
+    name: string,
+    t: AggregatedScores,
+    v: AggregatedScores,
+    n: string,
+    c: string,
+    withStd: boolean,
+    best: boolean,
+  ): string =>
     `<tr${best ? ' style="font-weight:600"' : ''}><td class="l">${esc(name)}</td><td>${n}</td><td>${c}</td><td>${cell(v[metric], withStd)}</td>` +
     `<td>${cell(t.accuracy, withStd)}</td><td>${cell(t.macroF1, withStd)}</td><td>${cell(t.auc, withStd)}</td></tr>`;
   const base = (name: string, key: string, r: BaselineResult): string =>

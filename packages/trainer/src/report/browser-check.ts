@@ -59,8 +59,9 @@ export async function checkPageInChromium(
     const visibleSections = await page.$$eval('section', (els) =>
       els.filter((e) => e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().width > 0).map((e) => e.id),
     );
-    const renderedSvgs = await page.$$eval('svg', (els) =>
-      els.filter((e) => e.getBoundingClientRect().height > 10 && e.getBoundingClientRect().width > 10).length,
+    const renderedSvgs = await page.$$eval(
+      'svg',
+      (els) => els.filter((e) => e.getBoundingClientRect().height > 10 && e.getBoundingClientRect().width > 10).length,
     );
     if (options.screenshotPath) await page.screenshot({ path: options.screenshotPath, fullPage: true });
     return { consoleErrors, externalRequests, visibleSections, renderedSvgs };

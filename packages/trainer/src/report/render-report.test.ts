@@ -32,14 +32,56 @@ const analysis: RunAnalysis = {
   seed: 0,
   classes: ['CN', 'MCI', 'Dementia <&>'],
   modalityLetters: ['I', 'G'],
-  test: { labels: [0, 1, 2], probabilities: [[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.3, 0.3, 0.4]], combinations: ['IG', 'IG', 'IG'] },
-  confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
-  roc: [{ className: 'CN', auc: 1, points: [{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 1 }, { fpr: 1, tpr: 1 }] }],
-  bankSimilarity: {
-    combinations: { labels: ['I', 'G'], matrix: [[1, 0.25], [0.25, 1]] },
-    missingModalities: { labels: ['I', 'G'], matrix: [[1, -0.5], [-0.5, 1]] },
+  test: {
+    labels: [0, 1, 2],
+    probabilities: [
+      [0.8, 0.1, 0.1],
+      [0.2, 0.5, 0.3],
+      [0.3, 0.3, 0.4],
+    ],
+    combinations: ['IG', 'IG', 'IG'],
   },
-  expertActivation: { source: 'Training split', combinations: ['IG', 'I'], experts: ['IG', 'I', 'G'], ratio: [[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]] },
+  confusion: [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ],
+  roc: [
+    {
+      className: 'CN',
+      auc: 1,
+      points: [
+        { fpr: 0, tpr: 0 },
+        { fpr: 0, tpr: 1 },
+        { fpr: 1, tpr: 1 },
+      ],
+    },
+  ],
+  bankSimilarity: {
+    combinations: {
+      labels: ['I', 'G'],
+      matrix: [
+        [1, 0.25],
+        [0.25, 1],
+      ],
+    },
+    missingModalities: {
+      labels: ['I', 'G'],
+      matrix: [
+        [1, -0.5],
+        [-0.5, 1],
+      ],
+    },
+  },
+  expertActivation: {
+    source: 'Training split',
+    combinations: ['IG', 'I'],
+    experts: ['IG', 'I', 'G'],
+    ratio: [
+      [0.5, 0.25, 0.25],
+      [0.1, 0.8, 0.1],
+    ],
+  },
 };
 
 const input: ReportInput = {
@@ -53,7 +95,9 @@ const input: ReportInput = {
   analysis,
 };
 
-const itWithChromium = toolForTests('chromium', 'trainer report/render-report.test.ts (1 rendering test)') ? it : it.skip;
+const itWithChromium = toolForTests('chromium', 'trainer report/render-report.test.ts (1 rendering test)')
+  ? it
+  : it.skip;
 
 describe('renderReport', () => {
   it('is one self-contained page with every section, escaped text and the numbers', () => {
@@ -66,15 +110,28 @@ describe('renderReport', () => {
     expect(html).toContain('55.50 ± 0.50'); // test accuracy mean ± std in %
   });
 
-  itWithChromium('renders in headless Chromium without console errors or network requests', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flexmoe-report-'));
-    const file = join(dir, 'report.html');
-    writeFileSync(file, renderReport(input));
-    const check = await checkPageInChromium(file);
-    expect(check.consoleErrors).toEqual([]);
-    expect(check.externalRequests).toEqual([]);
-    expect(check.visibleSections).toEqual(['summary', 'baselines', 'curves', 'bank', 'experts', 'combinations', 'confusion', 'roc']);
-    // 3 curves + 2 bank heatmaps + 1 expert heatmap + confusion heatmap + ROC
-    expect(check.renderedSvgs).toBe(8);
-  }, 60000);
+  itWithChromium(
+    'renders in headless Chromium without console errors or network requests',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'flexmoe-report-'));
+      const file = join(dir, 'report.html');
+      writeFileSync(file, renderReport(input));
+      const check = await checkPageInChromium(file);
+      expect(check.consoleErrors).toEqual([]);
+      expect(check.externalRequests).toEqual([]);
+      expect(check.visibleSections).toEqual([
+        'summary',
+        'baselines',
+        'curves',
+        'bank',
+        'experts',
+        'combinations',
+        'confusion',
+        'roc',
+      ]);
+      // 3 curves + 2 bank heatmaps + 1 expert heatmap + confusion heatmap + ROC
+      expect(check.renderedSvgs).toBe(8);
+    },
+    60000,
+  );
 });

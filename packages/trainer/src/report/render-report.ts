@@ -32,7 +32,10 @@ function scoreCell(s: { mean: number; std: number }): string {
 
 function summarySection(input: ReportInput): string {
   const rows = (['accuracy', 'macroF1', 'auc'] as const)
-    .map((k) => `<tr><td class="l">${k}</td><td>${scoreCell(input.test[k])}</td><td>${scoreCell(input.validation[k])}</td></tr>`)
+    .map(
+      (k) =>
+        `<tr><td class="l">${k}</td><td>${scoreCell(input.test[k])}</td><td>${scoreCell(input.validation[k])}</td></tr>`,
+    )
     .join('');
   const seeds = input.seeds
     .map(
@@ -52,12 +55,18 @@ function summarySection(input: ReportInput): string {
 function curvesSection(input: ReportInput): string {
   const loss = lineChart(
     'Training loss',
-    input.seeds.map((s) => ({ label: `seed ${s.seed}`, points: s.history.map((h) => ({ x: h.epoch, y: h.trainLoss })) })),
+    input.seeds.map((s) => ({
+      label: `seed ${s.seed}`,
+      points: s.history.map((h) => ({ x: h.epoch, y: h.trainLoss })),
+    })),
     { xLabel: 'epoch', yLabel: 'loss', integerX: true },
   );
   const acc = lineChart(
     'Validation accuracy',
-    input.seeds.map((s) => ({ label: `seed ${s.seed}`, points: s.history.map((h) => ({ x: h.epoch, y: h.validation.accuracy })) })),
+    input.seeds.map((s) => ({
+      label: `seed ${s.seed}`,
+      points: s.history.map((h) => ({ x: h.epoch, y: h.validation.accuracy })),
+    })),
     { xLabel: 'epoch', yLabel: 'accuracy', yMin: 0, yMax: 1, integerX: true },
   );
   const f1 = lineChart(
@@ -94,7 +103,10 @@ ${heatmap('Activation ratio', e.combinations, e.experts, e.ratio, { min: 0, digi
 
 function combinationSection(input: ReportInput): string {
   const rows = Object.entries(input.perCombination)
-    .map(([k, v]) => `<tr><td class="l">${esc(k)}</td><td>${v.n}</td><td>${fmt(v.accuracy * 100, 2)}</td><td>${fmt(v.macroF1 * 100, 2)}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><td class="l">${esc(k)}</td><td>${v.n}</td><td>${fmt(v.accuracy * 100, 2)}</td><td>${fmt(v.macroF1 * 100, 2)}</td></tr>`,
+    )
     .join('');
   return `<section id="combinations"><h2>Test metrics per input combination</h2>
 <p class="muted">Mean over seeds; n is the number of test samples with that combination.</p>
@@ -114,8 +126,20 @@ function confusionSection(a: RunAnalysis): string {
 function rocSection(a: RunAnalysis): string {
   const chart = lineChart(
     'ROC curves (one-vs-rest)',
-    a.roc.map((r) => ({ label: `${r.className} (AUC ${fmt(r.auc, 3)})`, points: r.points.map((p) => ({ x: p.fpr, y: p.tpr })) })),
-    { xLabel: 'false positive rate', yLabel: 'true positive rate', yMin: 0, yMax: 1, diagonal: true, legendBottomRight: true, width: 380, height: 320 },
+    a.roc.map((r) => ({
+      label: `${r.className} (AUC ${fmt(r.auc, 3)})`,
+      points: r.points.map((p) => ({ x: p.fpr, y: p.tpr })),
+    })),
+    {
+      xLabel: 'false positive rate',
+      yLabel: 'true positive rate',
+      yMin: 0,
+      yMax: 1,
+      diagonal: true,
+      legendBottomRight: true,
+      width: 380,
+      height: 320,
+    },
   );
   return `<section id="roc"><h2>ROC curves</h2><div class="row">${chart}</div></section>`;
 }

@@ -22,7 +22,17 @@ export interface Series {
 export function lineChart(
   title: string,
   series: Series[],
-  opts: { xLabel: string; yLabel: string; yMin?: number; yMax?: number; width?: number; height?: number; diagonal?: boolean; integerX?: boolean; legendBottomRight?: boolean },
+  opts: {
+    xLabel: string;
+    yLabel: string;
+    yMin?: number;
+    yMax?: number;
+    width?: number;
+    height?: number;
+    diagonal?: boolean;
+    integerX?: boolean;
+    legendBottomRight?: boolean;
+  },
 ): string {
   const width = opts.width ?? 420;
   const height = opts.height ?? 260;
@@ -46,9 +56,13 @@ export function lineChart(
   const sx = (x: number): number => m.l + ((x - x0) / (x1 - x0)) * (width - m.l - m.r);
   const sy = (y: number): number => height - m.b - ((y - y0) / (y1 - y0)) * (height - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`);
+  parts.push(
+    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
+  );
   parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>`);
-  parts.push(`<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="#fff" stroke="#999"/>`);
+  parts.push(
+    `<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="#fff" stroke="#999"/>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const yv = y0 + ((y1 - y0) * i) / 4;
     parts.push(`<line x1="${m.l}" x2="${width - m.r}" y1="${sy(yv)}" y2="${sy(yv)}" stroke="#eee"/>`);
@@ -58,10 +72,16 @@ export function lineChart(
     ? [...new Set(Array.from({ length: 5 }, (_, i) => Math.round(x0 + ((x1 - x0) * i) / 4)))]
     : Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
   for (const xv of xTicks) {
-    parts.push(`<text x="${sx(xv)}" y="${height - m.b + 14}" text-anchor="middle" class="tk">${fmt(xv, Number.isInteger(xv) ? 0 : 2)}</text>`);
+    parts.push(
+      `<text x="${sx(xv)}" y="${height - m.b + 14}" text-anchor="middle" class="tk">${fmt(xv, Number.isInteger(xv) ? 0 : 2)}</text>`,
+    );
   }
-  parts.push(`<text x="${(m.l + width - m.r) / 2}" y="${height - 6}" text-anchor="middle" class="tk">${esc(opts.xLabel)}</text>`);
-  parts.push(`<text transform="translate(12 ${(m.t + height - m.b) / 2}) rotate(-90)" text-anchor="middle" class="tk">${esc(opts.yLabel)}</text>`);
+  parts.push(
+    `<text x="${(m.l + width - m.r) / 2}" y="${height - 6}" text-anchor="middle" class="tk">${esc(opts.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(12 ${(m.t + height - m.b) / 2}) rotate(-90)" text-anchor="middle" class="tk">${esc(opts.yLabel)}</text>`,
+  );
   if (opts.diagonal) {
     parts.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`);
   }
@@ -73,7 +93,9 @@ export function lineChart(
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"/>`);
     if (pts.length === 1) parts.push(`<circle cx="${sx(pts[0].x)}" cy="${sy(pts[0].y)}" r="3" fill="${color}"/>`);
     // ROC curves hug the top-left corner, so their legend goes bottom-right.
-    const lx = opts.legendBottomRight ? width - m.r - 8 - 6.2 * Math.max(...series.map((x) => x.label.length)) - 14 : m.l + 8;
+    const lx = opts.legendBottomRight
+      ? width - m.r - 8 - 6.2 * Math.max(...series.map((x) => x.label.length)) - 14
+      : m.l + 8;
     const ly = opts.legendBottomRight ? height - m.b - 8 - (series.length - i) * 14 : m.t + 6 + i * 14;
     parts.push(`<rect x="${lx}" y="${ly}" width="10" height="3" fill="${color}"/>`);
     parts.push(`<text x="${lx + 14}" y="${ly + 5}" class="lg">${esc(s.label)}</text>`);
@@ -109,23 +131,34 @@ export function heatmap(
   const min = opts.min ?? (values.length ? Math.min(...values) : 0);
   const max = opts.max ?? (values.length ? Math.max(...values) : 1);
   const parts: string[] = [];
-  parts.push(`<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`);
+  parts.push(
+    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
+  );
   parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>`);
-  if (opts.colTitle) parts.push(`<text x="${left + (colLabels.length * cell) / 2}" y="32" text-anchor="middle" class="tk">${esc(opts.colTitle)}</text>`);
+  if (opts.colTitle)
+    parts.push(
+      `<text x="${left + (colLabels.length * cell) / 2}" y="32" text-anchor="middle" class="tk">${esc(opts.colTitle)}</text>`,
+    );
   if (opts.rowTitle) parts.push(`<text x="4" y="${top - 6}" class="tk">${esc(opts.rowTitle)}</text>`);
   colLabels.forEach((l, j) => {
     const x = left + j * cell + cell / 2;
     parts.push(`<text transform="translate(${x + 4} ${top - 4}) rotate(-60)" class="tk">${esc(l)}</text>`);
   });
   rowLabels.forEach((l, i) => {
-    parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="tk">${esc(l)}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="tk">${esc(l)}</text>`,
+    );
     colLabels.forEach((_, j) => {
       const v = matrix[i]?.[j] ?? Number.NaN;
       const x = left + j * cell;
       const y = top + i * cell;
       const t = max === min ? 0.5 : (v - min) / (max - min);
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heatColor(v, min, max)}" stroke="#fff"><title>${esc(`${l} / ${colLabels[j]}: ${fmt(v, 4)}`)}</title></rect>`);
-      parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cv" fill="${t > 0.55 ? '#fff' : '#222'}">${fmt(v, opts.digits ?? 2)}</text>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heatColor(v, min, max)}" stroke="#fff"><title>${esc(`${l} / ${colLabels[j]}: ${fmt(v, 4)}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cv" fill="${t > 0.55 ? '#fff' : '#222'}">${fmt(v, opts.digits ?? 2)}</text>`,
+      );
     });
   });
   parts.push('</svg>');

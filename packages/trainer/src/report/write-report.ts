@@ -18,9 +18,14 @@ export function loadReportInput(runDir: string): ReportInput {
   const dir = resolve(runDir);
   const run = readJson<RunFile>(join(dir, 'run.json'), 'the run description');
   if (run.status !== 'complete' || !run.metrics) {
-    throw new Error(`${join(dir, 'run.json')}: the run is not complete (status '${run.status}'); finish it with flexmoe train --resume`);
+    throw new Error(
+      `${join(dir, 'run.json')}: the run is not complete (status '${run.status}'); finish it with flexmoe train --resume`,
+    );
   }
-  const analysis = readJson<RunAnalysis & { histories: Record<string, EpochRecord[]> }>(join(dir, 'analysis.json'), 'the run analysis');
+  const analysis = readJson<RunAnalysis & { histories: Record<string, EpochRecord[]> }>(
+    join(dir, 'analysis.json'),
+    'the run analysis',
+  );
   const m = run.metrics;
   const seeds: SeedResult[] = m.seeds.map((s) => ({ ...s, history: analysis.histories[String(s.seed)] ?? [] }));
   const { training, ...model } = m.config;

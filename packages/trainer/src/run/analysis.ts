@@ -29,7 +29,8 @@ export function bankSimilarity(
 ): NonNullable<RunAnalysis['bankSimilarity']> {
   const [, M, P, H] = bank.shape;
   const width = P * H;
-  const entry = (c: number, m: number): Float32Array => bank.values.subarray((c * M + m) * width, (c * M + m + 1) * width);
+  const entry = (c: number, m: number): Float32Array =>
+    bank.values.subarray((c * M + m) * width, (c * M + m + 1) * width);
   const combos = used.filter((c) => c.mask.some((seen) => !seen));
   const comboMatrix = combos.map((a) =>
     combos.map((b) => {
@@ -64,7 +65,19 @@ export function analyse(
   const C = classes.length;
   const roc =
     C === 2
-      ? [{ className: classes[1], auc: binaryAuc(test.labels.map((l) => l === 1), test.probabilities.map((p) => p[1])), points: rocCurve(test.labels.map((l) => l === 1), test.probabilities.map((p) => p[1])) }]
+      ? [
+          {
+            className: classes[1],
+            auc: binaryAuc(
+              test.labels.map((l) => l === 1),
+              test.probabilities.map((p) => p[1]),
+            ),
+            points: rocCurve(
+              test.labels.map((l) => l === 1),
+              test.probabilities.map((p) => p[1]),
+            ),
+          },
+        ]
       : classes.map((name, c) => {
           const pos = test.labels.map((l) => l === c);
           const scores = test.probabilities.map((p) => p[c]);
@@ -74,7 +87,9 @@ export function analyse(
   const bank = model.config.ablation === 'no-bank' || letters.length < 2 ? null : model.getNamedWeights().get('bank')!;
   const ratios = activationRatios(routing.stats);
   const seenCombos = model.table.all().filter((c) => routing.stats.tokens[c.index] > 0);
-  const experts = Array.from({ length: model.config.experts }, (_, e) => (e < model.table.count ? model.table.get(e).letters : `buffer ${e}`));
+  const experts = Array.from({ length: model.config.experts }, (_, e) =>
+    e < model.table.count ? model.table.get(e).letters : `buffer ${e}`,
+  );
   return {
     seed,
     classes,
@@ -88,7 +103,12 @@ export function analyse(
     roc,
     bankSimilarity: bank ? bankSimilarity(bank, letters, used) : null,
     expertActivation: seenCombos.length
-      ? { source: routing.source, combinations: seenCombos.map((c) => c.letters), experts, ratio: seenCombos.map((c) => ratios[c.index]) }
+      ? {
+          source: routing.source,
+          combinations: seenCombos.map((c) => c.letters),
+          experts,
+          ratio: seenCombos.map((c) => ratios[c.index]),
+        }
       : null,
   };
 }

@@ -13,7 +13,10 @@ describe('training config checks', () => {
     await tf.setBackend('cpu');
   });
   it('counts parameters exactly as the model does, without allocating it', () => {
-    for (const overrides of [{ hidden: 8, heads: 2, patches: 4, experts: 4, topK: 2, layers: 1 }, { hidden: 12, heads: 3, patches: 2, experts: 6, topK: 3, layers: 2 }]) {
+    for (const overrides of [
+      { hidden: 8, heads: 2, patches: 4, experts: 4, topK: 2, layers: 1 },
+      { hidden: 12, heads: 3, patches: 2, experts: 6, topK: 3, layers: 2 },
+    ]) {
       const config = defaultConfig(modalities, { ...overrides, classes: 3 });
       const model = new FlexMoEModel(config, { seed: 0 });
       try {
@@ -32,7 +35,14 @@ describe('training config checks', () => {
   });
 
   it('refuses --experts 100000 with the estimate before allocating anything', () => {
-    const config = defaultConfig(modalities, { hidden: 128, heads: 4, patches: 16, experts: 100000, topK: 4, classes: 3 });
+    const config = defaultConfig(modalities, {
+      hidden: 128,
+      heads: 4,
+      patches: 16,
+      experts: 100000,
+      topK: 4,
+      classes: 3,
+    });
     expect(() => checkTrainingMemory(config, 16, 'wasm', 128 * 1024 ** 3)).toThrow(
       /^--experts 100000 --hidden 128 --layers 1 --batch-size 16: training needs an estimated [\d.]+ GiB \([\d,]+ parameters\), more than the 4\.0 GiB available to the wasm backend/,
     );

@@ -68,7 +68,12 @@ const GiB = 1024 ** 3;
  * or 80 % of this machine's memory.
  * @throws naming the flags that size the model, with the estimate and the limit
  */
-export function checkTrainingMemory(config: FlexMoEConfig, batchSize: number, backend: string, machineBytes = totalmem()): void {
+export function checkTrainingMemory(
+  config: FlexMoEConfig,
+  batchSize: number,
+  backend: string,
+  machineBytes = totalmem(),
+): void {
   const need = estimateTrainingBytes(config, batchSize);
   const limit = Math.min(machineBytes * 0.8, backend === 'wasm' ? 4 * GiB : Infinity);
   if (need <= limit) return;

@@ -1,4 +1,10 @@
-import { disposeBatch, emptyRoutingStats, mergeRoutingStats, type FlexMoEModel, type RoutingStats } from '@flexmoe/moe-core';
+import {
+  disposeBatch,
+  emptyRoutingStats,
+  mergeRoutingStats,
+  type FlexMoEModel,
+  type RoutingStats,
+} from '@flexmoe/moe-core';
 import type { PreparedData } from '../data/prepare-data.js';
 import { accuracy, argmax, macroF1, rocAuc } from '../metrics/classification.js';
 import type { CombinationScores, Scores } from './run-types.js';
@@ -63,7 +69,11 @@ export function scoresOf(p: Pick<RowPredictions, 'labels' | 'predictions' | 'pro
 }
 
 /** Accuracy and macro-F1 per input combination (letters in modality order), in combination-index order. */
-export function perCombinationScores(p: RowPredictions, classes: number, lettersOf: (c: number) => string): Record<string, CombinationScores> {
+export function perCombinationScores(
+  p: RowPredictions,
+  classes: number,
+  lettersOf: (c: number) => string,
+): Record<string, CombinationScores> {
   const groups = new Map<number, number[]>();
   p.combinations.forEach((c, i) => {
     const g = groups.get(c) ?? [];

@@ -45,17 +45,23 @@ export interface EvaluateResult extends Scores {
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
   const runDir = resolve(options.run);
   const modelDir = options.seed === undefined ? join(runDir, 'best') : join(runDir, `seed-${options.seed}`, 'best');
-  if (!existsSync(join(modelDir, 'model.json'))) throw new Error(`${modelDir}/model.json not found: is ${runDir} a finished flexmoe run?`);
+  if (!existsSync(join(modelDir, 'model.json')))
+    throw new Error(`${modelDir}/model.json not found: is ${runDir} a finished flexmoe run?`);
   const { meta, weights } = readModelFiles(modelDir);
   const letters = meta.config.modalities.map((m) => m.letter);
-  const withheld = options.withhold === undefined ? [] : parseModalitySelection('--withhold', options.withhold, meta.config.modalities, 'this model');
+  const withheld =
+    options.withhold === undefined
+      ? []
+      : parseModalitySelection('--withhold', options.withhold, meta.config.modalities, 'this model');
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const data = prepareData(dataset, { modalities: letters });
   data.modalities.forEach((m, j) => {
     const c = meta.config.modalities[j];
     if (m.letter !== c.letter || m.width !== c.width) {
-      throw new Error(`dataset ${datasetDir}: modality ${m.letter} has width ${m.width}, the model expects ${c.letter} with width ${c.width}`);
+      throw new Error(
+        `dataset ${datasetDir}: modality ${m.letter} has width ${m.width}, the model expects ${c.letter} with width ${c.width}`,
+      );
     }
   });
   const split = options.split ?? 'testing';

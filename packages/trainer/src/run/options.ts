@@ -111,7 +111,8 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
   int('workers', o.workers, 1);
   int('lr-warmup', o.lrWarmup, 0);
   int('patience', o.patience, 0);
-  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw new Error(`--weight-decay: expected a number >= 0, got ${o.weightDecay}`);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay))
+    throw new Error(`--weight-decay: expected a number >= 0, got ${o.weightDecay}`);
   if (!['constant', 'cosine', 'plateau'].includes(o.lrSchedule)) {
     throw new Error(`--lr-schedule: expected constant, cosine or plateau, got '${o.lrSchedule}'`);
   }
@@ -121,13 +122,16 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
   if (!(o.routerLossWeight >= 0) || !Number.isFinite(o.routerLossWeight)) {
     throw new Error(`--router-loss-weight: expected a number >= 0, got ${o.routerLossWeight}`);
   }
-  if (!ABLATIONS.includes(o.ablation)) throw new Error(`--ablation: expected one of ${ABLATIONS.join(', ')}, got '${o.ablation}'`);
-  if (!SELECT.includes(o.selectMetric)) throw new Error(`--select-metric: expected one of ${SELECT.join(', ')}, got '${o.selectMetric}'`);
+  if (!ABLATIONS.includes(o.ablation))
+    throw new Error(`--ablation: expected one of ${ABLATIONS.join(', ')}, got '${o.ablation}'`);
+  if (!SELECT.includes(o.selectMetric))
+    throw new Error(`--select-metric: expected one of ${SELECT.join(', ')}, got '${o.selectMetric}'`);
   if (!Array.isArray(o.seeds) || o.seeds.length === 0 || o.seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(o.seeds)}`);
   }
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`--seeds: seed listed twice in ${o.seeds.join(',')}`);
-  if (!['auto', 'sparse', 'dense'].includes(o.dispatch)) throw new Error(`--dispatch: expected auto, sparse or dense, got '${o.dispatch}'`);
+  if (!['auto', 'sparse', 'dense'].includes(o.dispatch))
+    throw new Error(`--dispatch: expected auto, sparse or dense, got '${o.dispatch}'`);
   return o;
 }
 
@@ -150,7 +154,8 @@ export function defaultExperts(modalityCount: number): number {
 /** The model configuration of a run (the model-level part of the ablation is passed through). */
 export function modelConfig(options: TrainOptions, data: PreparedData, classWeights: number[] | null): FlexMoEConfig {
   const M = data.modalities.length;
-  const modelAblation = options.ablation === 'order-random' || options.ablation === 'order-ascending' ? 'none' : options.ablation;
+  const modelAblation =
+    options.ablation === 'order-random' || options.ablation === 'order-ascending' ? 'none' : options.ablation;
   const config: FlexMoEConfig = {
     modalities: data.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
     patches: options.patches,

@@ -4,7 +4,14 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
-import { disposeBatch, FlexMoEModel, registerAllGradients, TypedAdam, type FlexMoEConfig, type NamedWeight } from '@flexmoe/moe-core';
+import {
+  disposeBatch,
+  FlexMoEModel,
+  registerAllGradients,
+  TypedAdam,
+  type FlexMoEConfig,
+  type NamedWeight,
+} from '@flexmoe/moe-core';
 import { classWeights, observedCounts, prepareData, type PreparedData } from '../data/prepare-data.js';
 import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
@@ -14,15 +21,39 @@ import { baselineVerdict, runBaselines, type BaselinesReport } from '../baseline
 import { writeModelFiles } from '../checkpoint/model-files.js';
 import { cleanRunTemporaries } from '../checkpoint/run-temporaries.js';
 import { checkTrainingMemory, validateTrainConfig } from './config-checks.js';
-import { checkCheckpointAgainstRun, checkResumeDataset, readRunForResume, type ResumableRun } from '../checkpoint/resume-check.js';
-import { loadCheckpoint, restoreTrainingState, saveCheckpoint, writeJsonAtomic, type BestState } from '../checkpoint/training-checkpoint.js';
+import {
+  checkCheckpointAgainstRun,
+  checkResumeDataset,
+  readRunForResume,
+  type ResumableRun,
+} from '../checkpoint/resume-check.js';
+import {
+  loadCheckpoint,
+  restoreTrainingState,
+  saveCheckpoint,
+  writeJsonAtomic,
+  type BestState,
+} from '../checkpoint/training-checkpoint.js';
 import { analyse } from './analysis.js';
 import { makeBatch } from './batching.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
-import { DEFAULT_TRAIN_OPTIONS, modelConfig, resolveTrainOptions, trainingOrder, type TrainOptions } from './options.js';
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  modelConfig,
+  resolveTrainOptions,
+  trainingOrder,
+  type TrainOptions,
+} from './options.js';
 import { createProgress } from './progress.js';
 import { ParallelTraining } from '../parallel/parallel-training.js';
-import type { AggregatedScores, CombinationScores, EpochRecord, RunAnalysis, SeedResult, Throughput } from './run-types.js';
+import type {
+  AggregatedScores,
+  CombinationScores,
+  EpochRecord,
+  RunAnalysis,
+  SeedResult,
+  Throughput,
+} from './run-types.js';
 
 /** `RUN/run.json`. */
 export interface RunFile {
@@ -75,10 +106,15 @@ export interface TrainResult {
 
 /** SHA-256 of a dataset's manifest.json (ties a run to the exact dataset). */
 export function manifestSha256(datasetDir: string): string {
-  return createHash('sha256').update(readFileSync(join(datasetDir, 'manifest.json'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(join(datasetDir, 'manifest.json')))
+    .digest('hex');
 }
 
-function selectValue(scores: { accuracy: number; macroF1: number; auc: number }, metric: TrainOptions['selectMetric']): number {
+function selectValue(
+  scores: { accuracy: number; macroF1: number; auc: number },
+  metric: TrainOptions['selectMetric'],
+): number {
   const v = scores[metric];
   return Number.isNaN(v) ? -Infinity : v;
 }
@@ -99,7 +135,10 @@ function throughputOf(history: EpochRecord[]): Throughput {
   const seconds = history.reduce((a, h) => a + h.trainSeconds, 0);
   const samples = history.reduce((a, h) => a + h.trainSamples, 0);
   const steps = history.reduce((a, h) => a + h.steps, 0);
-  return { trainSamplesPerSecond: seconds > 0 ? samples / seconds : 0, msPerStep: steps > 0 ? (seconds * 1000) / steps : 0 };
+  return {
+    trainSamplesPerSecond: seconds > 0 ? samples / seconds : 0,
+    msPerStep: steps > 0 ? (seconds * 1000) / steps : 0,
+  };
 }
 
 interface SeedContext {
@@ -143,11 +182,21 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
     const progress = createProgress(log, ctx.progress);
     if (options.workers > 1 && epochsCompleted < options.epochs) {
       const { workers, lr: learningRate, weightDecay } = options;
-      parallel = await ParallelTraining.start(model, optimizer, { workers, backend: ctx.backend, config, seed, learningRate, weightDecay, data });
+      parallel = await ParallelTraining.start(model, optimizer, {
+        workers,
+        backend: ctx.backend,
+        config,
+        seed,
+        learningRate,
+        weightDecay,
+        data,
+      });
     }
     for (let epoch = epochsCompleted; epoch < options.epochs; epoch++) {
       if (shouldStopEarly(epoch, best?.epoch ?? null, options.patience)) {
-        log(`[flexmoe] seed ${seed}: early stop after epoch ${epoch} (no better validation ${options.selectMetric} since epoch ${best?.epoch})`);
+        log(
+          `[flexmoe] seed ${seed}: early stop after epoch ${epoch} (no better validation ${options.selectMetric} since epoch ${best?.epoch})`,
+        );
         break;
       }
       const validationValues = history.map((h) => selectValue(h.validation, options.selectMetric));
@@ -172,7 +221,8 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
         const { batch, labels } = makeBatch(data, model.table, rows);
         try {
           const v = model.trainStep(batch, labels, optimizer);
-          if (!Number.isFinite(v.loss)) throw new Error(`seed ${seed} epoch ${epoch + 1}: the training loss became ${v.loss}`);
+          if (!Number.isFinite(v.loss))
+            throw new Error(`seed ${seed} epoch ${epoch + 1}: the training loss became ${v.loss}`);
           loss += v.loss * rows.length;
           task += v.taskLoss * rows.length;
           router += v.routerLoss * rows.length;
@@ -182,7 +232,10 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
         }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
-      const val = scoresOf(predictRows(model, data, data.splits.validation, options.evalBatchSize), data.classes.length);
+      const val = scoresOf(
+        predictRows(model, data, data.splits.validation, options.evalBatchSize),
+        data.classes.length,
+      );
       const n = trainRows.length;
       const record: EpochRecord = {
         epoch: epoch + 1,
@@ -229,7 +282,12 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
       {
         config,
         classes: data.classes,
-        modalities: data.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width, featureNames: m.featureNames })),
+        modalities: data.modalities.map((m) => ({
+          name: m.name,
+          letter: m.letter,
+          width: m.width,
+          featureNames: m.featureNames,
+        })),
         datasetManifestSha256: ctx.manifestSha,
         epoch: best.epoch,
         seed,
@@ -247,7 +305,10 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
     };
     // Figure 5 over the training split: validation and test hold only full-modality patients (docs/algorithm.md §7).
     const trainRouting = predictRows(model, data, data.splits.training, options.evalBatchSize).routing;
-    const analysis = analyse(model, seed, data.classes, test, trainingCombos, { source: 'Training split', stats: trainRouting });
+    const analysis = analyse(model, seed, data.classes, test, trainingCombos, {
+      source: 'Training split',
+      stats: trainRouting,
+    });
     writeJsonAtomic(join(seedDir, 'result.json'), { ...result, analysis });
     return { result, analysis };
   } finally {
@@ -276,7 +337,10 @@ function averagePerCombination(results: SeedResult[]): Record<string, Combinatio
  * (docs/architecture.md §3): checkpoints every epoch, each seed's best-validation model, `RUN/best`
  * (the seed with the best validation metric), `run.json` with the metrics, `analysis.json` for the report.
  */
-export async function train(partial: Partial<TrainOptions> & { data: string; out: string }, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(
+  partial: Partial<TrainOptions> & { data: string; out: string },
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   const log = hooks.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   await registerAllGradients();
   const runDir = resolve(partial.out);
@@ -287,33 +351,56 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     resumed = readRunForResume(runDir);
     const stored = resumed as unknown as RunFile;
     // The stored options define the run; only the output-side flags come from this invocation.
-    options = { ...DEFAULT_TRAIN_OPTIONS, ...stored.options, resume: true, json: partial.json, data: partial.data ?? stored.options.data, workers: options.workers };
+    options = {
+      ...DEFAULT_TRAIN_OPTIONS,
+      ...stored.options,
+      resume: true,
+      json: partial.json,
+      data: partial.data ?? stored.options.data,
+      workers: options.workers,
+    };
     log(`[flexmoe] resuming run ${runDir} with its stored options`);
   } else if (!options.resume && existsSync(runDir) && readdirSync(runDir).length > 0) {
-    throw new Error(`run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`);
+    throw new Error(
+      `run directory ${runDir} already exists and is not empty: pass --resume to continue it, or choose another --out`,
+    );
   }
   await cleanRunTemporaries(runDir);
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const prepared = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
   // A tuning trial must not see test labels: its "test" scores are the validation split's.
-  const data = options.validationOnly ? { ...prepared, splits: { ...prepared.splits, testing: prepared.splits.validation } } : prepared;
-  if (options.validationOnly) log('[flexmoe] --validation-only: the test split is not evaluated (test metrics below repeat validation)');
+  const data = options.validationOnly
+    ? { ...prepared, splits: { ...prepared.splits, testing: prepared.splits.validation } }
+    : prepared;
+  if (options.validationOnly)
+    log('[flexmoe] --validation-only: the test split is not evaluated (test metrics below repeat validation)');
   const weights = classWeights(options.classWeights, data);
   if (weights && weights.some((w) => !(w > 0))) {
-    throw new Error(`--class-weights ${options.classWeights}: every class needs a positive weight (a class may be absent from the training split)`);
+    throw new Error(
+      `--class-weights ${options.classWeights}: every class needs a positive weight (a class may be absent from the training split)`,
+    );
   }
   const config = modelConfig(options, data, weights);
   validateTrainConfig(config);
   const manifestSha = manifestSha256(datasetDir);
-  if (resumed) checkResumeDataset(resumed, runJsonPath, { dir: datasetDir, manifestSha256: manifestSha, classes: data.classes, modalities: config.modalities });
+  if (resumed)
+    checkResumeDataset(resumed, runJsonPath, {
+      dir: datasetDir,
+      manifestSha256: manifestSha,
+      classes: data.classes,
+      modalities: config.modalities,
+    });
   const backend = hooks.backend ?? (await import('@tensorflow/tfjs-core')).getBackend();
   checkTrainingMemory(config, options.batchSize, backend);
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
-    log(`[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ${JSON.stringify(data.dropped)}`);
+    log(
+      `[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ${JSON.stringify(data.dropped)}`,
+    );
   }
-  if (options.fullOnly) log(`[flexmoe] --full-only: ${data.droppedNotFull} training patients without every modality left out`);
+  if (options.fullOnly)
+    log(`[flexmoe] --full-only: ${data.droppedNotFull} training patients without every modality left out`);
   mkdirSync(runDir, { recursive: true });
   const probe = new FlexMoEModel(config, { seed: 0 });
   const parameters = probe.parameterCount();
@@ -323,7 +410,12 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     status: 'running',
     options: { ...options, data: datasetDir, out: runDir },
     config,
-    dataset: { path: datasetDir, manifestSha256: manifestSha, classes: data.classes, modalities: data.modalities.map((m) => m.letter) },
+    dataset: {
+      path: datasetDir,
+      manifestSha256: manifestSha,
+      classes: data.classes,
+      modalities: data.modalities.map((m) => m.letter),
+    },
     backend,
     dropped,
     parameters,
@@ -340,7 +432,16 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
       ? `[flexmoe] data-parallel training: ${options.workers} worker threads (--workers; this machine has ${cores} cores)`
       : `[flexmoe] training in one thread (--workers 1; this machine has ${cores} cores)`,
   );
-  const ctx: SeedContext = { options, data, config, runDir, manifestSha, log, progress: hooks.progress ?? true, backend };
+  const ctx: SeedContext = {
+    options,
+    data,
+    config,
+    runDir,
+    manifestSha,
+    log,
+    progress: hooks.progress ?? true,
+    backend,
+  };
   const results: SeedResult[] = [];
   const analyses: RunAnalysis[] = [];
   for (const seed of options.seeds) {
@@ -351,7 +452,10 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
   // The kept model: best validation selection metric over seeds, earliest seed on ties.
   let bestIndex = 0;
   results.forEach((r, i) => {
-    if (selectValue(r.validation, options.selectMetric) > selectValue(results[bestIndex].validation, options.selectMetric)) bestIndex = i;
+    if (
+      selectValue(r.validation, options.selectMetric) > selectValue(results[bestIndex].validation, options.selectMetric)
+    )
+      bestIndex = i;
   });
   const bestSeed = results[bestIndex].seed;
   const tmpBest = join(runDir, `best.tmp-${process.pid}`);
@@ -383,7 +487,10 @@ export async function train(partial: Partial<TrainOptions> & { data: string; out
     metrics.baselines = runBaselines(data, { selectMetric: options.selectMetric, classWeights: options.classWeights });
     log(`[flexmoe] ${baselineVerdict(metrics.baselines, metrics.test).line}`);
   }
-  writeJsonAtomic(join(runDir, 'analysis.json'), { ...analyses[bestIndex], histories: Object.fromEntries(results.map((r) => [String(r.seed), r.history])) });
+  writeJsonAtomic(join(runDir, 'analysis.json'), {
+    ...analyses[bestIndex],
+    histories: Object.fromEntries(results.map((r) => [String(r.seed), r.history])),
+  });
   writeJsonAtomic(runJsonPath, { ...runFile, status: 'complete', metrics, bestSeed });
   if (options.json) writeJsonAtomic(resolve(options.json), metrics);
   log(

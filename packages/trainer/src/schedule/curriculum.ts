@@ -33,7 +33,8 @@ export function epochOrder(
 
 /** Splits an order into consecutive batches of `batchSize` (the last one may be smaller). */
 export function batches(order: readonly number[], batchSize: number): number[][] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const out: number[][] = [];
   for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize));
   return out;

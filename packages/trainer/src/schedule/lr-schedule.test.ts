@@ -36,7 +36,8 @@ describe('plateauFactor and early stopping on a toy run', () => {
       return best + 1;
     };
     const stopAt = (patience: number) => {
-      for (let done = 1; done <= history.length; done++) if (shouldStopEarly(done, bestEpochAfter(done), patience)) return done;
+      for (let done = 1; done <= history.length; done++)
+        if (shouldStopEarly(done, bestEpochAfter(done), patience)) return done;
       return null;
     };
     expect(stopAt(3)).toBe(6); // best epoch 3, stop after epoch 6

@@ -77,7 +77,13 @@ export interface ScheduleSettings {
  * Learning rate of step `stepInEpoch` of 0-based `epoch` for a run with `stepsPerEpoch` steps per epoch;
  * `validationValues` are the selection metric of the epochs done (for `plateau`).
  */
-export function scheduledLearningRate(s: ScheduleSettings, stepsPerEpoch: number, epoch: number, stepInEpoch: number, validationValues: number[]): number {
+export function scheduledLearningRate(
+  s: ScheduleSettings,
+  stepsPerEpoch: number,
+  epoch: number,
+  stepInEpoch: number,
+  validationValues: number[],
+): number {
   return learningRateAt(epoch * stepsPerEpoch + stepInEpoch, {
     kind: s.lrSchedule,
     base: s.lr,

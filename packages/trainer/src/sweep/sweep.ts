@@ -68,7 +68,8 @@ function fillFromRun(row: SweepRow, run: RunFile): void {
  */
 export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
+  if (!Number.isInteger(options.parallel) || options.parallel < 1)
+    throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const rows: SweepRow[] = [];
@@ -76,7 +77,15 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   for (const e of options.experts) {
     for (const k of options.topK) {
       for (const l of options.layers) {
-        for (const a of ablations) rows.push({ name: pointName(e, k, l, a), experts: e, topK: k, layers: l, ...(a === undefined ? {} : { ablation: a }), status: 'ok' });
+        for (const a of ablations)
+          rows.push({
+            name: pointName(e, k, l, a),
+            experts: e,
+            topK: k,
+            layers: l,
+            ...(a === undefined ? {} : { ablation: a }),
+            status: 'ok',
+          });
       }
     }
   }
@@ -112,7 +121,9 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
     ];
     log(`[sweep] start ${row.name}`);
     const logPath = join(out, `${row.name}.log`);
-    const child = await (options.runTrial ? options.runTrial({ name: row.name, runDir, args, logPath }) : runTrainChild(options, runDir, args, logPath));
+    const child = await (options.runTrial
+      ? options.runTrial({ name: row.name, runDir, args, logPath })
+      : runTrainChild(options, runDir, args, logPath));
     row.seconds = child.seconds;
     const run = child.code === 0 ? readComplete(runDir) : null;
     if (run) fillFromRun(row, run);
@@ -130,7 +141,19 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
 /** A plain-text table of the grid (percentages as mean ± std). */
 export function formatSweepTable(rows: SweepRow[]): string {
   const pct = (m?: MeanStd): string => (m ? `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}` : '-');
-  const header = ['point', 'experts', 'top-k', 'layers', 'ablation', 'status', 'test acc %', 'macro-F1 %', 'AUC %', 'samples/s', 'params'];
+  const header = [
+    'point',
+    'experts',
+    'top-k',
+    'layers',
+    'ablation',
+    'status',
+    'test acc %',
+    'macro-F1 %',
+    'AUC %',
+    'samples/s',
+    'params',
+  ];
   const body = rows.map((r) => [
     r.name,
     String(r.experts),
@@ -145,6 +168,10 @@ export function formatSweepTable(rows: SweepRow[]): string {
     r.parameters === undefined ? '-' : String(r.parameters),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }

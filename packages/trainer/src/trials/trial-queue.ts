@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { readCompleteRun, runTrainChild, type CliLauncher, type TrainChildResult, type TrialRunner, type TrialTask } from './train-child.js';
+import {
+  readCompleteRun,
+  runTrainChild,
+  type CliLauncher,
+  type TrainChildResult,
+  type TrialRunner,
+  type TrialTask,
+} from './train-child.js';
 
 /** Name of the BullMQ queue that carries `flexmoe train` trials. */
 export const TRIAL_QUEUE_NAME = 'flexmoe-trials';
@@ -16,10 +23,12 @@ export function redisConnection(url: string): ConnectionOptions {
   } catch {
     throw new Error(`--queue: expected redis://HOST:PORT, got ${JSON.stringify(url)}`);
   }
-  if (u.protocol !== 'redis:' || !u.hostname) throw new Error(`--queue: expected redis://HOST:PORT, got ${JSON.stringify(url)}`);
+  if (u.protocol !== 'redis:' || !u.hostname)
+    throw new Error(`--queue: expected redis://HOST:PORT, got ${JSON.stringify(url)}`);
   const port = u.port ? Number(u.port) : 6379;
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new Error(`--queue: database '${u.pathname.slice(1)}' in ${url} is not a number`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new Error(`--queue: database '${u.pathname.slice(1)}' in ${url} is not a number`);
   return {
     host: u.hostname,
     port,
@@ -54,9 +63,18 @@ export class TrialQueue {
       const id = jobId(task);
       const existing = await this.queue.getJob(id);
       // A job left failed by an earlier tune, or completed for a run directory since removed, is run again.
-      if (existing && ((await existing.isFailed()) || ((await existing.isCompleted()) && !readCompleteRun(task.runDir)))) await existing.remove();
+      if (
+        existing &&
+        ((await existing.isFailed()) || ((await existing.isCompleted()) && !readCompleteRun(task.runDir)))
+      )
+        await existing.remove();
       const started = Date.now();
-      await this.queue.add(task.name, task, { jobId: id, attempts: TRIAL_ATTEMPTS, removeOnComplete: false, removeOnFail: false });
+      await this.queue.add(task.name, task, {
+        jobId: id,
+        attempts: TRIAL_ATTEMPTS,
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
       for (;;) {
         const state = await this.queue.getJobState(id);
         if (state === 'completed' || state === 'failed') {
@@ -101,7 +119,8 @@ export function startTrialWorker(options: TrialWorkerOptions): Worker {
       const task = job.data as TrialTask;
       log(`[worker ${process.pid}] start ${task.name} (attempt ${job.attemptsMade + 1}) in ${task.runDir}`);
       const r = await runTrainChild(options.launcher, task.runDir, task.args, task.logPath);
-      if (r.code !== 0 || !readCompleteRun(task.runDir)) throw new Error(`trial ${task.name}: exit code ${r.code}: ${r.lastLine}`);
+      if (r.code !== 0 || !readCompleteRun(task.runDir))
+        throw new Error(`trial ${task.name}: exit code ${r.code}: ${r.lastLine}`);
       log(`[worker ${process.pid}] done ${task.name} in ${r.seconds.toFixed(1)} s`);
       return { seconds: r.seconds };
     },

@@ -18,6 +18,8 @@ describe('sampleConfigs', () => {
     }
     // Prefix-stable: a bigger budget extends the same list (a resumed tune with more trials keeps the old ones).
     expect(sampleConfigs(10, 7, 16)).toEqual(a.slice(0, 10));
-    expect(configArgs(a[0])).toEqual(expect.arrayContaining(['--lr', String(a[0].lr), '--weight-decay', String(a[0].weightDecay)]));
+    expect(configArgs(a[0])).toEqual(
+      expect.arrayContaining(['--lr', String(a[0].lr), '--weight-decay', String(a[0].weightDecay)]),
+    );
   });
 });

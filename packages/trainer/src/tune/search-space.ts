@@ -35,7 +35,12 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
 };
 
 /** `n` configurations drawn with a seeded generator (same seed, same list: resumable). */
-export function sampleConfigs(n: number, seed: number, defaultExperts: number, space: SearchSpace = DEFAULT_SEARCH_SPACE): TrialConfig[] {
+export function sampleConfigs(
+  n: number,
+  seed: number,
+  defaultExperts: number,
+  space: SearchSpace = DEFAULT_SEARCH_SPACE,
+): TrialConfig[] {
   const random = new ShuffleRandom(seed);
   const pick = <T>(items: T[]): T => items[random.nextInt(items.length)];
   const out: TrialConfig[] = [];
@@ -44,7 +49,15 @@ export function sampleConfigs(n: number, seed: number, defaultExperts: number, s
     const lr = Number(Math.exp(Math.log(lo) + random.next() * (Math.log(hi) - Math.log(lo))).toPrecision(3));
     const experts = defaultExperts * pick(space.expertsFactor);
     const topK = Math.min(pick(space.topK), experts);
-    out.push({ lr, hidden: pick(space.hidden), experts, topK, dropout: pick(space.dropout), weightDecay: pick(space.weightDecay), epochs: pick(space.epochs) });
+    out.push({
+      lr,
+      hidden: pick(space.hidden),
+      experts,
+      topK,
+      dropout: pick(space.dropout),
+      weightDecay: pick(space.weightDecay),
+      epochs: pick(space.epochs),
+    });
   }
   return out;
 }
@@ -52,12 +65,19 @@ export function sampleConfigs(n: number, seed: number, defaultExperts: number, s
 /** A configuration as `flexmoe train` flags. */
 export function configArgs(c: TrialConfig): string[] {
   return [
-    '--lr', String(c.lr),
-    '--hidden', String(c.hidden),
-    '--experts', String(c.experts),
-    '--top-k', String(c.topK),
-    '--dropout', String(c.dropout),
-    '--weight-decay', String(c.weightDecay),
-    '--epochs', String(c.epochs),
+    '--lr',
+    String(c.lr),
+    '--hidden',
+    String(c.hidden),
+    '--experts',
+    String(c.experts),
+    '--top-k',
+    String(c.topK),
+    '--dropout',
+    String(c.dropout),
+    '--weight-decay',
+    String(c.weightDecay),
+    '--epochs',
+    String(c.epochs),
   ];
 }

@@ -6,7 +6,14 @@ import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { prepareData } from '../data/prepare-data.js';
 import { defaultExperts, type SelectMetric } from '../run/options.js';
 import { manifestSha256, type RunMetrics } from '../run/train.js';
-import { readCompleteRun, runPool, runTrainChild, type CliLauncher, type TrialRunner, type TrialTask } from '../trials/train-child.js';
+import {
+  readCompleteRun,
+  runPool,
+  runTrainChild,
+  type CliLauncher,
+  type TrialRunner,
+  type TrialTask,
+} from '../trials/train-child.js';
 import { configArgs, DEFAULT_SEARCH_SPACE, sampleConfigs, type SearchSpace, type TrialConfig } from './search-space.js';
 
 /** Flags every trial gets before its own (a later flag in `trainArgs` or the configuration wins). */
@@ -72,7 +79,20 @@ function trialName(i: number): string {
 
 /** Plain-text results table (validation only). */
 export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): string {
-  const header = ['trial', 'status', `val ${metric}`, 'best epoch', 'lr', 'hidden', 'experts', 'top-k', 'dropout', 'weight decay', 'epochs', 'seconds'];
+  const header = [
+    'trial',
+    'status',
+    `val ${metric}`,
+    'best epoch',
+    'lr',
+    'hidden',
+    'experts',
+    'top-k',
+    'dropout',
+    'weight decay',
+    'epochs',
+    'seconds',
+  ];
   const body = rows.map((r) => [
     r.name,
     r.status + (r.reason ? ` (${r.reason})` : ''),
@@ -88,7 +108,11 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
     r.seconds === undefined ? '-' : r.seconds.toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -101,14 +125,18 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
  */
 export async function tune(options: TuneOptions): Promise<TuneResult> {
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (!Number.isInteger(options.budget) || options.budget < 1) throw new Error(`--budget: expected an integer >= 1, got ${options.budget}`);
-  if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
+  if (!Number.isInteger(options.budget) || options.budget < 1)
+    throw new Error(`--budget: expected an integer >= 1, got ${options.budget}`);
+  if (!Number.isInteger(options.parallel) || options.parallel < 1)
+    throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
   if (options.seeds.length === 0) throw new Error('--seeds: at least one seed is needed');
   const out = resolve(options.out);
   const data = resolve(options.data);
   const dataset = await readDataset(data);
   const modalities = trainArgValue(options.trainArgs, '--modalities');
-  const prepared = prepareData(dataset, { modalities: modalities?.includes(',') ? modalities.split(',') : modalities ? [...modalities] : undefined });
+  const prepared = prepareData(dataset, {
+    modalities: modalities?.includes(',') ? modalities.split(',') : modalities ? [...modalities] : undefined,
+  });
   const space = options.space ?? DEFAULT_SEARCH_SPACE;
   const plan: TunePlan = {
     manifestSha256: manifestSha256(data),
@@ -124,13 +152,23 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   if (existsSync(planPath)) {
     const stored = JSON.parse(readFileSync(planPath, 'utf8')) as TunePlan;
     if (JSON.stringify(stored) !== JSON.stringify(plan)) {
-      throw new Error(`${planPath}: ${out} holds a tune with other settings (dataset, seed, metric, class weights, flags or space); choose another --out`);
+      throw new Error(
+        `${planPath}: ${out} holds a tune with other settings (dataset, seed, metric, class weights, flags or space); choose another --out`,
+      );
     }
     log(`[tune] resuming the tune in ${out}`);
   } else writeJsonAtomic(planPath, plan);
 
   const configs = sampleConfigs(options.budget, options.seed, defaultExperts(prepared.modalities.length), space);
-  const common = ['--data', data, '--select-metric', options.selectMetric, '--class-weights', options.classWeights, '--no-progress'];
+  const common = [
+    '--data',
+    data,
+    '--select-metric',
+    options.selectMetric,
+    '--class-weights',
+    options.classWeights,
+    '--no-progress',
+  ];
   const rows: TuneTrialRow[] = configs.map((config, i) => ({ name: trialName(i), config, status: 'pending' }));
   const fill = (row: TuneTrialRow, runDir: string): boolean => {
     const run = readCompleteRun(runDir);
@@ -147,11 +185,20 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     } else pending.push(row);
   }
   const runTrial = options.runTrial ?? ((t: TrialTask) => runTrainChild(options.launcher, t.runDir, t.args, t.logPath));
-  const save = (): void => writeJsonAtomic(join(out, 'tune.json'), { data, selectMetric: options.selectMetric, trials: rows });
+  const save = (): void =>
+    writeJsonAtomic(join(out, 'tune.json'), { data, selectMetric: options.selectMetric, trials: rows });
   save();
   await runPool(pending, options.parallel, async (row) => {
     const runDir = join(out, 'trials', row.name);
-    const args = [...common, '--seeds', String(options.seeds[0]), '--validation-only', ...TRIAL_TRAINING_ARGS, ...options.trainArgs, ...configArgs(row.config)];
+    const args = [
+      ...common,
+      '--seeds',
+      String(options.seeds[0]),
+      '--validation-only',
+      ...TRIAL_TRAINING_ARGS,
+      ...options.trainArgs,
+      ...configArgs(row.config),
+    ];
     log(`[tune] start ${row.name}: ${configArgs(row.config).join(' ')}`);
     const r = await runTrial({ name: row.name, runDir, args, logPath: join(out, 'trials', `${row.name}.log`) });
     row.seconds = r.seconds;
@@ -160,7 +207,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       row.status = 'failed';
       row.reason = `exit code ${r.code}: ${r.lastLine}`;
     }
-    log(`[tune] ${row.name}: ${row.status}${row.validation === undefined ? '' : `, validation ${options.selectMetric} ${row.validation.toFixed(4)}`}${row.reason ? ` (${row.reason})` : ''}`);
+    log(
+      `[tune] ${row.name}: ${row.status}${row.validation === undefined ? '' : `, validation ${options.selectMetric} ${row.validation.toFixed(4)}`}${row.reason ? ` (${row.reason})` : ''}`,
+    );
     save();
   });
   let best: TuneTrialRow | null = null;
@@ -169,16 +218,37 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     if (best === null || row.validation > (best.validation ?? -Infinity)) best = row;
   }
   if (!best) throw new Error(`[tune] every trial failed; see the logs in ${join(out, 'trials')}`);
-  writeJsonAtomic(join(out, 'best-config.json'), { trial: best.name, validation: best.validation, selectMetric: options.selectMetric, config: best.config });
-  writeFileAtomicSync(join(out, 'results.txt'), `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}\n`);
-  log(`[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); retraining over seeds ${options.seeds.join(',')}`);
+  writeJsonAtomic(join(out, 'best-config.json'), {
+    trial: best.name,
+    validation: best.validation,
+    selectMetric: options.selectMetric,
+    config: best.config,
+  });
+  writeFileAtomicSync(
+    join(out, 'results.txt'),
+    `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}\n`,
+  );
+  log(
+    `[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); retraining over seeds ${options.seeds.join(',')}`,
+  );
 
   // Only now is the test split scored: one final run of the chosen configuration.
   const finalRunDir = join(out, 'final');
   if (!readCompleteRun(finalRunDir)) {
-    const args = [...common, '--seeds', options.seeds.join(','), '--baselines', ...TRIAL_TRAINING_ARGS, ...options.trainArgs, ...configArgs(best.config)];
+    const args = [
+      ...common,
+      '--seeds',
+      options.seeds.join(','),
+      '--baselines',
+      ...TRIAL_TRAINING_ARGS,
+      ...options.trainArgs,
+      ...configArgs(best.config),
+    ];
     const r = await runTrainChild(options.launcher, finalRunDir, args, join(out, 'final.log'));
-    if (r.code !== 0) throw new Error(`[tune] the final run failed (exit code ${r.code}): ${r.lastLine}; see ${join(out, 'final.log')}`);
+    if (r.code !== 0)
+      throw new Error(
+        `[tune] the final run failed (exit code ${r.code}): ${r.lastLine}; see ${join(out, 'final.log')}`,
+      );
   }
   const finalRun = readCompleteRun(finalRunDir);
   if (!finalRun?.metrics) throw new Error(`[tune] ${finalRunDir} is not a complete run`);

@@ -11,7 +11,18 @@ function __dirname_of(url: string): string {
 }
 
 /** A tiny model for fast tests (H 8, P 4, 2 heads, top-2). */
-export const TINY_MODEL_FLAGS = ['--hidden', '8', '--patches', '4', '--heads', '2', '--top-k', '2', '--batch-size', '8'];
+export const TINY_MODEL_FLAGS = [
+  '--hidden',
+  '8',
+  '--patches',
+  '4',
+  '--heads',
+  '2',
+  '--top-k',
+  '2',
+  '--batch-size',
+  '8',
+];
 
 const silent = { stdout: { write: (): boolean => true }, stderr: { write: (): boolean => true } };
 
@@ -20,10 +31,13 @@ export async function makeTinyAdniDataset(scale = 0.05, seed = 1): Promise<{ roo
   const root = mkdtempSync(join(tmpdir(), 'flexmoe-trainer-'));
   const raw = join(root, 'raw');
   const ds = join(root, 'ds');
-  if ((await runDataCli(['synth', 'adni', '--out', raw, '--scale', String(scale), '--seed', String(seed)], silent)) !== 0) {
+  if (
+    (await runDataCli(['synth', 'adni', '--out', raw, '--scale', String(scale), '--seed', String(seed)], silent)) !== 0
+  ) {
     throw new Error('flexmoe-data synth adni failed');
   }
-  if ((await runDataCli(['adni', '--raw', raw, '--out', ds], silent)) !== 0) throw new Error('flexmoe-data adni failed');
+  if ((await runDataCli(['adni', '--raw', raw, '--out', ds], silent)) !== 0)
+    throw new Error('flexmoe-data adni failed');
   if (!existsSync(join(ds, 'manifest.json'))) throw new Error('dataset was not written');
   return { root, raw, ds };
 }

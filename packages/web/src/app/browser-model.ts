@@ -68,25 +68,37 @@ async function webGpuAdapterAvailable(): Promise<boolean> {
  * @param preferred `wasm` skips WebGPU even when offered
  * @throws ModelFileError for a malformed, foreign or damaged file
  */
-export async function openBrowserModel(bytes: Uint8Array, source: string, preferred?: WebExecutionProvider): Promise<BrowserModel> {
+export async function openBrowserModel(
+  bytes: Uint8Array,
+  source: string,
+  preferred?: WebExecutionProvider,
+): Promise<BrowserModel> {
   let metadata: FlexMoEModelMetadata;
   let transformer: ReturnType<typeof embeddedTransformer>;
   let transforms: DatasetTransforms | undefined;
   try {
     metadata = readModelMetadata(bytes, source);
-    const digest = metadata.transformsJson === undefined ? undefined : bytesToHex(sha256(new TextEncoder().encode(metadata.transformsJson)));
+    const digest =
+      metadata.transformsJson === undefined
+        ? undefined
+        : bytesToHex(sha256(new TextEncoder().encode(metadata.transformsJson)));
     transformer = embeddedTransformer(metadata, digest, source);
-    transforms = metadata.transformsJson === undefined ? undefined : (JSON.parse(metadata.transformsJson) as DatasetTransforms);
+    transforms =
+      metadata.transformsJson === undefined ? undefined : (JSON.parse(metadata.transformsJson) as DatasetTransforms);
   } catch (e) {
     throw new ModelFileError((e as Error).message);
   }
   const useGpu = preferred !== 'wasm' && (await webGpuAdapterAvailable());
   let session: ort.InferenceSession | undefined;
   let provider: WebExecutionProvider = 'wasm';
-  let providerNote: string | undefined = preferred === 'wasm' ? 'wasm asked for' : 'WebGPU is not offered by this browser';
+  let providerNote: string | undefined =
+    preferred === 'wasm' ? 'wasm asked for' : 'WebGPU is not offered by this browser';
   if (useGpu) {
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['webgpu'],
+        graphOptimizationLevel: 'all',
+      });
       provider = 'webgpu';
       providerNote = undefined;
     } catch (e) {
@@ -95,7 +107,10 @@ export async function openBrowserModel(bytes: Uint8Array, source: string, prefer
   }
   if (!session) {
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
     } catch (e) {
       throw new ModelFileError(`${source}: onnxruntime cannot run this model (${firstLine((e as Error).message)})`);
     }

@@ -2,7 +2,13 @@ import { createRecordTransformer, type DatasetTransforms } from '@flexmoe/data/t
 import type { ModalityMetadata } from '@flexmoe/export/browser';
 import { FormValueError, modalityForms, rawPart, recordFromForms, type FieldValues } from './form-spec.js';
 
-const modality = (name: string, letter: string, width: number): ModalityMetadata => ({ name, letter, width, input: `x_${name}`, featureNames: [] });
+const modality = (name: string, letter: string, width: number): ModalityMetadata => ({
+  name,
+  letter,
+  width,
+  input: `x_${name}`,
+  featureNames: [],
+});
 
 const transforms: DatasetTransforms = {
   formatVersion: 1,
@@ -11,7 +17,14 @@ const transforms: DatasetTransforms = {
       kind: 'columns',
       columns: [
         { column: 'AGE', type: 'numerical', min: 50, max: 90, mean: 0.25, missingCodes: [] },
-        { column: 'SEX', type: 'categorical', categories: ['1', '2'], mode: '2', numericCategories: true, missingCodes: [] },
+        {
+          column: 'SEX',
+          type: 'categorical',
+          categories: ['1', '2'],
+          mode: '2',
+          numericCategories: true,
+          missingCodes: [],
+        },
         { column: 'VISIT', type: 'date', edges: [0, 100, 200], mode: 50, missingCodes: [] },
       ],
     },
@@ -19,7 +32,12 @@ const transforms: DatasetTransforms = {
     image: { kind: 'image', voxelCount: 3, maskLabel: 1, mean: 10, std: 2 },
   },
 };
-const modalities = [modality('clinical', 'C', 1 + 2 + 2), modality('genomic', 'G', 2), modality('image', 'I', 3), modality('labs', 'L', 2)];
+const modalities = [
+  modality('clinical', 'C', 1 + 2 + 2),
+  modality('genomic', 'G', 2),
+  modality('image', 'I', 3),
+  modality('labs', 'L', 2),
+];
 
 describe('forms from the embedded transforms', () => {
   const forms = modalityForms(modalities, transforms);
@@ -44,7 +62,11 @@ describe('forms from the embedded transforms', () => {
       ]),
     );
     expect(record).toEqual({
-      modalities: { clinical: { AGE: 70, SEX: 1, VISIT: null }, genomic: { rs1: 2, rs2: null }, image: { voxels: [12, 8, 10] } },
+      modalities: {
+        clinical: { AGE: 70, SEX: 1, VISIT: null },
+        genomic: { rs1: 2, rs2: null },
+        image: { voxels: [12, 8, 10] },
+      },
     });
     const t = createRecordTransformer(modalities.slice(0, 3), ['a', 'b'], transforms);
     const out = t.transformRecord(record as { modalities: Record<string, unknown> });
@@ -57,11 +79,27 @@ describe('forms from the embedded transforms', () => {
   });
 
   test('text in a number field is passed on (the transform names it); bad lists and JSON name the field', () => {
-    expect(rawPart(forms[0], { AGE: '<8', SEX: '', VISIT: '2020-01-02' })).toEqual({ AGE: '<8', SEX: null, VISIT: '2020-01-02' });
-    expect(() => rawPart(forms[2], { voxels: '1 two 3' })).toThrow(new FormValueError('image, 3 masked voxel intensities: value 2 "two" is not a number'));
+    expect(rawPart(forms[0], { AGE: '<8', SEX: '', VISIT: '2020-01-02' })).toEqual({
+      AGE: '<8',
+      SEX: null,
+      VISIT: '2020-01-02',
+    });
+    expect(() => rawPart(forms[2], { voxels: '1 two 3' })).toThrow(
+      new FormValueError('image, 3 masked voxel intensities: value 2 "two" is not a number'),
+    );
     expect(() => rawPart(forms[3], { features: '[1,' })).toThrow(/^labs, 2 transformed features: not valid JSON/);
-    expect(recordFromForms(forms, new Map([['labs', { features: '[0.5, -1]' }]]))).toEqual({ features: { labs: [0.5, -1] } });
-    expect(() => recordFromForms(forms, new Map<string, FieldValues>([['labs', { features: '[0.5, -1]' }], ['image', { voxels: '1 2 3' }]]))).toThrow(FormValueError);
+    expect(recordFromForms(forms, new Map([['labs', { features: '[0.5, -1]' }]]))).toEqual({
+      features: { labs: [0.5, -1] },
+    });
+    expect(() =>
+      recordFromForms(
+        forms,
+        new Map<string, FieldValues>([
+          ['labs', { features: '[0.5, -1]' }],
+          ['image', { voxels: '1 2 3' }],
+        ]),
+      ),
+    ).toThrow(FormValueError);
   });
 
   test('many SNPs are entered as one JSON object', () => {

@@ -30,7 +30,10 @@ export interface ModalityForm {
 export const MAX_DOSAGE_FIELDS = 64;
 
 /** Forms for the model's modalities; a modality without an embedded transform gets a features (JSON array) box. */
-export function modalityForms(modalities: readonly ModalityMetadata[], transforms: DatasetTransforms | undefined): ModalityForm[] {
+export function modalityForms(
+  modalities: readonly ModalityMetadata[],
+  transforms: DatasetTransforms | undefined,
+): ModalityForm[] {
   return modalities.map((m) => {
     const t = transforms?.modalities[m.name];
     return t ? formOfTransform(m, t) : featuresForm(m);
@@ -42,7 +45,9 @@ function featuresForm(m: ModalityMetadata): ModalityForm {
     name: m.name,
     letter: m.letter,
     shape: 'json',
-    fields: [{ kind: 'json', key: 'features', label: `${m.width} transformed features`, placeholder: '[0.1, -0.5, …]' }],
+    fields: [
+      { kind: 'json', key: 'features', label: `${m.width} transformed features`, placeholder: '[0.1, -0.5, …]' },
+    ],
     note: 'the model carries no transforms for this modality: enter its transformed feature vector',
   };
 }
@@ -57,7 +62,14 @@ function formOfTransform(m: ModalityMetadata, t: ModalityTransform): ModalityFor
         fields: t.columns.map((c): FieldSpec => {
           if (c.type === 'numerical') return { kind: 'number', key: c.column, label: c.column, range: [c.min, c.max] };
           if (c.type === 'categorical') {
-            return { kind: 'select', key: c.column, label: c.column, options: c.categories, numeric: c.numericCategories, mode: c.mode };
+            return {
+              kind: 'select',
+              key: c.column,
+              label: c.column,
+              options: c.categories,
+              numeric: c.numericCategories,
+              mode: c.mode,
+            };
           }
           return { kind: 'date', key: c.column, label: c.column };
         }),
@@ -75,14 +87,28 @@ function formOfTransform(m: ModalityMetadata, t: ModalityTransform): ModalityFor
       return {
         ...base,
         shape: 'json',
-        fields: [{ kind: 'json', key: 'genotypes', label: `${t.snps.length} SNPs`, placeholder: `{ "${t.snps[0]}": 0, "${t.snps[1] ?? t.snps[0]}": 2 }` }],
+        fields: [
+          {
+            kind: 'json',
+            key: 'genotypes',
+            label: `${t.snps.length} SNPs`,
+            placeholder: `{ "${t.snps[0]}": 0, "${t.snps[1] ?? t.snps[0]}": 2 }`,
+          },
+        ],
         note: 'SNP id → 0, 1 or 2 copies of the first allele; absent SNPs are imputed',
       };
     case 'image':
       return {
         ...base,
         shape: 'voxels',
-        fields: [{ kind: 'list', key: 'voxels', label: `${t.voxelCount} masked voxel intensities`, placeholder: '812.5 790 …' }],
+        fields: [
+          {
+            kind: 'list',
+            key: 'voxels',
+            label: `${t.voxelCount} masked voxel intensities`,
+            placeholder: '812.5 790 …',
+          },
+        ],
         note: 'numbers separated by spaces, commas or new lines',
       };
     case 'codes':
@@ -97,7 +123,14 @@ function formOfTransform(m: ModalityMetadata, t: ModalityTransform): ModalityFor
       return {
         ...base,
         shape: 'json',
-        fields: [{ kind: 'json', key: 'aggregates', label: 'measurements', placeholder: `{ "${t.items[0] ?? 'lab:50912'}": [1.1, 0.9] }` }],
+        fields: [
+          {
+            kind: 'json',
+            key: 'aggregates',
+            label: 'measurements',
+            placeholder: `{ "${t.items[0] ?? 'lab:50912'}": [1.1, 0.9] }`,
+          },
+        ],
         note: 'item key → the values measured during the stay',
       };
     default:
@@ -174,18 +207,24 @@ function numberList(text: string, where: string): number[] {
  * transformed features (a model without embedded transforms).
  * @param given modality name → its field values, for the modalities the user has
  */
-export function recordFromForms(forms: readonly ModalityForm[], given: ReadonlyMap<string, FieldValues>): Record<string, unknown> {
+export function recordFromForms(
+  forms: readonly ModalityForm[],
+  given: ReadonlyMap<string, FieldValues>,
+): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const features: Record<string, unknown> = {};
   for (const form of forms) {
     const values = given.get(form.name);
     if (!values) continue;
     const part = rawPart(form, values);
-    if (form.shape === 'json' && form.fields[0].key === 'features') features[form.name] = (part as { features: unknown }).features;
+    if (form.shape === 'json' && form.fields[0].key === 'features')
+      features[form.name] = (part as { features: unknown }).features;
     else raw[form.name] = part;
   }
   if (Object.keys(features).length > 0 && Object.keys(raw).length > 0) {
-    throw new FormValueError('this model mixes modalities with and without transforms; enter the record as JSON instead');
+    throw new FormValueError(
+      'this model mixes modalities with and without transforms; enter the record as JSON instead',
+    );
   }
   return Object.keys(features).length > 0 ? { features } : { modalities: raw };
 }

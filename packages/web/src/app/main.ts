@@ -5,7 +5,13 @@
  */
 import type { Prediction } from '@flexmoe/export/browser';
 import { byId, h } from './dom.js';
-import { configureOnnxRuntime, ModelFileError, openBrowserModel, type BrowserModel, type WebExecutionProvider } from './browser-model.js';
+import {
+  configureOnnxRuntime,
+  ModelFileError,
+  openBrowserModel,
+  type BrowserModel,
+  type WebExecutionProvider,
+} from './browser-model.js';
 import { FormValueError, modalityForms, recordFromForms, type ModalityForm } from './form-spec.js';
 import { parsePastedRecords, PastedRecordError, type PastedRecord } from './pasted-records.js';
 import { readRecordForm, renderRecordForm } from './record-form.js';
@@ -29,7 +35,11 @@ function clearError(): void {
 /** Errors the user can act on get their message; anything else is shown too (never only in the console). */
 function report(e: unknown): void {
   const message = e instanceof Error ? e.message : String(e);
-  showError(e instanceof ModelFileError || e instanceof PastedRecordError || e instanceof FormValueError ? message : `Unexpected error: ${message}`);
+  showError(
+    e instanceof ModelFileError || e instanceof PastedRecordError || e instanceof FormValueError
+      ? message
+      : `Unexpected error: ${message}`,
+  );
 }
 
 function status(text: string): void {
@@ -63,10 +73,19 @@ async function openModel(bytes: Uint8Array, source: string): Promise<void> {
 function renderModelSummary(m: BrowserModel): void {
   const meta = m.metadata;
   byId('model-summary').replaceChildren(
-    h('p', {}, h('strong', {}, m.source), ` · ${(m.bytes / 1e6).toFixed(1)} MB · ${meta.producer.name} ${meta.producer.version}`),
+    h(
+      'p',
+      {},
+      h('strong', {}, m.source),
+      ` · ${(m.bytes / 1e6).toFixed(1)} MB · ${meta.producer.name} ${meta.producer.version}`,
+    ),
     h('p', {}, `Classes: ${meta.classes.join(', ')}`),
     h('p', {}, `Modalities: ${meta.modalities.map((x) => `${x.letter} ${x.name} (${x.width})`).join(' · ')}`),
-    h('p', { class: 'note', id: 'provider', 'data-provider': m.provider }, `Runs on ${m.provider}${m.providerNote ? ` (${m.providerNote})` : ''}.`),
+    h(
+      'p',
+      { class: 'note', id: 'provider', 'data-provider': m.provider },
+      `Runs on ${m.provider}${m.providerNote ? ` (${m.providerNote})` : ''}.`,
+    ),
     m.transforms ? '' : h('p', { class: 'note' }, 'No transforms embedded: enter transformed features.'),
   );
 }
@@ -91,7 +110,8 @@ async function predict(record: unknown, where: string): Promise<void> {
     started = performance.now();
     const [full] = await current.predictor.predictRecords([record], { counterfactuals: true }, where);
     const acquisitionMs = performance.now() - started;
-    if (full.ok && model === current) showPrediction(full.prediction, { provider: current.provider, elapsedMs, acquisitionMs, where }, 'predicted');
+    if (full.ok && model === current)
+      showPrediction(full.prediction, { provider: current.provider, elapsedMs, acquisitionMs, where }, 'predicted');
   } finally {
     busy = false;
   }
@@ -116,7 +136,11 @@ let pasted: PastedRecord[] = [];
 async function predictChosen(): Promise<void> {
   const index = Number(byId<HTMLSelectElement>('record-choice').value || 0);
   const chosen = pasted[index];
-  if (chosen) await predict(chosen.record, pasted.length > 1 ? `${chosen.where} (${index + 1} of ${pasted.length})` : chosen.where);
+  if (chosen)
+    await predict(
+      chosen.record,
+      pasted.length > 1 ? `${chosen.where} (${index + 1} of ${pasted.length})` : chosen.where,
+    );
 }
 
 async function predictFromText(text: string, source: string): Promise<void> {
@@ -151,7 +175,9 @@ async function modelFromUrl(url: string): Promise<void> {
   }
   if (target.origin !== location.origin) {
     // The content security policy would block it anyway; say why instead of failing in the console.
-    throw new ModelFileError(`${url}: the page opens models from its own site only; download the file and open it here`);
+    throw new ModelFileError(
+      `${url}: the page opens models from its own site only; download the file and open it here`,
+    );
   }
   status(`Fetching ${url} …`);
   let response: Response;
@@ -224,7 +250,9 @@ function wire(): void {
     'click',
     guarded(() => predictFromText((byId('record-text') as HTMLTextAreaElement).value, 'pasted record')),
   );
-  const url = new URLSearchParams(location.search).get('model') ?? document.querySelector<HTMLMetaElement>('meta[name="flexmoe-model"]')?.content;
+  const url =
+    new URLSearchParams(location.search).get('model') ??
+    document.querySelector<HTMLMetaElement>('meta[name="flexmoe-model"]')?.content;
   if (url) guarded(() => modelFromUrl(url))();
   else status('Open a model exported by flexmoe export (.onnx): choose it or drop it on the page.');
 }

@@ -9,7 +9,9 @@ const modalities: ModalityMetadata[] = [
 describe('records pasted or dropped into the page', () => {
   test('one JSON record, pretty-printed or not', () => {
     const record = { id: 'p1', modalities: { clinical: { AGE: 70 } } };
-    expect(parsePastedRecords(JSON.stringify(record, null, 2), modalities, 'pasted record')).toEqual([{ where: 'pasted record', record }]);
+    expect(parsePastedRecords(JSON.stringify(record, null, 2), modalities, 'pasted record')).toEqual([
+      { where: 'pasted record', record },
+    ]);
   });
 
   test('JSON lines and JSON arrays keep their order and say where each record is', () => {
@@ -18,11 +20,16 @@ describe('records pasted or dropped into the page', () => {
       { where: 'records.jsonl, line 1', record: { modalities: { clinical: { AGE: 1 } } } },
       { where: 'records.jsonl, line 3', record: { features: { biospecimen: [0.5] } } },
     ]);
-    expect(parsePastedRecords('[{"a":1},{"b":2}]', modalities, 'x').map((r) => r.where)).toEqual(['x, record 1', 'x, record 2']);
-    expect(() => parsePastedRecords('{"a":1}\n{oops', modalities, 'records.jsonl')).toThrow(/^records.jsonl: line 2: not valid JSON/);
+    expect(parsePastedRecords('[{"a":1},{"b":2}]', modalities, 'x').map((r) => r.where)).toEqual([
+      'x, record 1',
+      'x, record 2',
+    ]);
+    expect(() => parsePastedRecords('{"a":1}\n{oops', modalities, 'records.jsonl')).toThrow(
+      /^records.jsonl: line 2: not valid JSON/,
+    );
   });
 
-  test("a features CSV as flexmoe predict reads it: <modality>:<feature> or a unique feature name", () => {
+  test('a features CSV as flexmoe predict reads it: <modality>:<feature> or a unique feature name', () => {
     const csv = 'id,clinical:AGE,MMSE,TAU\np1,0.5,-0.25,\n';
     expect(parsePastedRecords(csv, modalities, 'row.csv')).toEqual([
       { where: 'row.csv, line 2', record: { id: 'p1', features: { clinical: [0.5, -0.25] } } },
@@ -30,9 +37,17 @@ describe('records pasted or dropped into the page', () => {
   });
 
   test('bad CSV and empty input name the line, column or what is expected', () => {
-    expect(() => parsePastedRecords('  ', modalities, 'pasted record')).toThrow(new PastedRecordError('pasted record: empty; paste a JSON record or a CSV header and row'));
-    expect(() => parsePastedRecords('id,AGE\n', modalities, 'row.csv')).toThrow('row.csv: a CSV needs a header line and at least one row');
-    expect(() => parsePastedRecords('AGE,MMSE\n1,x\n', modalities, 'row.csv')).toThrow('row.csv: line 2, column MMSE: "x" is not a finite number');
-    expect(() => parsePastedRecords('AGE\n1\n', modalities, 'row.csv')).toThrow(/row.csv: line 2: modality clinical is partly empty/);
+    expect(() => parsePastedRecords('  ', modalities, 'pasted record')).toThrow(
+      new PastedRecordError('pasted record: empty; paste a JSON record or a CSV header and row'),
+    );
+    expect(() => parsePastedRecords('id,AGE\n', modalities, 'row.csv')).toThrow(
+      'row.csv: a CSV needs a header line and at least one row',
+    );
+    expect(() => parsePastedRecords('AGE,MMSE\n1,x\n', modalities, 'row.csv')).toThrow(
+      'row.csv: line 2, column MMSE: "x" is not a finite number',
+    );
+    expect(() => parsePastedRecords('AGE\n1\n', modalities, 'row.csv')).toThrow(
+      /row.csv: line 2: modality clinical is partly empty/,
+    );
   });
 });

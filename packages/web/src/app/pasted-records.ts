@@ -20,7 +20,11 @@ export class PastedRecordError extends Error {
  * Every record of the text, in order.
  * @param source names the input in errors (a file name, or `pasted text`)
  */
-export function parsePastedRecords(text: string, modalities: readonly ModalityMetadata[], source: string): PastedRecord[] {
+export function parsePastedRecords(
+  text: string,
+  modalities: readonly ModalityMetadata[],
+  source: string,
+): PastedRecord[] {
   const trimmed = text.trim();
   if (trimmed === '') throw new PastedRecordError(`${source}: empty; paste a JSON record or a CSV header and row`);
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {

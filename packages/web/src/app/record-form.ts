@@ -46,7 +46,9 @@ export function renderRecordForm(target: HTMLElement, forms: readonly ModalityFo
       const fields = h(
         'div',
         { class: 'fields' },
-        ...form.fields.map((f) => h('label', { class: `field field-${f.kind}` }, h('span', {}, f.label), fieldInput(form, f))),
+        ...form.fields.map((f) =>
+          h('label', { class: `field field-${f.kind}` }, h('span', {}, f.label), fieldInput(form, f)),
+        ),
       );
       const set = h(
         'fieldset',
@@ -57,7 +59,9 @@ export function renderRecordForm(target: HTMLElement, forms: readonly ModalityFo
       );
       include.addEventListener('change', () => {
         set.classList.toggle('left-out', !include.checked);
-        fields.querySelectorAll('input, select, textarea').forEach((el) => ((el as HTMLInputElement).disabled = !include.checked));
+        fields
+          .querySelectorAll('input, select, textarea')
+          .forEach((el) => ((el as HTMLInputElement).disabled = !include.checked));
       });
       return set;
     }),

@@ -20,9 +20,17 @@ function probabilityBars(prediction: Prediction, classes: readonly string[]): HT
     const p = prediction.probabilities[c];
     return h(
       'div',
-      { class: `prob-row${c === prediction.predictedClass ? ' predicted' : ''}`, 'data-class': c, 'data-probability': p },
+      {
+        class: `prob-row${c === prediction.predictedClass ? ' predicted' : ''}`,
+        'data-class': c,
+        'data-probability': p,
+      },
       h('span', { class: 'prob-label' }, c),
-      h('span', { class: 'prob-track' }, h('span', { class: 'prob-fill', style: `width:${(100 * p).toFixed(2)}%;background:${classColour(i)}` })),
+      h(
+        'span',
+        { class: 'prob-track' },
+        h('span', { class: 'prob-fill', style: `width:${(100 * p).toFixed(2)}%;background:${classColour(i)}` }),
+      ),
       h('span', { class: 'prob-value' }, pct(p)),
     );
   });
@@ -30,26 +38,49 @@ function probabilityBars(prediction: Prediction, classes: readonly string[]): HT
 }
 
 /** A 100 %-wide bar split into the class probabilities. */
-function stackedBar(probabilities: Record<string, number>, classes: readonly string[], y: number, height: number, width: number, x0: number): SVGElement {
+function stackedBar(
+  probabilities: Record<string, number>,
+  classes: readonly string[],
+  y: number,
+  height: number,
+  width: number,
+  x0: number,
+): SVGElement {
   const g = s('g');
   let x = x0;
   classes.forEach((c, i) => {
     const w = probabilities[c] * width;
-    g.append(s('rect', { x: x.toFixed(2), y, width: Math.max(0, w).toFixed(2), height, fill: classColour(i) }, s('title', {}, `${c}: ${pct(probabilities[c])}`)));
+    g.append(
+      s(
+        'rect',
+        { x: x.toFixed(2), y, width: Math.max(0, w).toFixed(2), height, fill: classColour(i) },
+        s('title', {}, `${c}: ${pct(probabilities[c])}`),
+      ),
+    );
     x += w;
   });
   return g;
 }
 
 /** The "value of acquiring" chart: one row per missing modality with stored profiles, most informative first. */
-function acquisitionChart(prediction: Prediction, metadata: FlexMoEModelMetadata, effects: readonly MissingModalityEffect[]): SVGElement {
+function acquisitionChart(
+  prediction: Prediction,
+  metadata: FlexMoEModelMetadata,
+  effects: readonly MissingModalityEffect[],
+): SVGElement {
   const classes = metadata.classes;
   const rowHeight = 64;
   const labelWidth = 170;
   const barWidth = 360;
   const width = labelWidth + barWidth + 190;
   const height = 28 + effects.length * rowHeight;
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': 'value of acquiring each missing modality' });
+  const svg = s('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': 'value of acquiring each missing modality',
+  });
   svg.append(s('text', { x: labelWidth, y: 14, class: 'axis' }, 'now (thin) vs. expected if acquired (thick)'));
   svg.append(s('text', { x: labelWidth + barWidth + 12, y: 14, class: 'axis' }, 'prediction changes in'));
   effects.forEach((e, r) => {
@@ -60,11 +91,25 @@ function acquisitionChart(prediction: Prediction, metadata: FlexMoEModelMetadata
     row.append(s('text', { x: 0, y: y + 38, class: 'acq-sub' }, `±${(100 * e.maxAbsShift).toFixed(1)} pts at most`));
     row.append(stackedBar(prediction.probabilities, classes, y + 4, 8, barWidth, labelWidth));
     row.append(stackedBar(e.expectedProbabilities, classes, y + 16, 24, barWidth, labelWidth));
-    row.append(s('text', { x: labelWidth, y: y + 54, class: 'acq-sub' }, `expected: ${e.expectedPredictedClass} · over ${e.samples} stored profiles`));
+    row.append(
+      s(
+        'text',
+        { x: labelWidth, y: y + 54, class: 'acq-sub' },
+        `expected: ${e.expectedPredictedClass} · over ${e.samples} stored profiles`,
+      ),
+    );
     // change-probability gauge
     const gx = labelWidth + barWidth + 12;
     row.append(s('rect', { x: gx, y: y + 16, width: 120, height: 24, class: 'gauge-track' }));
-    row.append(s('rect', { x: gx, y: y + 16, width: (120 * e.predictedClassChangeProbability).toFixed(2), height: 24, class: 'gauge-fill' }));
+    row.append(
+      s('rect', {
+        x: gx,
+        y: y + 16,
+        width: (120 * e.predictedClassChangeProbability).toFixed(2),
+        height: 24,
+        class: 'gauge-fill',
+      }),
+    );
     row.append(s('text', { x: gx + 126, y: y + 33, class: 'acq-value' }, pct(e.predictedClassChangeProbability, 0)));
     if (!name) row.append(s('title', {}, e.modality));
     svg.append(row);
@@ -76,7 +121,9 @@ function legend(classes: readonly string[]): HTMLElement {
   return h(
     'div',
     { class: 'legend' },
-    ...classes.map((c, i) => h('span', { class: 'legend-item' }, h('span', { class: 'swatch', style: `background:${classColour(i)}` }), c)),
+    ...classes.map((c, i) =>
+      h('span', { class: 'legend-item' }, h('span', { class: 'swatch', style: `background:${classColour(i)}` }), c),
+    ),
   );
 }
 
@@ -91,21 +138,39 @@ export interface RunFacts {
 }
 
 /** Fills `target` with the prediction. */
-export function renderPrediction(target: HTMLElement, prediction: Prediction, metadata: FlexMoEModelMetadata, facts: RunFacts): void {
+export function renderPrediction(
+  target: HTMLElement,
+  prediction: Prediction,
+  metadata: FlexMoEModelMetadata,
+  facts: RunFacts,
+): void {
   const observed = new Set(prediction.combination.letters.split(''));
   const chips = metadata.modalities.map((m) =>
-    h('span', { class: `chip ${observed.has(m.letter) ? 'have' : 'missing'}`, 'data-modality': m.name }, `${m.letter} ${m.name}`),
+    h(
+      'span',
+      { class: `chip ${observed.has(m.letter) ? 'have' : 'missing'}`, 'data-modality': m.name },
+      `${m.letter} ${m.name}`,
+    ),
   );
   const effects = prediction.missingModalityEffects ?? [];
-  const missingWithout = metadata.modalities.filter((m) => !observed.has(m.letter) && !effects.some((e) => e.modality === m.name));
+  const missingWithout = metadata.modalities.filter(
+    (m) => !observed.has(m.letter) && !effects.some((e) => e.modality === m.name),
+  );
   const calibration =
     metadata.temperature !== 1
       ? `Probabilities are calibrated: temperature ${metadata.temperature.toFixed(3)} fitted on the validation split` +
-        (metadata.calibration ? ` (ECE ${metadata.calibration.eceBefore.toFixed(3)} → ${metadata.calibration.eceAfter.toFixed(3)}).` : '.')
+        (metadata.calibration
+          ? ` (ECE ${metadata.calibration.eceBefore.toFixed(3)} → ${metadata.calibration.eceAfter.toFixed(3)}).`
+          : '.')
       : 'This model was exported without calibration (temperature 1): probabilities are the softmax of the logits.';
   target.replaceChildren(
     h('h2', {}, 'Prediction'),
-    h('p', { class: 'headline' }, h('strong', { id: 'predicted-class' }, prediction.predictedClass), ` · ${pct(prediction.probabilities[prediction.predictedClass])}`),
+    h(
+      'p',
+      { class: 'headline' },
+      h('strong', { id: 'predicted-class' }, prediction.predictedClass),
+      ` · ${pct(prediction.probabilities[prediction.predictedClass])}`,
+    ),
     probabilityBars(prediction, metadata.classes),
     h('p', { class: 'note' }, calibration),
     h('h3', {}, 'Modalities used'),
@@ -113,18 +178,32 @@ export function renderPrediction(target: HTMLElement, prediction: Prediction, me
       'p',
       { class: 'combination' },
       ...chips,
-      h('span', { class: 'note', id: 'combination' }, ` combination ${prediction.combination.letters} (index ${prediction.combination.index})`),
+      h(
+        'span',
+        { class: 'note', id: 'combination' },
+        ` combination ${prediction.combination.letters} (index ${prediction.combination.index})`,
+      ),
     ),
     h('h3', {}, 'Value of acquiring a missing modality'),
     facts.acquisitionMs === undefined && observed.size < metadata.modalities.length
       ? h('p', { class: 'note', id: 'acquisition' }, 'Computing …')
       : effects.length > 0
-      ? h('div', { id: 'acquisition' }, legend(metadata.classes), acquisitionChart(prediction, metadata, effects))
-      : h('p', { class: 'note', id: 'acquisition' }, observed.size === metadata.modalities.length ? 'Every modality is present.' : 'The model stores no profiles to estimate this.'),
+        ? h('div', { id: 'acquisition' }, legend(metadata.classes), acquisitionChart(prediction, metadata, effects))
+        : h(
+            'p',
+            { class: 'note', id: 'acquisition' },
+            observed.size === metadata.modalities.length
+              ? 'Every modality is present.'
+              : 'The model stores no profiles to estimate this.',
+          ),
     missingWithout.length > 0 && effects.length > 0
       ? h('p', { class: 'note' }, `No stored profiles for ${missingWithout.map((m) => m.name).join(', ')}.`)
       : '',
-    h('p', { class: 'note' }, 'Expected values average the model\'s prediction over profiles stored in the model for each missing modality.'),
+    h(
+      'p',
+      { class: 'note' },
+      "Expected values average the model's prediction over profiles stored in the model for each missing modality.",
+    ),
     h(
       'p',
       {
@@ -138,6 +217,11 @@ export function renderPrediction(target: HTMLElement, prediction: Prediction, me
         (facts.acquisitionMs !== undefined ? `, acquisition values in ${facts.acquisitionMs.toFixed(0)} ms` : '') +
         ` (onnxruntime-web, ${facts.provider}).`,
     ),
-    h('details', {}, h('summary', {}, 'Output as flexmoe predict writes it'), h('pre', { id: 'prediction-json' }, JSON.stringify(prediction, null, 2))),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Output as flexmoe predict writes it'),
+      h('pre', { id: 'prediction-json' }, JSON.stringify(prediction, null, 2)),
+    ),
   );
 }

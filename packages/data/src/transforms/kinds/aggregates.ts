@@ -44,7 +44,10 @@ function statistic(a: ItemAccumulator, s: (typeof AGGREGATE_STATISTICS)[number])
 }
 
 /** Unscaled feature vector of one admission (NaN = item not measured). */
-export function aggregateFeatures(items: readonly string[], byItem: ReadonlyMap<string, ItemAccumulator> | undefined): Float64Array {
+export function aggregateFeatures(
+  items: readonly string[],
+  byItem: ReadonlyMap<string, ItemAccumulator> | undefined,
+): Float64Array {
   const out = new Float64Array(items.length * AGGREGATE_STATISTICS.length).fill(NaN);
   if (!byItem) return out;
   items.forEach((key, i) => {
@@ -56,7 +59,11 @@ export function aggregateFeatures(items: readonly string[], byItem: ReadonlyMap<
 }
 
 /** Fits min/max/fill on training feature vectors (unscaled, NaN = missing). */
-export function fitAggregatesTransform(items: string[], itemLabels: string[], training: readonly Float64Array[]): AggregatesModalityTransform {
+export function fitAggregatesTransform(
+  items: string[],
+  itemLabels: string[],
+  training: readonly Float64Array[],
+): AggregatesModalityTransform {
   const width = items.length * AGGREGATE_STATISTICS.length;
   const min = new Array<number>(width).fill(Infinity);
   const max = new Array<number>(width).fill(-Infinity);
@@ -100,26 +107,36 @@ export function scaleValue(v: number, lo: number, hi: number): number {
 }
 
 /** Scales an unscaled feature vector and imputes missing features (→ Float32). */
-export function scaleAggregateFeatures(t: AggregatesModalityTransform, raw: Float64Array, out = new Float32Array(raw.length)): Float32Array {
-  for (let j = 0; j < raw.length; j++) out[j] = Number.isNaN(raw[j]) ? t.fill[j] : scaleValue(raw[j], t.min[j], t.max[j]);
+export function scaleAggregateFeatures(
+  t: AggregatesModalityTransform,
+  raw: Float64Array,
+  out = new Float32Array(raw.length),
+): Float32Array {
+  for (let j = 0; j < raw.length; j++)
+    out[j] = Number.isNaN(raw[j]) ? t.fill[j] : scaleValue(raw[j], t.min[j], t.max[j]);
   return out;
 }
 
 /** Feature names `<item key>:<statistic>` (with the item label when known). */
 export function aggregateFeatureNames(t: AggregatesModalityTransform): string[] {
-  return t.items.flatMap((k, i) => t.statistics.map((s) => `${k}${t.itemLabels[i] ? `(${t.itemLabels[i]})` : ''}:${s}`));
+  return t.items.flatMap((k, i) =>
+    t.statistics.map((s) => `${k}${t.itemLabels[i] ? `(${t.itemLabels[i]})` : ''}:${s}`),
+  );
 }
 
 /** Applies the transform to a raw record part (see the file comment). */
 export function applyAggregatesTransform(t: AggregatesModalityTransform, raw: unknown, where: string): Float32Array {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`${where}: expected an object { "<item key>": number[] } (item keys like lab:50912, vital:heart_rate)`);
+    throw new Error(
+      `${where}: expected an object { "<item key>": number[] } (item keys like lab:50912, vital:heart_rate)`,
+    );
   }
   const byItem = new Map<string, ItemAccumulator>();
   for (const [key, values] of Object.entries(raw as Record<string, unknown>)) {
     if (!Array.isArray(values)) throw new Error(`${where}: item '${key}' must be an array of numbers`);
     values.forEach((v, i) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: item '${key}'[${i}] is not a finite number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new Error(`${where}: item '${key}'[${i}] is not a finite number`);
       const a = byItem.get(key);
       if (!a) byItem.set(key, { count: 1, sum: v, min: v, max: v, last: v, lastTime: 0 });
       else {

@@ -19,7 +19,10 @@ export interface CodesModalityTransform {
 export function fitCodesTransform(training: Iterable<readonly string[]>, minCount = 5): CodesModalityTransform {
   const count = new Map<string, number>();
   for (const codes of training) for (const c of new Set(codes)) count.set(c, (count.get(c) ?? 0) + 1);
-  const vocabulary = [...count.entries()].filter(([, n]) => n >= minCount).map(([c]) => c).sort();
+  const vocabulary = [...count.entries()]
+    .filter(([, n]) => n >= minCount)
+    .map(([c]) => c)
+    .sort();
   return { kind: 'codes', vocabulary, minCount };
 }
 
@@ -37,7 +40,8 @@ export function encodeCodes(t: CodesModalityTransform, codes: readonly string[])
 /** Applies the transform to `{ "codes": string[] }`. */
 export function applyCodesTransform(t: CodesModalityTransform, raw: unknown, where: string): Float32Array {
   const codes = raw !== null && typeof raw === 'object' ? (raw as { codes?: unknown }).codes : undefined;
-  if (!Array.isArray(codes) || codes.some((c) => typeof c !== 'string')) throw new Error(`${where}: expected { "codes": string[] }`);
+  if (!Array.isArray(codes) || codes.some((c) => typeof c !== 'string'))
+    throw new Error(`${where}: expected { "codes": string[] }`);
   return encodeCodes(t, codes as string[]);
 }
 

@@ -34,7 +34,12 @@ export function voxelStatistics(rows: readonly Float32Array[]): { mean: number; 
 }
 
 /** z-normalises masked voxels into `out` (Float32). */
-export function normaliseVoxels(voxels: ArrayLike<number>, mean: number, std: number, out = new Float32Array(voxels.length)): Float32Array {
+export function normaliseVoxels(
+  voxels: ArrayLike<number>,
+  mean: number,
+  std: number,
+  out = new Float32Array(voxels.length),
+): Float32Array {
   for (let i = 0; i < voxels.length; i++) out[i] = (voxels[i] - mean) / std;
   return out;
 }
@@ -52,12 +57,15 @@ export function applyImageTransform(t: ImageModalityTransform, raw: unknown, whe
     const v = rec.voxels;
     if (v.length !== t.voxelCount) throw new Error(`${where}: voxels has ${v.length} values, expected ${t.voxelCount}`);
     for (let i = 0; i < v.length; i++) {
-      if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new Error(`${where}: voxels[${i}] is not a finite number`);
+      if (typeof v[i] !== 'number' || !Number.isFinite(v[i]))
+        throw new Error(`${where}: voxels[${i}] is not a finite number`);
     }
     return normaliseVoxels(Float32Array.from(v as number[]), t.mean, t.std);
   }
   if (typeof rec.nifti === 'string') {
-    throw new Error(`${where}: this transformer reads no files; send { "voxels": number[] } instead of { "nifti": "<path>" }`);
+    throw new Error(
+      `${where}: this transformer reads no files; send { "voxels": number[] } instead of { "nifti": "<path>" }`,
+    );
   }
   throw new Error(`${where}: expected { "voxels": number[] } or { "nifti": "<path>" }`);
 }

@@ -59,7 +59,15 @@ export function fitTextTransform(trainingTexts: Iterable<string>, dimensions = 2
     for (const b of hashedCounts(text, dimensions).keys()) df[b]++;
   }
   const idf = Array.from(df, (d) => Math.log((1 + n) / (1 + d)) + 1);
-  return { kind: 'text', dimensions, idf, tokenizer: 'lower-alnum2-nodigits', hash: 'fnv1a32', tf: 'sublinear', norm: 'l2' };
+  return {
+    kind: 'text',
+    dimensions,
+    idf,
+    tokenizer: 'lower-alnum2-nodigits',
+    hash: 'fnv1a32',
+    tf: 'sublinear',
+    norm: 'l2',
+  };
 }
 
 /** The L2-normalised hashed TF-IDF vector of one note. */

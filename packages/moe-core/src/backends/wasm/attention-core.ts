@@ -10,7 +10,12 @@ import { WasmHeap } from './wasm-heap.js';
  * (./wasm-heap.ts): no tensor per matmul, no copies in or out, the input gradient written in place.
  * Same arithmetic and XNNPACK calls as the generic path: identical results.
  */
-export function attentionCoreWasm(qkv: tf.Tensor2D, shape: AttentionShape, probDropMask: Float32Array | null, buffers: WorkBuffers): tf.Tensor2D | null {
+export function attentionCoreWasm(
+  qkv: tf.Tensor2D,
+  shape: AttentionShape,
+  probDropMask: Float32Array | null,
+  buffers: WorkBuffers,
+): tf.Tensor2D | null {
   const heap = WasmHeap.current();
   if (!heap) return null;
   const { batch: B, tokens: N, heads: h, hidden: H } = shape;
@@ -76,7 +81,16 @@ export function attentionCoreWasm(qkv: tf.Tensor2D, shape: AttentionShape, probD
           const dc = dcO + piece * Nd;
           heap.matmul(dc, N, d, vtO + piece * Nd, N, dpdO);
           const mem = heap.heap();
-          softmaxBackwardRows(mem.subarray(dpdO, dpdO + NN), mem.subarray(pO + piece * NN, pO + (piece + 1) * NN), probDropMask, piece * NN, N, N, scale, mem.subarray(dsO, dsO + NN));
+          softmaxBackwardRows(
+            mem.subarray(dpdO, dpdO + NN),
+            mem.subarray(pO + piece * NN, pO + (piece + 1) * NN),
+            probDropMask,
+            piece * NN,
+            N,
+            N,
+            scale,
+            mem.subarray(dsO, dsO + NN),
+          );
           heap.transpose(pdO + piece * NN, N, N, tO);
           heap.matmul(tO, N, N, dc, d, outO);
           heap.copyRows(outO, d, dqkv.offset + b * N * W + 2 * H + i * d, W, N, d);
@@ -94,6 +108,13 @@ export function attentionCoreWasm(qkv: tf.Tensor2D, shape: AttentionShape, probD
 }
 
 /** `mem[dst + j] = mem[src + j] · mask[maskOffset + j]` for j < n (attention-probability dropout). */
-function applyMaskInto(mem: Float32Array, src: number, mask: Float32Array, maskOffset: number, n: number, dst: number): void {
+function applyMaskInto(
+  mem: Float32Array,
+  src: number,
+  mask: Float32Array,
+  maskOffset: number,
+  n: number,
+  dst: number,
+): void {
   for (let j = 0; j < n; j++) mem[dst + j] = mem[src + j] * mask[maskOffset + j];
 }

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addColumnSums, addRowBias, combineGated, combineGatedBackward, gatherRows, mulAndColumnSums, scatterAddRows } from '../../ops/array-kernels.js';
+import {
+  addColumnSums,
+  addRowBias,
+  combineGated,
+  combineGatedBackward,
+  gatherRows,
+  mulAndColumnSums,
+  scatterAddRows,
+} from '../../ops/array-kernels.js';
 import { geluForward, geluForwardHeap } from '../../ops/gelu.js';
 import { customOp } from '../../ops/custom-op.js';
 import { sharedBackwardBuffers, type WorkBuffers } from '../../ops/work-buffers.js';
@@ -14,7 +22,14 @@ import { combineKernels, mulColSumsKernel } from './wasm-simd.js';
  * are written by the matmuls straight into the gradient tensors' memory, and no tensor is created per matmul.
  * Same arithmetic, same XNNPACK calls, same summation order as the generic path: identical results.
  */
-export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: RoutingChoice, w: ExpertWeights, scratch: WorkBuffers, pg: PairGrouping): tf.Tensor2D | null {
+export function sparseExpertsWasm(
+  x: tf.Tensor2D,
+  g: tf.Tensor2D,
+  choice: RoutingChoice,
+  w: ExpertWeights,
+  scratch: WorkBuffers,
+  pg: PairGrouping,
+): tf.Tensor2D | null {
   const heap = WasmHeap.current();
   if (!heap) return null;
   const [E, H, H2] = w.w1.shape;
@@ -43,7 +58,12 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
     new Int32Array(mem.buffer, topkOff * 4, R * k).set(choice.topkIndices);
     new Int32Array(mem.buffer, posOff * 4, R * k).set(pairPos);
     new Int32Array(mem.buffer, tokenOff * 4, R * k).set(pairToken);
-    gatherRows(mem.subarray(heap.offsetOf(xIn), heap.offsetOf(xIn) + R * H), pairToken, H, mem.subarray(xsOff, xsOff + R * k * H));
+    gatherRows(
+      mem.subarray(heap.offsetOf(xIn), heap.offsetOf(xIn) + R * H),
+      pairToken,
+      H,
+      mem.subarray(xsOff, xsOff + R * k * H),
+    );
     const w1Off = heap.offsetOf(w1In);
     const w2Off = heap.offsetOf(w2In);
     const b1Off = heap.offsetOf(b1In);
@@ -54,7 +74,14 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
       heap.matmul(xsOff + o * H, n, H, w1Off + e * H * H2, H2, aOff);
       if (!geluForwardHeap(heap, aOff, b1Off + e * H2, H2, n * H2, hsOff + o * H2, dsOff + o * H2)) {
         mem = heap.heap();
-        geluForward(mem.subarray(aOff, aOff + n * H2), mem.subarray(b1Off, b1Off + E * H2), e * H2, H2, mem.subarray(hsOff + o * H2, hsOff + (o + n) * H2), mem.subarray(dsOff + o * H2, dsOff + (o + n) * H2));
+        geluForward(
+          mem.subarray(aOff, aOff + n * H2),
+          mem.subarray(b1Off, b1Off + E * H2),
+          e * H2,
+          H2,
+          mem.subarray(hsOff + o * H2, hsOff + (o + n) * H2),
+          mem.subarray(dsOff + o * H2, dsOff + (o + n) * H2),
+        );
       }
       heap.matmul(hsOff + o * H2, n, H2, w2Off + e * H2 * H, H, yOff);
       heap.transpose(w1Off + e * H * H2, H, H2, w1TOff + e * H * H2);
@@ -71,7 +98,18 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
     const gOff = gatesOff;
     mem.set(mem.subarray(heap.offsetOf(gIn), heap.offsetOf(gIn) + R * E), gOff);
     if (ck) ck.combine(out.offset * 4, ysOff * 4, gOff * 4, topkOff * 4, posOff * 4, R, k, E, H);
-    else combineGated(mem.subarray(out.offset, out.offset + R * H), mem.subarray(ysOff, ysOff + R * k * H), mem.subarray(gOff, gOff + R * E), choice.topkIndices, pairPos, R, k, E, H);
+    else
+      combineGated(
+        mem.subarray(out.offset, out.offset + R * H),
+        mem.subarray(ysOff, ysOff + R * k * H),
+        mem.subarray(gOff, gOff + R * E),
+        choice.topkIndices,
+        pairPos,
+        R,
+        k,
+        E,
+        H,
+      );
     return {
       value: out.tensor as tf.Tensor2D,
       gradFunc: (dy) => {
@@ -100,10 +138,23 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
         }
         const gB = gatesOff;
         const dyOff = heap.offsetOf(dy);
-        if (ck) ck.combineBack(dyOff * 4, ysOff * 4, gB * 4, topkOff * 4, posOff * 4, R, k, E, H, dg.offset * 4, dysOff * 4);
+        if (ck)
+          ck.combineBack(dyOff * 4, ysOff * 4, gB * 4, topkOff * 4, posOff * 4, R, k, E, H, dg.offset * 4, dysOff * 4);
         else {
           const view = (o: number, len: number) => mem.subarray(o, o + len);
-          combineGatedBackward(view(dyOff, R * H), view(ysOff, R * k * H), view(gB, R * E), choice.topkIndices, pairPos, R, k, E, H, view(dg.offset, R * E), view(dysOff, R * k * H));
+          combineGatedBackward(
+            view(dyOff, R * H),
+            view(ysOff, R * k * H),
+            view(gB, R * E),
+            choice.topkIndices,
+            pairPos,
+            R,
+            k,
+            E,
+            H,
+            view(dg.offset, R * E),
+            view(dysOff, R * k * H),
+          );
         }
         for (const e of active) {
           const n = counts[e];
@@ -117,7 +168,8 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
           heap.matmul(dysOff + o * H, n, H, w2TOff + e * H2 * H, H2, daOff);
           mem = heap.heap();
           if (mulColSums) mulColSums(daOff * 4, (dsOff + o * H2) * 4, n, H2, (dB1.offset + e * H2) * 4);
-          else mulAndColumnSums(mem.subarray(daOff, daOff + n * H2), mem, dsOff + o * H2, n, H2, mem, dB1.offset + e * H2);
+          else
+            mulAndColumnSums(mem.subarray(daOff, daOff + n * H2), mem, dsOff + o * H2, n, H2, mem, dB1.offset + e * H2);
           // dW1[e] = xsᵀ · da
           heap.transpose(xsOff + o * H, n, H, tOff);
           heap.matmul(tOff, H, n, daOff, H2, dW1.offset + e * H * H2);
@@ -126,7 +178,14 @@ export function sparseExpertsWasm(x: tf.Tensor2D, g: tf.Tensor2D, choice: Routin
           if (ck) ck.scatterAdd(dx.offset * 4, dxeOff * 4, (tokenOff + o) * 4, n, H);
           else {
             mem = heap.heap();
-            scatterAddRows(mem.subarray(dx.offset, dx.offset + R * H), mem.subarray(dxeOff, dxeOff + n * H), pairToken, o, n, H);
+            scatterAddRows(
+              mem.subarray(dx.offset, dx.offset + R * H),
+              mem.subarray(dxeOff, dxeOff + n * H),
+              pairToken,
+              o,
+              n,
+              H,
+            );
           }
         }
         return [dx.tensor, dg.tensor, dW1.tensor, dB1.tensor, dW2.tensor, dB2.tensor];

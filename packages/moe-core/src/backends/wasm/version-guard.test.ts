@@ -43,26 +43,39 @@ describe('tfjs-backend-wasm version guard', () => {
     resetWasmVersionGuard();
     expect(WasmHeap.current()).not.toBeNull();
     const status = fastPathStatus();
-    expect(status).toEqual({ enabled: true, backend: 'wasm', active: true, wasmBackendVersion: SUPPORTED_WASM_BACKEND_VERSIONS[0] });
+    expect(status).toEqual({
+      enabled: true,
+      backend: 'wasm',
+      active: true,
+      wasmBackendVersion: SUPPORTED_WASM_BACKEND_VERSIONS[0],
+    });
   });
 
   it('falls back to the plain kernels with one notice line for an unknown version, with identical results', () => {
     resetWasmVersionGuard();
     const fast = trainTwoSteps();
     const notices: string[] = [];
-    resetWasmVersionGuard(() => '9.99.0', (line) => notices.push(line));
+    resetWasmVersionGuard(
+      () => '9.99.0',
+      (line) => notices.push(line),
+    );
     expect(WasmHeap.current()).toBeNull();
     const plain = trainTwoSteps();
     expect(WasmHeap.current()).toBeNull();
     expect(fastPathStatus()).toEqual({ enabled: true, backend: 'wasm', active: false, wasmBackendVersion: '9.99.0' });
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/tfjs-backend-wasm 9\.99\.0 is not one the wasm fast path supports.*plain TF\.js kernels/);
+    expect(notices[0]).toMatch(
+      /tfjs-backend-wasm 9\.99\.0 is not one the wasm fast path supports.*plain TF\.js kernels/,
+    );
     expect(plain).toEqual(fast);
   });
 
   it('falls back when the version cannot be read', () => {
     const notices: string[] = [];
-    resetWasmVersionGuard(() => undefined, (line) => notices.push(line));
+    resetWasmVersionGuard(
+      () => undefined,
+      (line) => notices.push(line),
+    );
     expect(WasmHeap.current()).toBeNull();
     expect(notices).toEqual([expect.stringContaining('(version unknown)')]);
   });

@@ -6,7 +6,16 @@ import { FlexMoEModel } from '../../model/flex-moe-model.js';
 import { TypedAdam } from '../../optim/typed-adam.js';
 import { SeededRandom } from '../../random/random-source.js';
 import { WasmHeap } from './wasm-heap.js';
-import { adamKernel, combineKernels, copyRowsKernel, geluKernel, layerNormKernels, mulColSumsKernel, transpose4Kernel, transposeKernel } from './wasm-simd.js';
+import {
+  adamKernel,
+  combineKernels,
+  copyRowsKernel,
+  geluKernel,
+  layerNormKernels,
+  mulColSumsKernel,
+  transpose4Kernel,
+  transposeKernel,
+} from './wasm-simd.js';
 
 const MODALITIES = [
   { name: 'a', letter: 'A', width: 13 },
@@ -48,7 +57,13 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
     expect(Array.from(t.tensor.dataSync())).toEqual(Array.from(tf.transpose(a).dataSync()));
     tf.dispose([a, b, ref, out.tensor, t.tensor]);
     // The 4×4-block SIMD transpose (cols % 4 === 0), with and without leftover rows.
-    for (const [rows, cols] of [[37, 24], [64, 32], [4, 4], [3, 8], [130, 256]]) {
+    for (const [rows, cols] of [
+      [37, 24],
+      [64, 32],
+      [4, 4],
+      [3, 8],
+      [130, 256],
+    ]) {
       const x = tf.tensor2d(random.normalArray(rows * cols), [rows, cols]);
       const y = heap.allocTensor([cols, rows]);
       heap.transpose(heap.offsetOf(x), rows, cols, y.offset);
@@ -59,10 +74,26 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
 
   it('a disposed model and optimizer leave no tensor behind (the initial values of the variables included)', () => {
     const before = tf.memory().numTensors;
-    const config = defaultConfig(MODALITIES, { patches: 4, hidden: 16, heads: 2, experts: 8, topK: 3, classes: 3, dispatch: 'sparse' });
+    const config = defaultConfig(MODALITIES, {
+      patches: 4,
+      hidden: 16,
+      heads: 2,
+      experts: 8,
+      topK: 3,
+      classes: 3,
+      dispatch: 'sparse',
+    });
     const model = new FlexMoEModel(config, { seed: 1 });
     const random = new SeededRandom(2);
-    const batch = buildBatch(model.table, MODALITIES.map((m) => m.width), MODALITIES.map((m) => random.normalArray(2 * m.width)), [[true, true, true], [true, false, true]]);
+    const batch = buildBatch(
+      model.table,
+      MODALITIES.map((m) => m.width),
+      MODALITIES.map((m) => random.normalArray(2 * m.width)),
+      [
+        [true, true, true],
+        [true, false, true],
+      ],
+    );
     const opt = new TypedAdam({ learningRate: 1e-3 });
     model.trainStep(batch, Int32Array.from([0, 2]), opt);
     disposeBatch(batch);
@@ -74,13 +105,28 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
   it('training with and without them gives bit-identical losses, gradients and weights', () => {
     const run = (heapOn: boolean) => {
       WasmHeap.enabled = heapOn;
-      const config = defaultConfig(MODALITIES, { patches: 4, hidden: 16, heads: 2, experts: 8, topK: 3, classes: 3, dropout: 0.3, layers: 2, dispatch: 'sparse' });
+      const config = defaultConfig(MODALITIES, {
+        patches: 4,
+        hidden: 16,
+        heads: 2,
+        experts: 8,
+        topK: 3,
+        classes: 3,
+        dropout: 0.3,
+        layers: 2,
+        dispatch: 'sparse',
+      });
       const model = new FlexMoEModel(config, { seed: 3 });
       const random = new SeededRandom(8);
       const B = 6;
       const observed = Array.from({ length: B }, (_, b) => MODALITIES.map((_, m) => b % 2 === 0 || (b + m) % 3 !== 0));
       const dense = MODALITIES.map((m) => random.normalArray(B * m.width));
-      const batch = buildBatch(model.table, MODALITIES.map((m) => m.width), dense, observed);
+      const batch = buildBatch(
+        model.table,
+        MODALITIES.map((m) => m.width),
+        dense,
+        observed,
+      );
       const labels = Int32Array.from({ length: B }, (_, b) => b % 3);
       const grads = model.computeGradients(batch, labels);
       const opt = new TypedAdam({ learningRate: 1e-2 });
@@ -98,8 +144,10 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
     const heap = run(true);
     expect(heap.leaked).toBe(0);
     expect(heap.grads.values).toEqual(generic.grads.values);
-    for (const [name, g] of generic.grads.gradients) expect([name, Array.from(heap.grads.gradients.get(name)?.values ?? [])]).toEqual([name, Array.from(g.values)]);
+    for (const [name, g] of generic.grads.gradients)
+      expect([name, Array.from(heap.grads.gradients.get(name)?.values ?? [])]).toEqual([name, Array.from(g.values)]);
     expect(heap.losses).toEqual(generic.losses);
-    for (const [name, w] of generic.weights) expect([name, Array.from(heap.weights.get(name)?.values ?? [])]).toEqual([name, Array.from(w.values)]);
+    for (const [name, w] of generic.weights)
+      expect([name, Array.from(heap.weights.get(name)?.values ?? [])]).toEqual([name, Array.from(w.values)]);
   });
 });

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { transposeInto } from '../../ops/array-kernels.js';
 import { wasmBackendSupported } from './version-guard.js';
-import { copyRowsKernel, transpose4Kernel, transposeKernel, type CopyRowsKernel, type TransposeKernel } from './wasm-simd.js';
+import {
+  copyRowsKernel,
+  transpose4Kernel,
+  transposeKernel,
+  type CopyRowsKernel,
+  type TransposeKernel,
+} from './wasm-simd.js';
 
 /*
  * Direct access to the tfjs-backend-wasm heap and its XNNPACK matmul, for the hot custom ops (sparse experts,
@@ -24,7 +30,17 @@ interface WasmModule {
   HEAP32: Int32Array;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
-  _BatchMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, outId: number): void;
+  _BatchMatMul(
+    aId: number,
+    aShape: number,
+    aRank: number,
+    bId: number,
+    bShape: number,
+    bRank: number,
+    transposeA: number,
+    transposeB: number,
+    outId: number,
+  ): void;
   tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
 }
 
@@ -92,7 +108,11 @@ export class WasmHeap {
 
   /** A new float32 tensor whose (uninitialised) data is on the heap; returns it and its float index. */
   allocTensor(shape: number[]): { tensor: tf.Tensor; offset: number } {
-    const info = (this.backend.makeOutput as (s: number[], d: 'float32') => tf.TensorInfo).call(this.backend, shape, 'float32');
+    const info = (this.backend.makeOutput as (s: number[], d: 'float32') => tf.TensorInfo).call(
+      this.backend,
+      shape,
+      'float32',
+    );
     const tensor = tf.engine().makeTensorFromTensorInfo(info);
     return { tensor, offset: this.offsetOf(tensor) };
   }
@@ -117,7 +137,8 @@ export class WasmHeap {
     if (this.copyRowsFn) this.copyRowsFn(src * 4, srcStride * 4, dst * 4, dstStride * 4, rows, cols * 4);
     else {
       const mem = this.heap();
-      for (let r = 0; r < rows; r++) mem.copyWithin(dst + r * dstStride, src + r * srcStride, src + r * srcStride + cols);
+      for (let r = 0; r < rows; r++)
+        mem.copyWithin(dst + r * dstStride, src + r * srcStride, src + r * srcStride + cols);
     }
   }
 

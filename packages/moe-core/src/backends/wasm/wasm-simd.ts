@@ -12,31 +12,102 @@ import { KERNEL_MODULES } from './kernels/modules.generated.js';
 type KernelModule = keyof typeof KERNEL_MODULES;
 
 /** `adam(w, g, m, v, out, pairs, b1, c1, b2, c2, eps, step)`: byte addresses, `pairs` = elements / 2 (kernels/adam.wat). */
-export type AdamKernel = (w: number, g: number, m: number, v: number, out: number, pairs: number, b1: number, c1: number, b2: number, c2: number, eps: number, step: number) => void;
+export type AdamKernel = (
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  out: number,
+  pairs: number,
+  b1: number,
+  c1: number,
+  b2: number,
+  c2: number,
+  eps: number,
+  step: number,
+) => void;
 
 /** `gelu(values, bias, out, deriv, n, width, cdf, pdf)` (byte addresses; kernels/gelu.wat). */
-export type GeluKernel = (values: number, bias: number, out: number, deriv: number, n: number, width: number, cdf: number, pdf: number) => void;
+export type GeluKernel = (
+  values: number,
+  bias: number,
+  out: number,
+  deriv: number,
+  n: number,
+  width: number,
+  cdf: number,
+  pdf: number,
+) => void;
 
 /** `transpose(src, rows, cols, dst)` (byte addresses): `dst[c·rows + r] = src[r·cols + c]`, bits copied as is. */
 export type TransposeKernel = (src: number, rows: number, cols: number, dst: number) => void;
 
 /** `copyRows(src, srcStride, dst, dstStride, rows, bytes)` (bytes): `rows` copies of `bytes` bytes (memory.copy). */
-export type CopyRowsKernel = (src: number, srcStride: number, dst: number, dstStride: number, rows: number, bytes: number) => void;
+export type CopyRowsKernel = (
+  src: number,
+  srcStride: number,
+  dst: number,
+  dstStride: number,
+  rows: number,
+  bytes: number,
+) => void;
 
 /** `mulColSums(a, b, n, width, dst)` (byte addresses), as ops/array-kernels.ts `mulAndColumnSums`. */
 export type MulColSumsKernel = (a: number, b: number, n: number, width: number, dst: number) => void;
 
 /** LayerNorm loops of model/layer-norm.ts (kernels/layer-norm-*.wat; dGamma/dBeta accumulate). */
 export interface LayerNormKernels {
-  forward: (x: number, gamma: number, beta: number, rows: number, H: number, xhat: number, rstd: number, out: number, eps: number) => void;
-  backward: (dy: number, gamma: number, xhat: number, rstd: number, rows: number, H: number, dx: number, dGamma: number, dBeta: number) => void;
+  forward: (
+    x: number,
+    gamma: number,
+    beta: number,
+    rows: number,
+    H: number,
+    xhat: number,
+    rstd: number,
+    out: number,
+    eps: number,
+  ) => void;
+  backward: (
+    dy: number,
+    gamma: number,
+    xhat: number,
+    rstd: number,
+    rows: number,
+    H: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ) => void;
 }
 
 /** Gate-weighted combination loops of ops/array-kernels.ts (kernels/add-row-bias, combine*, scatter-add, col-sums). */
 export interface CombineKernels {
   addRowBias: (src: number, bias: number, n: number, width: number, dst: number) => void;
-  combine: (out: number, ys: number, gates: number, topk: number, pairPos: number, rows: number, k: number, E: number, width: number) => void;
-  combineBack: (dy: number, ys: number, gates: number, topk: number, pairPos: number, rows: number, k: number, E: number, width: number, dGates: number, dys: number) => void;
+  combine: (
+    out: number,
+    ys: number,
+    gates: number,
+    topk: number,
+    pairPos: number,
+    rows: number,
+    k: number,
+    E: number,
+    width: number,
+  ) => void;
+  combineBack: (
+    dy: number,
+    ys: number,
+    gates: number,
+    topk: number,
+    pairPos: number,
+    rows: number,
+    k: number,
+    E: number,
+    width: number,
+    dGates: number,
+    dys: number,
+  ) => void;
   /** `dst[rows[r]] += src[r]` (rows of `width`), as `scatterAddRows`. */
   scatterAdd: (dst: number, src: number, rows: number, n: number, width: number) => void;
   /** `dst[c] += Σ_r src[r, c]` in row order, as `addColumnSums`. */
@@ -148,5 +219,7 @@ function combineKernelsOf(heap: WasmHeap): CombineKernels | null {
   const combineBack = kernel<CombineKernels['combineBack']>(heap, 'combine-back', 'combineBack');
   const scatterAdd = kernel<CombineKernels['scatterAdd']>(heap, 'scatter-add', 'scatterAdd');
   const colSums = kernel<CombineKernels['colSums']>(heap, 'col-sums', 'colSums');
-  return addRowBias && combine && combineBack && scatterAdd && colSums ? { addRowBias, combine, combineBack, scatterAdd, colSums } : null;
+  return addRowBias && combine && combineBack && scatterAdd && colSums
+    ? { addRowBias, combine, combineBack, scatterAdd, colSums }
+    : null;
 }
