@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '@flexmoe/data';
@@ -35,7 +36,13 @@ async function poisonTestLabels(ds: string, out: string): Promise<void> {
   test.forEach((r, i) => {
     labels[r] = d.labels[test[(i + 1) % test.length]];
   });
-  writeFileSync(join(out, 'labels.arrow'), encodeLabels(d.ids, labels));
+  const poisoned = encodeLabels(d.ids, labels);
+  writeFileSync(join(out, 'labels.arrow'), poisoned);
+  // Record the new file's hash, as a dataset written with these labels would, so readDataset accepts it.
+  const manifestPath = join(out, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { fileSha256?: Record<string, string> };
+  if (manifest.fileSha256) manifest.fileSha256['labels.arrow'] = createHash('sha256').update(poisoned).digest('hex');
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 }
 
 interface TuneJson {
