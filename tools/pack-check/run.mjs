@@ -50,25 +50,29 @@ for (const p of packages) {
 }
 
 // 2. What each package's documented entry point must do, run inside its own install.
-const MODEL_SCRIPT = `
+const MODEL_SCRIPT =
+  `
 import { exportOnnx } from '${join(root, 'packages/export/dist/index.js')}';
 import { ADNI_SIZED_CONFIG, randomNamedWeights } from '${join(root, 'packages/export/dist/testing/random-model.js')}';
 import { writeFileSync } from 'node:fs';
 const config = { ...ADNI_SIZED_CONFIG, modalities: [{ name: 'clinical', letter: 'C', width: 6 }, { name: 'labs', letter: 'L', width: 4 }],
   patches: 2, hidden: 8, heads: 2, experts: 4, topK: 2, classes: 2 };
-writeFileSync(process.argv.at(-1), exportOnnx({ config, namedWeights: randomNamedWeights(config, 3), metadata: { classes: ['no', 'yes'] } }));
+writeFileSync(process.argv.at(-1), exportOnnx({ config, namedWeights: randomNamedWeights(config, 3), ` +
+  `metadata: { classes: ['no', 'yes'] } }));
 `;
 const checks = {
   'moe-core': {
     extra: [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-backend-cpu@${TFJS}`],
     files: {
-      'step.mjs': `
+      'step.mjs':
+        `
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { FlexMoEModel, TypedAdam, buildBatch, defaultConfig, disposeBatch } from '@flexmoe/moe-core';
 await tf.setBackend('cpu');
 const modalities = [{ name: 'clinical', letter: 'C', width: 6 }, { name: 'genomic', letter: 'G', width: 10 }];
-const model = await FlexMoEModel.create(defaultConfig(modalities, { classes: 2, hidden: 8, patches: 2, heads: 2, experts: 4, topK: 2 }), { seed: 0 });
+const model = await FlexMoEModel.create(defaultConfig(modalities, { classes: 2, hidden: 8, patches: 2, ` +
+        `heads: 2, experts: 4, topK: 2 }), { seed: 0 });
 const observed = Uint8Array.from([1, 1, 1, 0, 0, 1, 1, 1]);
 const dense = modalities.map((m) => Float32Array.from({ length: 4 * m.width }, (_, i) => Math.sin(i)));
 const batch = buildBatch(model.table, modalities.map((m) => m.width), dense, observed);
@@ -88,7 +92,8 @@ console.log('one training step, loss ' + loss.toFixed(4));
         [
           '--input-type=module',
           '-e',
-          "const m = await import('@flexmoe/encoders'); if (typeof m.encoderFor !== 'function') throw new Error('no encoderFor'); console.log('import ok')",
+          "const m = await import('@flexmoe/encoders'); " +
+            "if (typeof m.encoderFor !== 'function') throw new Error('no encoderFor'); console.log('import ok')",
         ],
         dir,
       ),

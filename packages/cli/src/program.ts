@@ -184,7 +184,8 @@ export type CommandRegistrar = (program: Command) => void;
 export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []): Command {
   const program = new Command('flexmoe')
     .description(
-      'Flex-MoE: multimodal learning with arbitrary missing modalities (datasets, training, evaluation, reports, ONNX export, prediction, serving)',
+      'Flex-MoE: multimodal learning with arbitrary missing modalities ' +
+        '(datasets, training, evaluation, reports, ONNX export, prediction, serving)',
     )
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
@@ -237,7 +238,8 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     if (output.jsonOnStdout) output.result(metrics);
     output.text(
       `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
-        `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
+        `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ` +
+        `${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
     );
   });
 
@@ -264,12 +266,14 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
         output.result(r);
         const lines = [
-          `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
+          `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}` +
+            `${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
           `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
           'combination      n  accuracy  macro-F1',
           ...Object.entries(r.perCombination).map(
             ([k, v]) =>
-              `${k.padEnd(12)} ${String(v.n).padStart(5)}  ${(v.accuracy * 100).toFixed(2).padStart(8)}  ${(v.macroF1 * 100).toFixed(2).padStart(8)}`,
+              `${k.padEnd(12)} ${String(v.n).padStart(5)}  ${(v.accuracy * 100).toFixed(2).padStart(8)}  ` +
+              `${(v.macroF1 * 100).toFixed(2).padStart(8)}`,
           ),
         ];
         if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');

@@ -135,18 +135,22 @@ describe('ONNX export of volume modalities (3D CNN) vs the TF.js FlexMoEModel', 
     expect(stored[0]).toMatchObject({ kind: 'volume', volumeShape: [5, 6, 7], channels: [2, 3, 4] });
   });
 
-  test('tabular + 2×3×4 volume at position 1 (even and size-1 pooling, default channels; dense experts, MatMul): within 1e-4', async () => {
-    const config = defaultConfig(
-      [
-        { name: 'labs', letter: 'L', width: 3 },
-        { name: 'pet scan', letter: 'P', width: 24, kind: 'volume', volumeShape: [2, 3, 4] },
-      ],
-      { patches: 3, hidden: 4, heads: 1, experts: 3, topK: 1, layers: 2, classes: 2 },
-    );
-    const { maxDiff, tfProbs, masks, perCombination } = await compare(config, { moe: 'dense', linear: 'matmul' }, 5);
-    expect(maxDiff).toBeLessThan(1e-4);
-    expect(spreadWithin(tfProbs, 2, masks, perCombination, 1)).toBeGreaterThan(5e-4);
-  });
+  test(
+    'tabular + 2×3×4 volume at position 1 (even and size-1 pooling, default channels; dense experts, MatMul): ' +
+      'within 1e-4',
+    async () => {
+      const config = defaultConfig(
+        [
+          { name: 'labs', letter: 'L', width: 3 },
+          { name: 'pet scan', letter: 'P', width: 24, kind: 'volume', volumeShape: [2, 3, 4] },
+        ],
+        { patches: 3, hidden: 4, heads: 1, experts: 3, topK: 1, layers: 2, classes: 2 },
+      );
+      const { maxDiff, tfProbs, masks, perCombination } = await compare(config, { moe: 'dense', linear: 'matmul' }, 5);
+      expect(maxDiff).toBeLessThan(1e-4);
+      expect(spreadWithin(tfProbs, 2, masks, perCombination, 1)).toBeGreaterThan(5e-4);
+    },
+  );
 });
 
 describe('volume modality config errors', () => {

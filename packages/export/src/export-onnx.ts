@@ -84,7 +84,8 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
     if (!m) throw new Error(`counterfactual sample for unknown modality ${s.modality}`);
     if (s.width !== m.width || s.values.length !== s.rows * s.width) {
       throw new Error(
-        `counterfactual sample of ${s.modality}: expected rows×${m.width} values, got ${s.values.length} for ${s.rows} rows of width ${s.width}`,
+        `counterfactual sample of ${s.modality}: expected rows×${m.width} values, ` +
+          `got ${s.values.length} for ${s.rows} rows of width ${s.width}`,
       );
     }
     if (!s.values.every(Number.isFinite))

@@ -124,7 +124,8 @@ export async function runMetadata(
       meta.counterfactualSamples = sampleCounterfactualRows(dataset, run.config, k, options.seed ?? 0);
       for (const s of meta.counterfactualSamples) {
         options.log?.(
-          `warning: embedding ${s.rows} real training rows of ${s.modality} (${s.width} transformed features each, no ids) in the model file`,
+          `warning: embedding ${s.rows} real training rows of ${s.modality} ` +
+            `(${s.width} transformed features each, no ids) in the model file`,
         );
       }
     } else if (k > 0) {
@@ -171,12 +172,14 @@ export async function exportRun(
     }
     log(
       `temperature ${calibration.temperature.toFixed(4)} on ${calibration.validationSamples} validation samples: ` +
-        `ECE ${calibration.eceBefore.toFixed(4)} → ${calibration.eceAfter.toFixed(4)}, NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}`,
+        `ECE ${calibration.eceBefore.toFixed(4)} → ${calibration.eceAfter.toFixed(4)}, ` +
+        `NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}`,
     );
     const { min, max } = TEMPERATURE_BOUNDS;
     if (calibration.temperature > max * 0.99 || calibration.temperature < min * 1.01) {
       log(
-        `warning: the temperature is at its search bound [${min}, ${max}]: validation predictions are barely better than chance (or the validation split is tiny)`,
+        `warning: the temperature is at its search bound [${min}, ${max}]: ` +
+          `validation predictions are barely better than chance (or the validation split is tiny)`,
       );
     }
     bytes = exportOnnx(

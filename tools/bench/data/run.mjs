@@ -69,7 +69,9 @@ async function streamPart() {
       const v = ((s >>> 4) % 2000) / 10;
       const hadmField = (s & 15) === 0 ? '' : hadm;
       await w.writeRaw(
-        `${i + 1},${10000000 + (hadm % 20000)},${hadmField},${i * 3},${item},,2150-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00,2150-01-01 11:00:00,${v},${v},mg/dL,1,20,${v > 150 ? 'abnormal' : ''},ROUTINE,\n`,
+        `${i + 1},${10000000 + (hadm % 20000)},${hadmField},${i * 3},${item},,` +
+          `2150-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00,` +
+          `2150-01-01 11:00:00,${v},${v},mg/dL,1,20,${v > 150 ? 'abnormal' : ''},ROUTINE,\n`,
       );
     }
     await w.close();

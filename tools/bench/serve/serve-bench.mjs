@@ -95,7 +95,9 @@ for (const batch of [1, 32]) {
   const errors = result.errors + result.timeouts + result.non2xx;
   if (errors > 0) failed = true;
   rows.push(
-    `| ${batch} | ${(body.length / 1024).toFixed(0)} KiB | ${connections} | ${result.latency.p50} | ${result.latency.p99} | ${result.requests.average.toFixed(1)} | ${(result.requests.average * batch).toFixed(0)} | ${errors} |`,
+    `| ${batch} | ${(body.length / 1024).toFixed(0)} KiB | ${connections} | ` +
+      `${result.latency.p50} | ${result.latency.p99} | ` +
+      `${result.requests.average.toFixed(1)} | ${(result.requests.average * batch).toFixed(0)} | ${errors} |`,
   );
 }
 const rssAfter = rssMiB(server.pid);

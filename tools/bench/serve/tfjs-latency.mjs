@@ -49,7 +49,8 @@ for (const batch of batches) {
     if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   console.log(
-    `| FlexMoEModel.predict (${config.dispatch ?? 'auto'} dispatch) | ${batch} | ${pct(times, 0.5).toFixed(2)} | ${pct(times, 0.9).toFixed(2)} |`,
+    `| FlexMoEModel.predict (${config.dispatch ?? 'auto'} dispatch) | ${batch} | ` +
+      `${pct(times, 0.5).toFixed(2)} | ${pct(times, 0.9).toFixed(2)} |`,
   );
 }
 model.dispose();

@@ -48,7 +48,9 @@ function bench(M, K, N, reps) {
     cached = ((performance.now() - t0) / reps) * 1000;
   }
   console.log(
-    `${M}x${K}x${N} fresh ${fresh.toFixed(1)} us cached ${cached.toFixed(1)} us  packing ${(fresh - cached).toFixed(1)} us (${((100 * (fresh - cached)) / fresh).toFixed(0)}%)  gemm ${((2 * M * K * N) / cached / 1e3).toFixed(1)} GFLOP/s`,
+    `${M}x${K}x${N} fresh ${fresh.toFixed(1)} us cached ${cached.toFixed(1)} us  ` +
+      `packing ${(fresh - cached).toFixed(1)} us (${((100 * (fresh - cached)) / fresh).toFixed(0)}%)  ` +
+      `gemm ${((2 * M * K * N) / cached / 1e3).toFixed(1)} GFLOP/s`,
   );
 }
 bench(64, 32, 64, 3000);

@@ -108,9 +108,11 @@ for (const backend of backends) {
   }
 }
 console.log(
-  '\n| backend | batch | dispatch | optimizer | wall ms/step (median) | wall min | CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|---|',
+  '\n| backend | batch | dispatch | optimizer | wall ms/step (median) | wall min | ' +
+    'CPU ms/step (median) | samples/s (wall median) | steps |\n|---|---|---|---|---|---|---|---|---|',
 );
 for (const r of results)
   console.log(
-    `| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.optimizer} | ${r.msPerStep} | ${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`,
+    `| ${r.backend} | ${r.batch} | ${r.dispatch} | ${r.optimizer} | ${r.msPerStep} | ` +
+      `${r.minMs} | ${r.cpuMs} | ${r.samplesPerSec} | ${r.steps} |`,
   );

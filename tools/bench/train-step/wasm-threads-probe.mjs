@@ -20,8 +20,10 @@ fs.writeFileSync(
   wasmWorkerContents.replace(/\n/g, '\\n') +
     `
 ;(function(){ const orig = global.importScripts; const fs = require('fs');
-  global.importScripts = function(f) { if (String(f).startsWith('blob:')) { (0, eval)(fs.readFileSync(${JSON.stringify(factoryFile)}, 'utf8')); } else orig(f); };
-  const origCreate = URL.createObjectURL; URL.createObjectURL = function(b) { try { return origCreate(b); } catch (e) { return 'blob:unreadable'; } };
+  global.importScripts = function(f) { if (String(f).startsWith('blob:')) { ` +
+    `(0, eval)(fs.readFileSync(${JSON.stringify(factoryFile)}, 'utf8')); } else orig(f); };
+  const origCreate = URL.createObjectURL; ` +
+    `URL.createObjectURL = function(b) { try { return origCreate(b); } catch (e) { return 'blob:unreadable'; } };
 })();`,
 );
 const RealWorker = wt.Worker;

@@ -104,7 +104,9 @@ for (let r = 0; r < rounds; r++) {
     loads.push(loadavg()[0]);
     console.log(
       `round ${r + 1} workers ${n}: ${res.samplesPerSecond.toFixed(1)} samples/s (epochs ${res.epochRates.join(', ')}), ` +
-        `peak RSS ${res.peakMiB.toFixed(0)} MiB, RSS after each epoch ${res.epochRssMiB.map((x) => x.toFixed(0)).join(' → ')} MiB, load ${loadavg()[0].toFixed(1)}`,
+        `peak RSS ${res.peakMiB.toFixed(0)} MiB, ` +
+        `RSS after each epoch ${res.epochRssMiB.map((x) => x.toFixed(0)).join(' → ')} MiB, ` +
+        `load ${loadavg()[0].toFixed(1)}`,
     );
     for (const line of res.steps) console.log(`  ${line}`);
   }
@@ -121,6 +123,7 @@ for (const n of counts) {
   const rs = results.get(n);
   const m = median(rs.map((x) => x.samplesPerSecond));
   console.log(
-    `| ${n} | ${m.toFixed(1)} | ${rs.map((x) => x.samplesPerSecond.toFixed(1)).join(' / ')} | ${(m / base).toFixed(2)}× | ${median(rs.map((x) => x.peakMiB)).toFixed(0)} |`,
+    `| ${n} | ${m.toFixed(1)} | ${rs.map((x) => x.samplesPerSecond.toFixed(1)).join(' / ')} | ` +
+      `${(m / base).toFixed(2)}× | ${median(rs.map((x) => x.peakMiB)).toFixed(0)} |`,
   );
 }

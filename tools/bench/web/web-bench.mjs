@@ -109,7 +109,9 @@ try {
   const q = (p) => quantile(later, p);
   const provider = await page.$eval('#provider', (e) => e.dataset.provider);
   console.log(
-    `\nADNI-sized model (${(model.length / 1e6).toFixed(1)} MB, widths ${config.modalities.map((m) => m.width).join('/')}), ${rows} profiles per modality, ${provider}:`,
+    `\nADNI-sized model (${(model.length / 1e6).toFixed(1)} MB, ` +
+      `widths ${config.modalities.map((m) => m.width).join('/')}), ` +
+      `${rows} profiles per modality, ${provider}:`,
   );
   console.log('| measure | ms |');
   console.log('|---|---|');
@@ -120,7 +122,8 @@ try {
   );
   const acq = acquisition.slice(1);
   console.log(
-    `| acquisition values, first / later p50 / p90 (${1 + 2 * rows} samples) | ${acquisition[0].toFixed(1)} / ${quantile(acq, 0.5).toFixed(1)} / ${quantile(acq, 0.9).toFixed(1)} |`,
+    `| acquisition values, first / later p50 / p90 (${1 + 2 * rows} samples) | ` +
+      `${acquisition[0].toFixed(1)} / ${quantile(acq, 0.5).toFixed(1)} / ${quantile(acq, 0.9).toFixed(1)} |`,
   );
 } finally {
   await browser.close();

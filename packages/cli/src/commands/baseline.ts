@@ -11,7 +11,11 @@ function letterList(v: string): string[] {
 /** One text line per baseline. */
 function row(name: string, r: BaselineResult): string {
   const pct = (x: number): string => (Number.isNaN(x) ? '-' : (x * 100).toFixed(2)).padStart(7);
-  return `${name.padEnd(24)} ${String(r.n.testing).padStart(6)} ${String(r.c).padStart(7)} ${pct(r.validation.accuracy.mean)} ${pct(r.validation.auc.mean)} ${pct(r.test.accuracy.mean)} ${pct(r.test.macroF1.mean)} ${pct(r.test.auc.mean)}`;
+  return (
+    `${name.padEnd(24)} ${String(r.n.testing).padStart(6)} ${String(r.c).padStart(7)} ` +
+    `${pct(r.validation.accuracy.mean)} ${pct(r.validation.auc.mean)} ` +
+    `${pct(r.test.accuracy.mean)} ${pct(r.test.macroF1.mean)} ${pct(r.test.auc.mean)}`
+  );
 }
 
 /** `flexmoe baseline`: L2 logistic regression baselines on a dataset's own split. */

@@ -122,10 +122,12 @@ export async function runDataCli(
           void _l;
           out(`wrote synthetic ADNI raw data to ${s.outDir}`);
           out(
-            `  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`,
+            `  dataset patients ${s.patients} (I ${s.perModality.I}, G ${s.perModality.G}, ` +
+              `C ${s.perModality.C}, B ${s.perModality.B}; all four ${s.full})`,
           );
           out(
-            `  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`,
+            `  excluded by label rules: ${s.excludedMissingDiagnosis} missing, ` +
+              `${s.excludedChangingDiagnosis} changing diagnosis; ${s.labelOnly} without modality`,
           );
           out(`  image input: ${SYNTH_IMAGE_WORDS[s.image]}`);
           out(`  records.jsonl: ${s.recordPatients} patients outside the dataset`);
@@ -203,7 +205,10 @@ export async function runDataCli(
         out(`wrote ADNI dataset to ${o.out}`);
         out(formatInspect(inspectSummary(manifest)));
         out(
-          `excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ${report.excludedChangingDiagnosis} changing diagnosis, ${report.labeledWithoutModality} labelled without any modality; ${report.unmappedRocheRows} Roche rows without a PTID in APOERES`,
+          `excluded: ${report.excludedMissingDiagnosis} missing diagnosis, ` +
+            `${report.excludedChangingDiagnosis} changing diagnosis, ` +
+            `${report.labeledWithoutModality} labelled without any modality; ` +
+            `${report.unmappedRocheRows} Roche rows without a PTID in APOERES`,
         );
         if (report.image) out(`image: ${report.image.description}`);
         const fs = report.image?.freesurfer;

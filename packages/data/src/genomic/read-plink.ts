@@ -85,7 +85,9 @@ export function decodeBed(bytes: Uint8Array, nSamples: number, nVariants: number
   const expected = 3 + perVariant * nVariants;
   if (bytes.length !== expected) {
     throw new Error(
-      `${path}: size ${bytes.length} bytes does not match ${nSamples} samples (.fam) × ${nVariants} variants (.bim): expected ${expected} — sample or variant count mismatch`,
+      `${path}: size ${bytes.length} bytes does not match ` +
+        `${nSamples} samples (.fam) × ${nVariants} variants (.bim): ` +
+        `expected ${expected} — sample or variant count mismatch`,
     );
   }
   const out = new Int8Array(nSamples * nVariants);

@@ -180,7 +180,10 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** `YYYY-MM-DD HH:MM:SS` (UTC) of a millisecond time. */
 function ts(ms: number): string {
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+  );
 }
 const day = (ms: number) => ts(ms).slice(0, 10);
 const HOUR = 3_600_000;

@@ -57,7 +57,8 @@ export function resolveLetters(names: string[], letters?: string): string[] {
     const other = seen.get(l);
     if (other !== undefined) {
       throw new Error(
-        `modalities ${other} and ${names[i]} both get letter ${l}; give distinct letters with --letters (e.g. --letters ${names.map((_, k) => String.fromCharCode(65 + k)).join('')})`,
+        `modalities ${other} and ${names[i]} both get letter ${l}; give distinct letters with --letters ` +
+          `(e.g. --letters ${names.map((_, k) => String.fromCharCode(65 + k)).join('')})`,
       );
     }
     seen.set(l, names[i]);
@@ -184,7 +185,8 @@ export async function buildTablesDataset(
       // `NA`, `None`, … mean a missing label, unless --classes names them as a class.
       if (text !== '' && options.classes?.includes(text)) return text;
       throw new Error(
-        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ${text === '' ? 'empty' : `missing (${JSON.stringify(text)}; if it is a class, list it with --classes)`}; ` +
+        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: the label is ` +
+          `${text === '' ? 'empty' : `missing (${JSON.stringify(text)}; if it is a class, list it with --classes)`}; ` +
           'every patient of the labels file needs a label',
       );
     }),
@@ -194,7 +196,8 @@ export async function buildTablesDataset(
     const c = classIndexOf(classes, l);
     if (c < 0)
       throw new Error(
-        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`,
+        `${options.labelsFile}: row ${r + 1}, column ${labelColumn}: ` +
+          `label ${JSON.stringify(l)} is not one of the classes ${classes.join(', ')}`,
       );
     return c;
   });
@@ -211,7 +214,8 @@ export async function buildTablesDataset(
     const t = await readTable(m.file);
     if (t.columns.length < 2) {
       throw new Error(
-        `${m.file}: expected an id column and at least one feature column, found ${t.columns.length} column (${t.columns[0]}); tables are comma-separated`,
+        `${m.file}: expected an id column and at least one feature column, ` +
+          `found ${t.columns.length} column (${t.columns[0]}); tables are comma-separated`,
       );
     }
     const idColumn = t.columns[0];

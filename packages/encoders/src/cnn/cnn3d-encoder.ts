@@ -58,7 +58,9 @@ export class Cnn3dEncoder implements ModalityEncoder {
   encode(x: tf.Tensor, training: boolean): tf.Tensor3D {
     if (x.rank !== 2 || x.shape[1] !== this.width) {
       throw new Error(
-        `encoder${this.position}: expected flattened volumes [n, ${this.width}] (${this.shape.volumeShape.join('×')}), got [${x.shape.join(', ')}]`,
+        `encoder${this.position}: expected flattened volumes [n, ${this.width}] ` +
+          `(${this.shape.volumeShape.join('×')}), ` +
+          `got [${x.shape.join(', ')}]`,
       );
     }
     const features = cnn3dForward(

@@ -197,7 +197,8 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
           warn: log,
         });
         output.text(
-          `${result.predicted} of ${result.records} records predicted on ${result.device}, ${result.failed} failed (see the "error" lines of ${opts.out})`,
+          `${result.predicted} of ${result.records} records predicted on ${result.device}, ` +
+            `${result.failed} failed (see the "error" lines of ${opts.out})`,
         );
         output.result(result);
       },

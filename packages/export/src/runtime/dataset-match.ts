@@ -27,7 +27,8 @@ export async function checkDatasetMatchesModel(datasetDir: string, modelFile: st
   const actual = createHash('sha256').update(manifest).digest('hex');
   if (meta.datasetManifestSha256 === undefined) {
     throw new Error(
-      `--data ${datasetDir}: ${modelFile} records no ${METADATA_KEYS.datasetManifestSha256}, so the dataset cannot be checked; pass --force-data to use it anyway`,
+      `--data ${datasetDir}: ${modelFile} records no ${METADATA_KEYS.datasetManifestSha256}, ` +
+        `so the dataset cannot be checked; pass --force-data to use it anyway`,
     );
   }
   if (actual !== meta.datasetManifestSha256) {

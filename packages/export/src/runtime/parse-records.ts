@@ -78,7 +78,9 @@ export function parseCsvRecords(
         const missing = modalities[m].featureNames.filter((_, f) => values[m][f] === null).slice(0, 3);
         return {
           line,
-          error: `${file}: line ${line}: modality ${modalities[m].name} is partly empty (e.g. ${missing.join(', ')}); give all ${modalities[m].width} features or none`,
+          error:
+            `${file}: line ${line}: modality ${modalities[m].name} is partly empty (e.g. ${missing.join(', ')}); ` +
+            `give all ${modalities[m].width} features or none`,
         };
       }
       features[modalities[m].name] = values[m] as number[];

@@ -15,7 +15,8 @@ export interface AttentionShape {
 
 /**
  * Scaled dot-product attention core for `qkv [B·N, 3H]` = `[q | k | v]` (the q projection and the kv
- * projection of the golden layout side by side; head i uses columns i·d … i·d+d-1 of each, d = H/heads). Returns the head outputs concatenated in head
+ * projection of the golden layout side by side; head i uses columns i·d … i·d+d-1 of each, d = H/heads).
+ * Returns the head outputs concatenated in head
  * order, `[B·N, H]` (before the output projection).
  *
  * Per (sample, head) the products are plain 2-D matMuls on blocks cut and transposed in JS; the softmax and

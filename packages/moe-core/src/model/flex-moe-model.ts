@@ -139,7 +139,8 @@ export class FlexMoEModel {
       const size = v.shape.reduce((a, b) => a * b, 1);
       if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i]) || w.values.length !== size) {
         throw new Error(
-          `setNamedWeights: weight "${name}" has shape [${w.shape.join(', ')}] (${w.values.length} values), expected [${v.shape.join(', ')}]`,
+          `setNamedWeights: weight "${name}" has shape [${w.shape.join(', ')}] (${w.values.length} values), ` +
+            `expected [${v.shape.join(', ')}]`,
         );
       }
     }

@@ -20,7 +20,8 @@ function addInto(dst: Float32Array, dstOffset: number, src: Float32Array, srcOff
 
 /**
  * Builds the token blocks `[B·M, P·H]` (row `b·M + m`) plus the positional embedding: row b of modality m is
- * the encoder output if sample b observed m, else `bank[bankRow[b], m]`; then `pos_embed[m]` is added. A custom op with row copies in JS; its backward hands each encoder
+ * the encoder output if sample b observed m, else `bank[bankRow[b], m]`; then `pos_embed[m]` is added.
+ * A custom op with row copies in JS; its backward hands each encoder
  * the gradient of its own rows and accumulates the bank gradient only into the used entries, so observed
  * entries get exactly 0.
  *

@@ -23,7 +23,9 @@ export function registerAllGradients(): Promise<void> {
       } catch (err) {
         pending = null;
         throw new Error(
-          `registerAllGradients: training needs the @tensorflow/tfjs package (npm install @tensorflow/tfjs@${tf.version_core}): ${(err as Error).message}`,
+          `registerAllGradients: training needs the @tensorflow/tfjs package ` +
+            `(npm install @tensorflow/tfjs@${tf.version_core}): ` +
+            `${(err as Error).message}`,
         );
       }
       if (!gradientsRegistered()) throw new Error('registerAllGradients: the TF.js gradients did not register');
@@ -36,7 +38,8 @@ export function registerAllGradients(): Promise<void> {
 export function assertGradientsRegistered(): void {
   if (!gradientsRegistered()) {
     throw new Error(
-      'TF.js gradients are not registered: `await registerAllGradients()` (from @flexmoe/moe-core) before training, or create the model with `await FlexMoEModel.create(...)`',
+      'TF.js gradients are not registered: `await registerAllGradients()` (from @flexmoe/moe-core) ' +
+        'before training, or create the model with `await FlexMoEModel.create(...)`',
     );
   }
 }

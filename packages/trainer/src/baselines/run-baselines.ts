@@ -201,6 +201,8 @@ export function baselineVerdict(
   const words = { ahead: 'ahead of', behind: 'behind', within: 'within the seed spread of' }[verdict];
   return {
     verdict,
-    line: `Flex-MoE test ${metric} ${pct(f.mean)} ± ${pct(f.std)} is ${words} the best baseline (${report.best}, ${pct(b)}; difference ${diff >= 0 ? '+' : ''}${pct(diff)} points).`,
+    line:
+      `Flex-MoE test ${metric} ${pct(f.mean)} ± ${pct(f.std)} is ${words} the best baseline ` +
+      `(${report.best}, ${pct(b)}; difference ${diff >= 0 ? '+' : ''}${pct(diff)} points).`,
   };
 }

@@ -28,7 +28,8 @@ describe('parseModalitySelection', () => {
 
   it('names the flag, the part and what is accepted on bad input', () => {
     expect(() => parseModalitySelection('--withhold', 'IX', ADNI)).toThrow(
-      "--withhold: 'IX' is not a modality ('X' is unknown; expected letters IGCB (e.g. IG or I,G) or names image, genomic, clinical, biospecimen)",
+      "--withhold: 'IX' is not a modality ('X' is unknown; expected letters IGCB (e.g. IG or I,G) " +
+        'or names image, genomic, clinical, biospecimen)',
     );
     expect(() => parseModalitySelection('--modalities', 'imaging', ADNI)).toThrow(
       /--modalities: 'imaging' is not a modality/,

@@ -43,7 +43,8 @@ export function parseModalitySelection(
     for (const ch of part) {
       if (!letters.includes(ch))
         throw new Error(
-          `${flag}: '${part}' is not a modality${owner ? ` of ${owner}` : ''} (${ch === part ? '' : `'${ch}' is unknown; `}expected ${accepted})`,
+          `${flag}: '${part}' is not a modality${owner ? ` of ${owner}` : ''} ` +
+            `(${ch === part ? '' : `'${ch}' is unknown; `}expected ${accepted})`,
         );
       add(ch, part);
     }

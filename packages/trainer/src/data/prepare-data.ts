@@ -113,7 +113,10 @@ export function observedCounts(data: PreparedData, rows: ArrayLike<number>): num
   });
 }
 
-/** Class weights for the task cross-entropy: `none` (all 1), `balanced` (n / (C · n_c) on training labels, as scikit-learn) or explicit. */
+/**
+ * Class weights for the task cross-entropy: `none` (all 1), `balanced` (n / (C · n_c) on training labels,
+ * as scikit-learn) or explicit.
+ */
 export function classWeights(spec: string, data: PreparedData): number[] | null {
   const C = data.classes.length;
   if (spec === 'none') return null;
@@ -126,7 +129,8 @@ export function classWeights(spec: string, data: PreparedData): number[] | null 
   const parts = spec.split(',').map((s) => Number(s.trim()));
   if (parts.length !== C || parts.some((w) => !Number.isFinite(w) || w < 0)) {
     throw new Error(
-      `--class-weights '${spec}': expected none, balanced or ${C} non-negative numbers separated by commas (classes ${data.classes.join(', ')})`,
+      `--class-weights '${spec}': expected none, balanced or ${C} non-negative numbers separated by commas ` +
+        `(classes ${data.classes.join(', ')})`,
     );
   }
   return parts;

@@ -13,7 +13,11 @@ export function baselinesSection(
   baselines: BaselinesReport | undefined,
 ): string {
   if (!baselines) {
-    return `<section id="baselines"><h2>Baselines</h2><p class="muted">No baselines in this run: train with <code>--baselines</code> (or run <code>flexmoe baseline</code>) to compare with logistic regression.</p></section>`;
+    return (
+      `<section id="baselines"><h2>Baselines</h2><p class="muted">No baselines in this run: ` +
+      `train with <code>--baselines</code> (or run <code>flexmoe baseline</code>) ` +
+      `to compare with logistic regression.</p></section>`
+    );
   }
   const metric = baselines.selectMetric;
   const row = (
@@ -25,7 +29,8 @@ export function baselinesSection(
     withStd: boolean,
     best: boolean,
   ): string =>
-    `<tr${best ? ' style="font-weight:600"' : ''}><td class="l">${esc(name)}</td><td>${n}</td><td>${c}</td><td>${cell(v[metric], withStd)}</td>` +
+    `<tr${best ? ' style="font-weight:600"' : ''}><td class="l">${esc(name)}</td><td>${n}</td><td>${c}</td>` +
+    `<td>${cell(v[metric], withStd)}</td>` +
     `<td>${cell(t.accuracy, withStd)}</td><td>${cell(t.macroF1, withStd)}</td><td>${cell(t.auc, withStd)}</td></tr>`;
   const base = (name: string, key: string, r: BaselineResult): string =>
     row(name, r.test, r.validation, String(r.n.testing), String(r.c), false, baselines.best === key);
@@ -35,8 +40,14 @@ export function baselinesSection(
     ...Object.entries(baselines.perModality).map(([name, r]) => base(`logistic, ${name} only`, name, r)),
   ].join('');
   const { verdict, line } = baselineVerdict(baselines, test);
-  return `<section id="baselines"><h2>Baselines</h2>
+  return (
+    `<section id="baselines"><h2>Baselines</h2>
 <p class="verdict verdict-${verdict}"><b>${esc(line)}</b></p>
-<p class="muted">L2 logistic regression fitted on the training split, C chosen on validation ${esc(metric)}, class weights ${esc(baselines.classWeights)}; single-modality rows use only the patients that have the modality (n = their test patients). Bold: the best baseline on validation.</p>
-<table><tr><th class="l">model</th><th>test n</th><th>C</th><th>validation ${esc(metric)} (%)</th><th>test accuracy (%)</th><th>test macro-F1 (%)</th><th>test AUC (%)</th></tr>${rows}</table></section>`;
+<p class="muted">L2 logistic regression fitted on the training split, C chosen on validation ${esc(metric)}, ` +
+    `class weights ${esc(baselines.classWeights)}; ` +
+    `single-modality rows use only the patients that have the modality ` +
+    `(n = their test patients). Bold: the best baseline on validation.</p>
+<table><tr><th class="l">model</th><th>test n</th><th>C</th><th>validation ${esc(metric)} (%)</th>` +
+    `<th>test accuracy (%)</th><th>test macro-F1 (%)</th><th>test AUC (%)</th></tr>${rows}</table></section>`
+  );
 }

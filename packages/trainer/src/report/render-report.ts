@@ -40,16 +40,21 @@ function summarySection(input: ReportInput): string {
   const seeds = input.seeds
     .map(
       (s) =>
-        `<tr><td>${s.seed}</td><td>${s.bestEpoch}</td><td>${fmt(s.test.accuracy * 100, 2)}</td><td>${fmt(s.test.macroF1 * 100, 2)}</td><td>${fmt(s.test.auc * 100, 2)}</td><td>${fmt(s.throughput.trainSamplesPerSecond, 1)}</td><td>${fmt(s.throughput.msPerStep, 1)}</td></tr>`,
+        `<tr><td>${s.seed}</td><td>${s.bestEpoch}</td><td>${fmt(s.test.accuracy * 100, 2)}</td>` +
+        `<td>${fmt(s.test.macroF1 * 100, 2)}</td><td>${fmt(s.test.auc * 100, 2)}</td>` +
+        `<td>${fmt(s.throughput.trainSamplesPerSecond, 1)}</td><td>${fmt(s.throughput.msPerStep, 1)}</td></tr>`,
     )
     .join('');
   const cfg = Object.entries(input.config)
     .map(([k, v]) => `<code>${esc(k)}=${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}</code>`)
     .join(' ');
-  return `<section id="summary"><h2>Summary</h2>
+  return (
+    `<section id="summary"><h2>Summary</h2>
 <p>Backend <b>${esc(input.backend)}</b>. ${cfg}</p>
 <table><tr><th class="l">metric (%)</th><th>test mean ± std</th><th>validation mean ± std</th></tr>${rows}</table>
-<table><tr><th>seed</th><th>best epoch</th><th>test acc</th><th>test macro-F1</th><th>test AUC</th><th>train samples/s</th><th>ms/step</th></tr>${seeds}</table></section>`;
+<table><tr><th>seed</th><th>best epoch</th><th>test acc</th><th>test macro-F1</th><th>test AUC</th>` +
+    `<th>train samples/s</th><th>ms/step</th></tr>${seeds}</table></section>`
+  );
 }
 
 function curvesSection(input: ReportInput): string {
@@ -82,23 +87,46 @@ function curvesSection(input: ReportInput): string {
 
 function bankSection(a: RunAnalysis): string {
   if (!a.bankSimilarity) {
-    return `<section id="bank"><h2>Missing-modality bank similarity (Figure 4)</h2><p class="muted">This run has no bank (ablation no-bank or a single modality).</p></section>`;
+    return (
+      `<section id="bank"><h2>Missing-modality bank similarity (Figure 4)</h2>` +
+      `<p class="muted">This run has no bank (ablation no-bank or a single modality).</p></section>`
+    );
   }
   const c = a.bankSimilarity.combinations;
   const m = a.bankSimilarity.missingModalities;
-  return `<section id="bank"><h2>Missing-modality bank similarity (Figure 4)</h2>
-<p class="muted">Cosine similarity of the learned bank between its rows (observed combinations that occur in training, left: mean over the modalities both lack) and its columns (missing modalities, right: mean over the combinations lacking both). Only entries training uses (bank[c, m], m missing from c) enter; – means no common entry.</p>
-<div class="row">${heatmap('Observed combination', c.labels, c.labels, c.matrix, { min: -1, max: 1 })}${heatmap('Missing modality', m.labels, m.labels, m.matrix, { min: -1, max: 1, cell: 44 })}</div></section>`;
+  return (
+    `<section id="bank"><h2>Missing-modality bank similarity (Figure 4)</h2>
+<p class="muted">Cosine similarity of the learned bank between its rows ` +
+    `(observed combinations that occur in training, left: mean over the modalities both lack) ` +
+    `and its columns (missing modalities, right: mean over the combinations lacking both). ` +
+    `Only entries training uses (bank[c, m], m missing from c) enter; – means no common entry.</p>
+<div class="row">${heatmap('Observed combination', c.labels, c.labels, c.matrix, { min: -1, max: 1 })}` +
+    `${heatmap('Missing modality', m.labels, m.labels, m.matrix, { min: -1, max: 1, cell: 44 })}</div></section>`
+  );
 }
 
 function expertSection(a: RunAnalysis): string {
   if (!a.expertActivation) {
-    return `<section id="experts"><h2>Expert activation per input combination (Figure 5)</h2><p class="muted">No routing statistics in this run.</p></section>`;
+    return (
+      `<section id="experts"><h2>Expert activation per input combination (Figure 5)</h2>` +
+      `<p class="muted">No routing statistics in this run.</p></section>`
+    );
   }
   const e = a.expertActivation;
-  return `<section id="experts"><h2>Expert activation per input combination (Figure 5)</h2>
-<p class="muted">${esc(e.source)}, best model, inference mode: for each input combination (row), the share of its (token, top-k slot) selections that went to each expert (column; experts 0..2^M-2 are named by their combination, the rest are buffer experts).</p>
-${heatmap('Activation ratio', e.combinations, e.experts, e.ratio, { min: 0, digits: 2, cell: 32, rowTitle: 'input', colTitle: 'expert' })}</section>`;
+  return (
+    `<section id="experts"><h2>Expert activation per input combination (Figure 5)</h2>
+<p class="muted">${esc(e.source)}, best model, inference mode: for each input combination (row), ` +
+    `the share of its (token, top-k slot) selections that went to each expert ` +
+    `(column; experts 0..2^M-2 are named by their combination, the rest are buffer experts).</p>\n` +
+    heatmap('Activation ratio', e.combinations, e.experts, e.ratio, {
+      min: 0,
+      digits: 2,
+      cell: 32,
+      rowTitle: 'input',
+      colTitle: 'expert',
+    }) +
+    `</section>`
+  );
 }
 
 function combinationSection(input: ReportInput): string {
@@ -119,8 +147,11 @@ function confusionSection(a: RunAnalysis): string {
     .map((r, i) => `<tr><th class="l">${esc(a.classes[i])}</th>${r.map((v) => `<td>${v}</td>`).join('')}</tr>`)
     .join('');
   const matrix = heatmap('Confusion (rows true)', a.classes, a.classes, a.confusion, { digits: 0, cell: 48, min: 0 });
-  return `<section id="confusion"><h2>Confusion matrix</h2><p class="muted">Test set, seed ${a.seed} (best seed), best-validation weights.</p>
-<div class="row">${matrix}<table><tr><th class="l">true \\ predicted</th>${head}</tr>${rows}</table></div></section>`;
+  return (
+    `<section id="confusion"><h2>Confusion matrix</h2>` +
+    `<p class="muted">Test set, seed ${a.seed} (best seed), best-validation weights.</p>
+<div class="row">${matrix}<table><tr><th class="l">true \\ predicted</th>${head}</tr>${rows}</table></div></section>`
+  );
 }
 
 function rocSection(a: RunAnalysis): string {
@@ -146,11 +177,13 @@ function rocSection(a: RunAnalysis): string {
 
 /** Renders the whole report as one self-contained HTML page (inline CSS and SVG, no script, no network). */
 export function renderReport(input: ReportInput): string {
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(input.title)}</title><style>${CSS}</style></head>
 <body><h1>${esc(input.title)}</h1>
-<p class="muted">Flex-MoE run report. Classes: ${a(input.analysis.classes)}. Modalities: ${a(input.analysis.modalityLetters)}. Seeds: ${input.seeds.map((s) => s.seed).join(', ')}.</p>
+<p class="muted">Flex-MoE run report. Classes: ${a(input.analysis.classes)}. ` +
+    `Modalities: ${a(input.analysis.modalityLetters)}. Seeds: ${input.seeds.map((s) => s.seed).join(', ')}.</p>
 ${summarySection(input)}
 ${baselinesSection(input.test, input.validation, input.baselines)}
 ${curvesSection(input)}
@@ -160,7 +193,8 @@ ${combinationSection(input)}
 ${confusionSection(input.analysis)}
 ${rocSection(input.analysis)}
 </body></html>
-`;
+`
+  );
 }
 
 function a(items: string[]): string {

@@ -57,7 +57,8 @@ export function lineChart(
   const sy = (y: number): number => height - m.b - ((y - y0) / (y1 - y0)) * (height - m.t - m.b);
   const parts: string[] = [];
   parts.push(
-    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
   );
   parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>`);
   parts.push(
@@ -132,7 +133,8 @@ export function heatmap(
   const max = opts.max ?? (values.length ? Math.max(...values) : 1);
   const parts: string[] = [];
   parts.push(
-    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">`,
   );
   parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" class="ct">${esc(title)}</text>`);
   if (opts.colTitle)
@@ -154,10 +156,12 @@ export function heatmap(
       const y = top + i * cell;
       const t = max === min ? 0.5 : (v - min) / (max - min);
       parts.push(
-        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heatColor(v, min, max)}" stroke="#fff"><title>${esc(`${l} / ${colLabels[j]}: ${fmt(v, 4)}`)}</title></rect>`,
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${heatColor(v, min, max)}" stroke="#fff">` +
+          `<title>${esc(`${l} / ${colLabels[j]}: ${fmt(v, 4)}`)}</title></rect>`,
       );
       parts.push(
-        `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cv" fill="${t > 0.55 ? '#fff' : '#222'}">${fmt(v, opts.digits ?? 2)}</text>`,
+        `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cv" ` +
+          `fill="${t > 0.55 ? '#fff' : '#222'}">${fmt(v, opts.digits ?? 2)}</text>`,
       );
     });
   });

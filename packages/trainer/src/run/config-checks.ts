@@ -78,7 +78,8 @@ export function checkTrainingMemory(
   const limit = Math.min(machineBytes * 0.8, backend === 'wasm' ? 4 * GiB : Infinity);
   if (need <= limit) return;
   throw new Error(
-    `--experts ${config.experts} --hidden ${config.hidden} --layers ${config.layers} --batch-size ${batchSize}: training needs an estimated ` +
+    `--experts ${config.experts} --hidden ${config.hidden} --layers ${config.layers} ` +
+      `--batch-size ${batchSize}: training needs an estimated ` +
       `${(need / GiB).toFixed(1)} GiB (${estimateParameters(config).toLocaleString('en-US')} parameters), more than the ` +
       `${(limit / GiB).toFixed(1)} GiB available to the ${backend} backend here; use fewer experts, a smaller hidden width or batch`,
   );

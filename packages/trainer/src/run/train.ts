@@ -195,7 +195,8 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
     for (let epoch = epochsCompleted; epoch < options.epochs; epoch++) {
       if (shouldStopEarly(epoch, best?.epoch ?? null, options.patience)) {
         log(
-          `[flexmoe] seed ${seed}: early stop after epoch ${epoch} (no better validation ${options.selectMetric} since epoch ${best?.epoch})`,
+          `[flexmoe] seed ${seed}: early stop after epoch ${epoch} ` +
+            `(no better validation ${options.selectMetric} since epoch ${best?.epoch})`,
         );
         break;
       }
@@ -262,8 +263,10 @@ async function runSeed(seed: number, ctx: SeedContext): Promise<{ result: SeedRe
         bestWeights,
       );
       progress.endEpoch(
-        `[flexmoe] seed ${seed} epoch ${epoch + 1}/${options.epochs}: loss ${record.trainLoss.toFixed(4)} (task ${record.trainTaskLoss.toFixed(4)}, router ${record.trainRouterLoss.toFixed(3)}), ` +
-          `val acc ${val.accuracy.toFixed(4)} f1 ${val.macroF1.toFixed(4)} auc ${val.auc.toFixed(4)}, ${(n / trainSeconds).toFixed(1)} samples/s`,
+        `[flexmoe] seed ${seed} epoch ${epoch + 1}/${options.epochs}: loss ${record.trainLoss.toFixed(4)} ` +
+          `(task ${record.trainTaskLoss.toFixed(4)}, router ${record.trainRouterLoss.toFixed(3)}), ` +
+          `val acc ${val.accuracy.toFixed(4)} f1 ${val.macroF1.toFixed(4)} auc ${val.auc.toFixed(4)}, ` +
+          `${(n / trainSeconds).toFixed(1)} samples/s`,
       );
     }
     progress.stop();
@@ -396,7 +399,8 @@ export async function train(
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
     log(
-      `[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ${JSON.stringify(data.dropped)}`,
+      `[flexmoe] dropped patients with none of the modalities ${data.modalities.map((m) => m.letter).join(',')}: ` +
+        `${JSON.stringify(data.dropped)}`,
     );
   }
   if (options.fullOnly)
@@ -422,7 +426,8 @@ export async function train(
   };
   writeJsonAtomic(runJsonPath, runFile);
   log(
-    `[flexmoe] training on ${data.splits.training.length} patients (validation ${data.splits.validation.length}, test ${data.splits.testing.length}), ` +
+    `[flexmoe] training on ${data.splits.training.length} patients ` +
+      `(validation ${data.splits.validation.length}, test ${data.splits.testing.length}), ` +
       `modalities ${data.modalities.map((m) => m.letter).join('')}, ${parameters} parameters, backend ${backend}`,
   );
 
@@ -496,7 +501,8 @@ export async function train(
   log(
     `[flexmoe] test accuracy ${(metrics.test.accuracy.mean * 100).toFixed(2)} ± ${(metrics.test.accuracy.std * 100).toFixed(2)}, ` +
       `macro-F1 ${(metrics.test.macroF1.mean * 100).toFixed(2)} ± ${(metrics.test.macroF1.std * 100).toFixed(2)}, ` +
-      `AUC ${(metrics.test.auc.mean * 100).toFixed(2)} ± ${(metrics.test.auc.std * 100).toFixed(2)} (${options.seeds.length} seed(s)); best seed ${bestSeed}`,
+      `AUC ${(metrics.test.auc.mean * 100).toFixed(2)} ± ${(metrics.test.auc.std * 100).toFixed(2)} ` +
+      `(${options.seeds.length} seed(s)); best seed ${bestSeed}`,
   );
   return { metrics, runDir };
 }

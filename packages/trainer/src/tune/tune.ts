@@ -208,7 +208,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       row.reason = `exit code ${r.code}: ${r.lastLine}`;
     }
     log(
-      `[tune] ${row.name}: ${row.status}${row.validation === undefined ? '' : `, validation ${options.selectMetric} ${row.validation.toFixed(4)}`}${row.reason ? ` (${row.reason})` : ''}`,
+      `[tune] ${row.name}: ${row.status}` +
+        `${row.validation === undefined ? '' : `, validation ${options.selectMetric} ${row.validation.toFixed(4)}`}` +
+        `${row.reason ? ` (${row.reason})` : ''}`,
     );
     save();
   });
@@ -229,7 +231,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}\n`,
   );
   log(
-    `[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); retraining over seeds ${options.seeds.join(',')}`,
+    `[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); ` +
+      `retraining over seeds ${options.seeds.join(',')}`,
   );
 
   // Only now is the test split scored: one final run of the chosen configuration.
