@@ -1,7 +1,6 @@
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { combinationOrder } from '@flexmoe/moe-core/spec';
 import { readDataset } from './read-dataset.js';
 import { describeSourceFile } from './source-file.js';
 import { TOOL_VERSION } from './tool-version.js';
@@ -58,27 +57,6 @@ describe('dataset directory', () => {
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
-  });
-
-  it('orders combinations as docs/algorithm.md §1', () => {
-    expect(combinationOrder(['I', 'G', 'C', 'B'])).toEqual([
-      'IGCB',
-      'IGC',
-      'IGB',
-      'ICB',
-      'GCB',
-      'IG',
-      'IC',
-      'IB',
-      'GC',
-      'GB',
-      'CB',
-      'I',
-      'G',
-      'C',
-      'B',
-    ]);
-    expect(combinationOrder(['L', 'N', 'C'])).toEqual(['LNC', 'LN', 'LC', 'NC', 'L', 'N', 'C']);
   });
 
   it('makes modality file names safe and distinct, even ignoring case; accepts any printable modality name', () => {
