@@ -72,6 +72,16 @@ describe('flexmoe train --workers (data-parallel)', () => {
     const ts = finalTensors(join(root, 's'));
     expect([...ta].some(([name, bytes]) => !bytes.equals(ts.get(name)!))).toBe(true);
 
+    // The learning-rate schedule and decoupled weight decay reach the workers: the same workers run with them
+    // ends elsewhere (were they dropped, it would repeat run a bit for bit).
+    const regularised = await runCliChild(
+      [...common, '--weight-decay', '0.05', '--lr-schedule', 'cosine', '--lr-warmup', '1', '--out', join(root, 'r')],
+      { env },
+    );
+    expect(regularised.code).toBe(0);
+    const tr = finalTensors(join(root, 'r'));
+    expect([...ta].some(([name, bytes]) => !bytes.equals(tr.get(name)!))).toBe(true);
+
     // Export parity: the ONNX graph of the worker-trained model against the TF.js model on the test split.
     await tf.setBackend('cpu');
     const run = await readRun(join(root, 'a'));
