@@ -63,9 +63,9 @@ const steps = [
     ],
   ],
   // What is made to be shared must hold no training patient's id or raw text value (docs/privacy.md).
-  ['privacy audit of the model', ['audit', paths.onnx, '--data', paths.dataset]],
-  ['privacy audit of the run directory', ['audit', paths.run, '--data', paths.dataset]],
-  ['privacy audit of the report', ['audit', paths.report, '--data', paths.dataset]],
+  ['privacy audit of the model', ['audit', paths.onnx, '--data', paths.dataset, '--raw', paths.raw]],
+  ['privacy audit of the run directory', ['audit', paths.run, '--data', paths.dataset, '--raw', paths.raw]],
+  ['privacy audit of the report', ['audit', paths.report, '--data', paths.dataset, '--raw', paths.raw]],
 ];
 for (const [title, args] of steps) {
   console.log(`\n=== ${title}: flexmoe ${args.join(' ')}`);

@@ -37,9 +37,12 @@ export function registerAuditCommand(program: Command, io: CliIo): void {
         rawFiles: o.raw?.split(',').map((f) => f.trim()),
         minCount: o.minCount,
       });
+      // The manifest names its sources relative to the raw folder, so without --raw they are often not found.
+      const shown = result.rawFilesMissing.slice(0, 3).join(', ');
+      const more = result.rawFilesMissing.length > 3 ? ` and ${result.rawFilesMissing.length - 3} more` : '';
       const missing =
         result.rawFilesMissing.length > 0
-          ? `; raw files not found (values not checked): ${result.rawFilesMissing.join(', ')}`
+          ? `; raw files not found, their values not checked (give --raw with the raw folder): ${shown}${more}`
           : '';
       output.text(
         `audited ${result.scannedFiles.length} file(s) for ${result.ids} training ids and ${result.values} rare raw values ` +
