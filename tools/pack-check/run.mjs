@@ -62,7 +62,8 @@ writeFileSync(process.argv.at(-1), exportOnnx({ config, namedWeights: randomName
 `;
 const checks = {
   'moe-core': {
-    extra: [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-backend-cpu@${TFJS}`],
+    // Training needs `@tensorflow/tfjs` as well (its Node build registers the gradients; docs/moe-core.md).
+    extra: [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-backend-cpu@${TFJS}`, `@tensorflow/tfjs@${TFJS}`],
     files: {
       'step.mjs':
         `
