@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTensorFile } from '../../trainer/src/checkpoint/tensor-file.js';
-import { makeTinyAdniDataset, REPO_ROOT, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
+import { finalTensors, makeTinyAdniDataset, REPO_ROOT, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
 const KILL_PRELOAD = join(REPO_ROOT, 'packages/cli/test/support/kill-at-fs-call.mjs');
-
-/** Every tensor of the seed's last checkpoint as bytes. */
-function finalTensors(runDir: string): Map<string, Buffer> {
-  const { tensors } = readTensorFile(join(runDir, 'seed-0', 'checkpoint.bin'), { requireChecksum: true });
-  return new Map(
-    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
-  );
-}
 
 describe('train killed at filesystem write steps, then resumed', () => {
   it("reaches the uninterrupted run's final weights bit for bit from kills spread over every phase", async () => {

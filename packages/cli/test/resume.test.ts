@@ -1,17 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTensorFile } from '../../trainer/src/checkpoint/tensor-file.js';
 import type { CheckpointHeader } from '../../trainer/src/checkpoint/training-checkpoint.js';
 import type { RunMetrics } from '../../trainer/src/run/train.js';
-import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
-
-/** Final weights and Adam state of a seed's last checkpoint, as raw bytes per tensor. */
-function finalTensors(runDir: string): Map<string, Buffer> {
-  const { tensors } = readTensorFile<CheckpointHeader>(join(runDir, 'seed-0', 'checkpoint.bin'));
-  return new Map(
-    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
-  );
-}
+import { finalTensors, makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
 describe('resume after SIGKILL', () => {
   it('continues a killed run to the same final weights as an uninterrupted one (bit for bit)', async () => {

@@ -9,17 +9,7 @@ import { join } from 'node:path';
 import { readDataset } from '@flexmoe/data';
 import { datasetInputs, exportOnnx, Predictor, readRun } from '@flexmoe/export';
 import { buildBatch, defaultConfig, disposeBatch, FlexMoEModel } from '@flexmoe/moe-core';
-import { readTensorFile } from '../../trainer/src/checkpoint/tensor-file.js';
-import type { CheckpointHeader } from '../../trainer/src/checkpoint/training-checkpoint.js';
-import { makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
-
-/** Final weights and Adam state of a seed's last checkpoint, as raw bytes per tensor. */
-function finalTensors(runDir: string): Map<string, Buffer> {
-  const { tensors } = readTensorFile<CheckpointHeader>(join(runDir, 'seed-0', 'checkpoint.bin'));
-  return new Map(
-    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
-  );
-}
+import { finalTensors, makeTinyAdniDataset, runCliChild, TINY_MODEL_FLAGS } from './support/fixtures.js';
 
 describe('flexmoe train --workers (data-parallel)', () => {
   it('two runs with --workers 2 and the same seed give identical weights; the model exports to ONNX within 1e-4', async () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { readTensorFile } from '../../../trainer/src/checkpoint/tensor-file.js';
 import { REPO_ROOT } from '../../../trainer/test/support/fixtures.js';
 
 export { makeTinyAdniDataset, REPO_ROOT, TINY_MODEL_FLAGS } from '../../../trainer/test/support/fixtures.js';
@@ -51,4 +52,12 @@ export function runCliChild(
     child.on('error', reject);
     child.on('close', (code, signal) => resolveChild({ code, signal, stdout, stderr }));
   });
+}
+
+/** Every tensor of seed 0's last checkpoint of `runDir` as bytes (checksum verified), for bit-for-bit comparisons. */
+export function finalTensors(runDir: string): Map<string, Buffer> {
+  const { tensors } = readTensorFile(join(runDir, 'seed-0', 'checkpoint.bin'), { requireChecksum: true });
+  return new Map(
+    [...tensors].map(([k, v]) => [k, Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)]),
+  );
 }
