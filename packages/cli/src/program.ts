@@ -114,6 +114,12 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
         (v: string) => v.split(',').map((x) => x.trim()),
       )
       .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
+      .option(
+        '--workers <n>',
+        'data-parallel worker threads in total, shared by the runs at once (default: the cores available)',
+        intArg('--workers'),
+        availableParallelism(),
+      )
       .option('--queue <url>', 'run the points on a BullMQ queue at redis://HOST:PORT (`flexmoe worker` runs them)')
       .addOption(jsonOption('the sweep table'));
   } else {
@@ -292,6 +298,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         layers: number[];
         ablations?: string[];
         parallel: number;
+        workers: number;
         queue?: string;
       },
     ) => {
@@ -332,6 +339,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         '--dispatch',
         o.dispatch,
         '--no-progress',
+        // --workers is the sweep's total: points running at once share the cores instead of oversubscribing them.
+        '--workers',
+        String(Math.max(1, Math.floor(o.workers / o.parallel))),
         ...regularisationArgs(o),
         ...(o.fullOnly ? ['--full-only'] : []),
       ];

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SweepRow } from '../../trainer/src/sweep/sweep.js';
 import type { TuneTrialRow } from '../../trainer/src/tune/tune.js';
 import { makeTinyAdniDataset, runCliChild, type ChildResult } from './support/fixtures.js';
 import { toolForTests } from '../../data/src/testing/tool-gate.js';
 
-const redisServer = toolForTests('redis-server', 'cli test/queue.test.ts (1 queue test)');
+const redisServer = toolForTests('redis-server', 'cli test/queue.test.ts (2 queue tests)');
 
 const env = { FLEXMOE_BACKEND: 'wasm' };
 
@@ -45,7 +46,7 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   return { url: `redis://127.0.0.1:${port}`, proc };
 }
 
-(redisServer ? describe : describe.skip)('tune trials on a BullMQ queue with two workers', () => {
+(redisServer ? describe : describe.skip)('trials on a BullMQ queue with two workers', () => {
   it('retries the trial of a worker killed mid-trial on the other worker and collects every result once', async () => {
     const { root, ds } = await makeTinyAdniDataset();
     const redis = await startRedis();
@@ -115,6 +116,70 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
       expect(done).toEqual(['trial-000', 'trial-001', 'trial-002']);
       expect(tune.stdout).toMatch(/best trial-00\d; final run/);
     } finally {
+      redis.proc.kill('SIGTERM');
+    }
+  }, 400000);
+
+  it('runs the points of a sweep on the workers, each once, and tabulates them like a local sweep', async () => {
+    const { root, ds } = await makeTinyAdniDataset();
+    const redis = await startRedis();
+    const stops: (() => void)[] = [];
+    try {
+      const workers = [0, 1].map((i) =>
+        runCliChild(['worker', '--queue', redis.url, '--lock-seconds', '2'], {
+          env,
+          onStderr: (_text, kill) => {
+            stops[i] = kill;
+          },
+        }),
+      );
+      const out = join(root, 'sweep-queue');
+      const sweep = await runCliChild(
+        [
+          'sweep',
+          '--data',
+          ds,
+          '--out',
+          out,
+          '--queue',
+          redis.url,
+          '--experts',
+          '16',
+          '--top-k',
+          '2,4,17',
+          '--layers',
+          '1',
+          '--parallel',
+          '2',
+          '--epochs',
+          '1',
+          '--seeds',
+          '0',
+          '--hidden',
+          '8',
+          '--patches',
+          '4',
+          '--heads',
+          '2',
+        ],
+        { env },
+      );
+      for (const stop of stops) stop();
+      const logs = (await Promise.all(workers)).map((w) => w.stderr).join('\n');
+      expect(sweep.code).toBe(0);
+      const { rows } = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { rows: SweepRow[] };
+      expect(rows.map((x) => [x.name, x.status])).toEqual([
+        ['e16-k2-l1', 'ok'],
+        ['e16-k4-l1', 'ok'],
+        ['e16-k17-l1', 'skipped'],
+      ]);
+      // The points ran on the workers (the sweep process trains nothing itself), each exactly once.
+      const done = [...logs.matchAll(/done (e16-k\d+-l1) /g)].map((m) => m[1]).sort();
+      expect(done).toEqual(['e16-k2-l1', 'e16-k4-l1']);
+      for (const r of rows.filter((x) => x.status === 'ok')) expect(r.accuracy!.perSeed).toHaveLength(1);
+      expect(sweep.stdout).toMatch(/e16-k4-l1\s+16\s+4\s+1\s+-\s+ok\s+\d+\.\d\d ± 0\.00/);
+    } finally {
+      for (const stop of stops) stop();
       redis.proc.kill('SIGTERM');
     }
   }, 400000);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { SweepRow } from '../../trainer/src/sweep/sweep.js';
 import { makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
@@ -47,6 +48,11 @@ describe('flexmoe sweep', () => {
     expect(byName['e16-k2-l1'].accuracy!.perSeed).toHaveLength(1);
     expect(byName['e16-k9-l1'].status).toBe('ok');
     expect(existsSync(join(out, 'e16-k9-l1', 'best', 'model.json'))).toBe(true);
+    // Two points at once share the cores: each gets half of the default --workers (the core count).
+    const pointRun = JSON.parse(readFileSync(join(out, 'e16-k2-l1', 'run.json'), 'utf8')) as {
+      options: { workers: number };
+    };
+    expect(pointRun.options.workers).toBe(Math.max(1, Math.floor(availableParallelism() / 2)));
     expect(r.stdout).toMatch(/e16-k2-l1\s+16\s+2\s+1\s+-\s+ok\s+\d+\.\d\d ± 0\.00/);
 
     // A second sweep reuses complete points instead of retraining them.

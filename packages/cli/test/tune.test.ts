@@ -25,6 +25,9 @@ const TUNE_FLAGS = [
   '8',
   '--select-metric',
   'macroF1',
+  // Results depend on the worker count; fixed here so that every run below trains alike on any machine.
+  '--workers',
+  '1',
 ];
 
 /** A copy of the dataset whose test labels are rotated among the test patients (class counts unchanged). */
@@ -84,7 +87,30 @@ describe('flexmoe tune', () => {
     expect(readFileSync(join(clean, 'trials', 'trial-000.log'), 'utf8')).toMatch(
       /--validation-only: the test split is not evaluated/,
     );
-    expect(r.stdout).toMatch(/best trial-00\d; final run/);
+    expect(r.stdout).toMatch(/best trial-00\d; final run .* \(seeds 0\)/);
+    // The final run's seed 0 is the best trial's training continued (not retrained), then tested once.
+    expect(r.stderr).toMatch(new RegExp(`seed 0 continues from ${best.trial}`));
+    expect(readFileSync(join(clean, 'final', 'seed-0', 'best', 'weights.bin'))).toEqual(
+      readFileSync(join(clean, 'trials', best.trial, 'seed-0', 'best', 'weights.bin')),
+    );
+  }, 300000);
+
+  it('stops starting trials at --time-limit and keeps only the final seeds that fit', async () => {
+    const out = join(root, 'tune-time');
+    const json = join(root, 'final-time.json');
+    const flags = TUNE_FLAGS.map((f) => (f === '0' ? '0,1,2' : f)); // --seeds 0,1,2
+    const r = await runCliChild(
+      ['tune', '--data', ds, '--out', out, '--parallel', '1', '--time-limit', '0.02', '--json', json, ...flags],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    // Trial-000 took longer than the 1.2 s limit: nothing else starts, the final run keeps its first seed.
+    expect(trialsOf(out).map((t) => t.status)).toEqual(['ok', 'skipped', 'skipped']);
+    expect(trialsOf(out)[1].reason).toMatch(/^time limit: /);
+    expect(r.stderr).toMatch(/the final run uses seeds 0 of 0,1,2/);
+    const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
+    expect(m.test.auc.perSeed).toHaveLength(1);
+    expect(m.baselines?.best).toBeDefined();
   }, 300000);
 
   it('never reads test labels before the end: poisoned test labels leave the search and the choice unchanged', async () => {

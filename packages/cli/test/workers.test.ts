@@ -4,6 +4,7 @@
 // onnxruntime-node needs the shared typed arrays of @flexmoe/export's test environment.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '@flexmoe/data';
@@ -103,5 +104,53 @@ describe('flexmoe train --workers (data-parallel)', () => {
     let maxDiff = 0;
     for (let i = 0; i < tfProbs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(tfProbs[i] - out.probabilities[i]));
     expect(maxDiff).toBeLessThan(1e-4);
+  }, 300000);
+
+  it('--workers 1 reproduces the single-thread trainer from before data-parallel training, byte for byte', async () => {
+    // Recorded by training this tiny dataset with commit 6b7cf2a (the last commit before `--workers`
+    // existed; `node packages/cli/bin/flexmoe.js train` with the flags below and FLEXMOE_BACKEND=wasm):
+    // SHA-256 over the seed-0 checkpoint's tensors (model, Adam moments, kept weights), sorted by name.
+    const RECORDED_CHECKPOINT_SHA256 = '9d0bc8448f85b8efb0ff97fffd78468ceef5a193de4cb9b06856f225a5e8e245';
+    // The dataset it was recorded on (file hashes from its manifest): if the generator or the pipeline
+    // changes these, the reference no longer applies and must be recorded again with 6b7cf2a.
+    const RECORDED_DATASET_FILES = {
+      'modality-image.arrow': '79d0138e1d7aa5305f812a2b5f8b0c8370e0e2789f18cdf2cd405a14303e13a4',
+      'modality-genomic.arrow': '84b154e7f888064244457605d4b94ebc209fce21f03aa8e46a19db32e8edf3ad',
+      'modality-clinical.arrow': '3ca0dedd608b194c63700b15321802430b25f9183caec207bd65953505e81125',
+      'modality-biospecimen.arrow': 'c74ea5fabbfd7621166f96bc8fcd11157bbdcb1a9178605b1f68951a8f9f66b7',
+      'labels.arrow': 'b861f9257659aeac3ad6bd5361946b6203d9b914de06210694abe298265fa1a5',
+      'splits.json': '2745caef63c2c3affdde4e7d2824a113dfb3888c278df2432154805069665ded',
+    };
+    const { root, ds } = await makeTinyAdniDataset(0.05, 1);
+    const manifest = JSON.parse(readFileSync(join(ds, 'manifest.json'), 'utf8')) as { fileSha256: object };
+    expect(manifest.fileSha256).toMatchObject(RECORDED_DATASET_FILES);
+    const out = join(root, 'one');
+    const r = await runCliChild(
+      [
+        'train',
+        '--data',
+        ds,
+        '--out',
+        out,
+        '--epochs',
+        '2',
+        '--seeds',
+        '0',
+        '--no-progress',
+        '--workers',
+        '1',
+        ...TINY_MODEL_FLAGS,
+      ],
+      { env: { FLEXMOE_BACKEND: 'wasm' } },
+    );
+    expect(r.code).toBe(0);
+    const tensors = finalTensors(out);
+    const hash = createHash('sha256');
+    for (const name of [...tensors.keys()].sort()) {
+      hash.update(name);
+      hash.update(tensors.get(name)!);
+    }
+    expect(tensors.size).toBe(104);
+    expect(hash.digest('hex')).toBe(RECORDED_CHECKPOINT_SHA256);
   }, 300000);
 });

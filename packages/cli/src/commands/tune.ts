@@ -29,6 +29,15 @@ function positiveInt(flag: string, min: number) {
   };
 }
 
+function nonNegativeNumber(flag: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0)
+      throw new Error(`${flag}: expected a number >= 0, got ${JSON.stringify(v)}`);
+    return x;
+  };
+}
+
 function seedList(v: string): number[] {
   return v.split(',').map((s) => {
     const x = Number(s.trim());
@@ -43,6 +52,8 @@ interface TuneFlags {
   out: string;
   budget: number;
   parallel: number;
+  timeLimit: number;
+  workers?: number;
   seed: number;
   seeds: number[];
   selectMetric: SelectMetric;
@@ -67,8 +78,24 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
     )
     .requiredOption('--data <dir>', 'dataset directory')
     .requiredOption('--out <dir>', 'directory for trials, results table, chosen configuration and the final run')
-    .option('--budget <n>', 'number of trials', positiveInt('--budget', 1), 6)
+    .option(
+      '--budget <n>',
+      'number of trials (at most; --time-limit may stop the search earlier)',
+      positiveInt('--budget', 1),
+      12,
+    )
     .option('--parallel <n>', 'trials at once (local child processes)', positiveInt('--parallel', 1), 2)
+    .option(
+      '--time-limit <minutes>',
+      'minutes for the whole tune, trials and final run (0: none); no trial starts that would not end in time',
+      nonNegativeNumber('--time-limit'),
+      30,
+    )
+    .option(
+      '--workers <n>',
+      'data-parallel workers of each trial and of the final run (default: the cores divided among --parallel)',
+      positiveInt('--workers', 1),
+    )
     .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)
     .option('--seeds <list>', 'seeds of the final retraining (trials use the first)', seedList, [0, 1, 2])
     .addOption(
@@ -118,6 +145,8 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
           out: o.out,
           budget: o.budget,
           parallel: queue ? o.budget : o.parallel,
+          timeLimitMinutes: o.timeLimit,
+          workersPerRun: o.workers,
           seed: o.seed,
           seeds: o.seeds,
           selectMetric: o.selectMetric,
@@ -136,7 +165,8 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
         const pct = (m: { mean: number; std: number }): string =>
           `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
         io.stdout.write(
-          `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir}\n` +
+          `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir} ` +
+            `(seeds ${r.finalSeeds.join(',')})\n` +
             `test accuracy ${pct(r.metrics.test.accuracy)}  macro-F1 ${pct(r.metrics.test.macroF1)}  AUC ${pct(r.metrics.test.auc)}\n`,
         );
       } finally {

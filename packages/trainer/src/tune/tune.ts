@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
 import { writeFileAtomicSync } from '@flexmoe/data';
 import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { prepareData } from '../data/prepare-data.js';
 import { defaultExperts, type SelectMetric } from '../run/options.js';
-import { manifestSha256, type RunMetrics } from '../run/train.js';
+import { manifestSha256, type RunFile, type RunMetrics } from '../run/train.js';
 import {
   readCompleteRun,
   runPool,
@@ -27,6 +29,14 @@ export interface TuneOptions {
   budget: number;
   /** Trials at once. */
   parallel: number;
+  /**
+   * Minutes this invocation may take, trials and final run together (0: no limit). No trial starts once the
+   * trials already finished say it could not end in time with the final run after it, and the final run keeps
+   * only the seeds that fit (at least the first, whose trial run it reuses).
+   */
+  timeLimitMinutes?: number;
+  /** Data-parallel workers of each trial and of the final run (default: the cores shared among `parallel`). */
+  workersPerRun?: number;
   /** Seed of the search (which configurations are drawn). */
   seed: number;
   /** Seeds of the final retraining of the best configuration; trials use the first. */
@@ -46,7 +56,7 @@ export interface TuneOptions {
 export interface TuneTrialRow {
   name: string;
   config: TrialConfig;
-  status: 'pending' | 'ok' | 'reused' | 'failed';
+  status: 'pending' | 'ok' | 'reused' | 'failed' | 'skipped';
   reason?: string;
   /** Validation selection metric of the trial's kept epoch. */
   validation?: number;
@@ -61,6 +71,8 @@ export interface TuneResult {
   finalRunDir: string;
   /** Metrics of the final run in the train schema (test evaluated here, once). */
   metrics: RunMetrics;
+  /** Seeds the final run used (fewer than asked when the time limit left no room for all). */
+  finalSeeds: number[];
 }
 
 interface TunePlan {
@@ -159,6 +171,15 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     log(`[tune] resuming the tune in ${out}`);
   } else writeJsonAtomic(planPath, plan);
 
+  const startedAt = performance.now();
+  const limitSeconds = options.timeLimitMinutes ? options.timeLimitMinutes * 60 : Infinity;
+  if (!(options.timeLimitMinutes === undefined || options.timeLimitMinutes >= 0))
+    throw new Error(`--time-limit: expected minutes >= 0, got ${options.timeLimitMinutes}`);
+  const elapsed = (): number => (performance.now() - startedAt) / 1000;
+  // Parallel trials share the cores: more threads than cores only slows every trial down.
+  const workers = options.workersPerRun ?? Math.max(1, Math.floor(availableParallelism() / options.parallel));
+  const runArgs = ['--workers', String(workers)];
+
   const configs = sampleConfigs(options.budget, options.seed, defaultExperts(prepared.modalities.length), space);
   const common = [
     '--data',
@@ -177,10 +198,19 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     row.bestEpoch = run.metrics.bestEpoch[String(options.seeds[0])];
     return true;
   };
+  // Durations of trials finished by an earlier invocation (the time limit's estimates need them).
+  const earlier = new Map<string, number>();
+  try {
+    const stored = JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8')) as { trials?: TuneTrialRow[] };
+    for (const t of stored.trials ?? []) if (t.seconds !== undefined) earlier.set(t.name, t.seconds);
+  } catch {
+    // no earlier tune.json: nothing to reuse
+  }
   const pending: TuneTrialRow[] = [];
   for (const row of rows) {
     if (fill(row, join(out, 'trials', row.name))) {
       row.status = 'reused';
+      row.seconds = earlier.get(row.name);
       log(`[tune] ${row.name}: finished before, reused`);
     } else pending.push(row);
   }
@@ -188,13 +218,29 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const save = (): void =>
     writeJsonAtomic(join(out, 'tune.json'), { data, selectMetric: options.selectMetric, trials: rows });
   save();
+  /** Longest finished trial so far (seconds), the estimate for the next trial and for one final seed. */
+  const longestTrial = (): number | null => {
+    const done = rows.filter((r) => r.validation !== undefined && r.seconds !== undefined).map((r) => r.seconds!);
+    return done.length > 0 ? Math.max(...done) : null;
+  };
   await runPool(pending, options.parallel, async (row) => {
     const runDir = join(out, 'trials', row.name);
+    const longest = longestTrial();
+    // The new trial must end in time for the final run: its first seed is the best trial's, the next costs one trial.
+    const reserve = options.seeds.length > 1 ? (longest ?? 0) : 0;
+    if (longest !== null && elapsed() + longest + reserve > limitSeconds) {
+      row.status = 'skipped';
+      row.reason = `time limit: ${(elapsed() / 60).toFixed(1)} of ${limitSeconds / 60} min used`;
+      log(`[tune] ${row.name}: skipped (${row.reason})`);
+      save();
+      return;
+    }
     const args = [
       ...common,
       '--seeds',
       String(options.seeds[0]),
       '--validation-only',
+      ...runArgs,
       ...TRIAL_TRAINING_ARGS,
       ...options.trainArgs,
       ...configArgs(row.config),
@@ -230,19 +276,36 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     join(out, 'results.txt'),
     `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}\n`,
   );
-  log(
-    `[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); ` +
-      `retraining over seeds ${options.seeds.join(',')}`,
-  );
-
   // Only now is the test split scored: one final run of the chosen configuration.
   const finalRunDir = join(out, 'final');
+  let finalSeeds = options.seeds;
+  const existingFinal = readRunSeeds(finalRunDir);
+  if (existingFinal) finalSeeds = existingFinal;
+  else if (best.seconds !== undefined && Number.isFinite(limitSeconds)) {
+    // The first seed comes from the best trial; each further seed costs about one trial.
+    const fit = 1 + Math.max(0, Math.floor((limitSeconds - elapsed()) / best.seconds));
+    if (fit < options.seeds.length) {
+      finalSeeds = options.seeds.slice(0, fit);
+      log(
+        `[tune] time limit: ${((limitSeconds - elapsed()) / 60).toFixed(1)} min left, about ` +
+          `${(best.seconds / 60).toFixed(1)} min per seed: the final run uses seeds ${finalSeeds.join(',')} ` +
+          `of ${options.seeds.join(',')} (raise --time-limit for all)`,
+      );
+    }
+  }
+  log(
+    `[tune] best ${best.name} (validation ${options.selectMetric} ${best.validation?.toFixed(4)}); ` +
+      `retraining over seeds ${finalSeeds.join(',')}`,
+  );
   if (!readCompleteRun(finalRunDir)) {
+    if (!existingFinal && startFinalFromTrial(join(out, 'trials', best.name), finalRunDir, finalSeeds))
+      log(`[tune] final run: seed ${finalSeeds[0]} continues from ${best.name} (same settings and seed), then tested`);
     const args = [
       ...common,
       '--seeds',
-      options.seeds.join(','),
+      finalSeeds.join(','),
       '--baselines',
+      ...runArgs,
       ...TRIAL_TRAINING_ARGS,
       ...options.trainArgs,
       ...configArgs(best.config),
@@ -255,7 +318,41 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   }
   const finalRun = readCompleteRun(finalRunDir);
   if (!finalRun?.metrics) throw new Error(`[tune] ${finalRunDir} is not a complete run`);
-  return { trials: rows, best, finalRunDir, metrics: finalRun.metrics };
+  return { trials: rows, best, finalRunDir, metrics: finalRun.metrics, finalSeeds };
+}
+
+/** Seeds of a started run directory (its run.json), or null. */
+function readRunSeeds(runDir: string): number[] | null {
+  try {
+    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunFile;
+    return Array.isArray(run.options?.seeds) ? run.options.seeds : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the final run from the best trial: the trial trained the final run's first seed with the same
+ * settings, only without looking at the test split, so its checkpoint (weights, optimizer, kept epoch,
+ * history) is exactly what retraining that seed would produce. The final run resumes from it, evaluates it
+ * on the test split once and trains the other seeds. Returns false when the trial cannot be used.
+ */
+function startFinalFromTrial(trialDir: string, finalDir: string, seeds: number[]): boolean {
+  const trial = readCompleteRun(trialDir);
+  const checkpoint = join(trialDir, `seed-${seeds[0]}`, 'checkpoint.bin');
+  if (!trial || !existsSync(checkpoint) || trial.options.seeds[0] !== seeds[0]) return false;
+  mkdirSync(join(finalDir, `seed-${seeds[0]}`), { recursive: true });
+  copyFileSync(checkpoint, join(finalDir, `seed-${seeds[0]}`, 'checkpoint.bin'));
+  const { metrics: _metrics, bestSeed: _bestSeed, ...rest } = trial;
+  void _metrics;
+  void _bestSeed;
+  const run: RunFile = {
+    ...rest,
+    status: 'running',
+    options: { ...trial.options, out: finalDir, seeds, validationOnly: false, baselines: true },
+  };
+  writeJsonAtomic(join(finalDir, 'run.json'), run);
+  return true;
 }
 
 /** Value of `--flag v` in a flag list (the last one), if any. */
