@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { readDataset } from '@flexmoe/data';
 import { encodeLabels } from '../../data/src/dataset/arrow-io.js';
 import type { RunMetrics } from '../../trainer/src/run/train.js';
-import type { TuneTrialRow } from '../../trainer/src/tune/tune.js';
-import { makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
+import { configArgs, type TrialConfig } from '../../trainer/src/tune/search-space.js';
+import { TRIAL_TRAINING_ARGS, type TuneTrialRow } from '../../trainer/src/tune/tune.js';
+import { finalTensors, makeTinyAdniDataset, runCliChild } from './support/fixtures.js';
 
 const env = { FLEXMOE_BACKEND: 'wasm' };
 const TUNE_FLAGS = [
@@ -89,10 +90,44 @@ describe('flexmoe tune', () => {
     );
     expect(r.stdout).toMatch(/best trial-00\d; final run .* \(seeds 0\)/);
     // The final run's seed 0 is the best trial's training continued (not retrained), then tested once.
-    expect(r.stderr).toMatch(new RegExp(`seed 0 continues from ${best.trial}`));
+    expect(r.stderr).toMatch(new RegExp(`seed\\(s\\) 0 continue from ${best.trial}`));
     expect(readFileSync(join(clean, 'final', 'seed-0', 'best', 'weights.bin'))).toEqual(
       readFileSync(join(clean, 'trials', best.trial, 'seed-0', 'best', 'weights.bin')),
     );
+    // ... and equals what retraining it from scratch gives: same weights, same test scores.
+    const config = (JSON.parse(readFileSync(join(clean, 'best-config.json'), 'utf8')) as { config: TrialConfig })
+      .config;
+    const fresh = join(root, 'fresh');
+    const retrain = await runCliChild(
+      [
+        'train',
+        '--data',
+        ds,
+        '--out',
+        fresh,
+        '--seeds',
+        '0',
+        '--workers',
+        '1',
+        '--select-metric',
+        'macroF1',
+        '--no-progress',
+        '--heads',
+        '2',
+        '--batch-size',
+        '8',
+        ...TRIAL_TRAINING_ARGS,
+        ...configArgs(config),
+      ],
+      { env },
+    );
+    expect(retrain.code).toBe(0);
+    const a = finalTensors(join(clean, 'final'));
+    const b = finalTensors(fresh);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect({ name, same: bytes.equals(b.get(name)!) }).toEqual({ name, same: true });
+    const freshMetrics = (JSON.parse(readFileSync(join(fresh, 'run.json'), 'utf8')) as { metrics: RunMetrics }).metrics;
+    expect(m.test).toEqual(freshMetrics.test);
   }, 300000);
 
   it('stops starting trials at --time-limit and keeps only the final seeds that fit', async () => {
@@ -104,12 +139,20 @@ describe('flexmoe tune', () => {
       { env },
     );
     expect(r.code).toBe(0);
-    // Trial-000 took longer than the 1.2 s limit: nothing else starts, the final run keeps its first seed.
+    // Trial-000 (seeds 0 and 1, --trial-seeds 2 by default) took longer than the 1.2 s limit: nothing else
+    // starts, and the final run keeps the trial's two seeds, continued from its checkpoints.
     expect(trialsOf(out).map((t) => t.status)).toEqual(['ok', 'skipped', 'skipped']);
     expect(trialsOf(out)[1].reason).toMatch(/^time limit: /);
-    expect(r.stderr).toMatch(/the final run uses seeds 0 of 0,1,2/);
+    expect(r.stderr).toMatch(/the final run uses seeds 0,1 of 0,1,2/);
+    expect(r.stderr).toMatch(/seed\(s\) 0,1 continue from trial-000/);
     const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
-    expect(m.test.auc.perSeed).toHaveLength(1);
+    expect(m.test.auc.perSeed).toHaveLength(2);
+    // The trial is ranked by the mean validation metric of its seeds.
+    const trialRun = JSON.parse(readFileSync(join(out, 'trials', 'trial-000', 'run.json'), 'utf8')) as {
+      metrics: RunMetrics;
+    };
+    expect(trialRun.metrics.validation.macroF1.perSeed).toHaveLength(2);
+    expect(trialsOf(out)[0].validation).toBe(trialRun.metrics.validation.macroF1.mean);
     expect(m.baselines?.best).toBeDefined();
   }, 300000);
 

@@ -56,6 +56,7 @@ interface TuneFlags {
   workers?: number;
   seed: number;
   seeds: number[];
+  trialSeeds: number;
   selectMetric: SelectMetric;
   classWeights: string;
   json?: string | true;
@@ -63,7 +64,7 @@ interface TuneFlags {
   epochs?: number[];
   hidden?: number[];
   modalities?: string;
-  patches?: string;
+  patches?: number[];
   heads?: string;
   batchSize?: string;
   layers?: string;
@@ -74,7 +75,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
   program
     .command('tune')
     .description(
-      'search learning rate, hidden size, experts, top-k, dropout, weight decay and epochs on validation; retrain the best',
+      'search learning rate, hidden size, tokens per modality, experts, top-k, dropout, weight decay and epochs on validation; retrain the best',
     )
     .requiredOption('--data <dir>', 'dataset directory')
     .requiredOption('--out <dir>', 'directory for trials, results table, chosen configuration and the final run')
@@ -97,7 +98,13 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
       positiveInt('--workers', 1),
     )
     .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)
-    .option('--seeds <list>', 'seeds of the final retraining (trials use the first)', seedList, [0, 1, 2])
+    .option('--seeds <list>', 'seeds of the final retraining (trials use the first --trial-seeds)', seedList, [0, 1, 2])
+    .option(
+      '--trial-seeds <n>',
+      'seeds per trial, ranked by their mean validation metric (the first of --seeds)',
+      positiveInt('--trial-seeds', 1),
+      2,
+    )
     .addOption(
       new Option('--select-metric <m>', 'validation metric that ranks trials and epochs')
         .choices(['accuracy', 'auc', 'macroF1'])
@@ -120,14 +127,17 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
       intList('--hidden'),
     )
     .option('--modalities <letters>', 'modality subset passed to every run')
-    .option('--patches <n>', 'tokens per modality, fixed for every run')
+    .option(
+      '--patches <list>',
+      `tokens per modality to search (default ${DEFAULT_SEARCH_SPACE.patches.join(',')})`,
+      intList('--patches'),
+    )
     .option('--heads <n>', 'attention heads, fixed for every run')
     .option('--batch-size <n>', 'batch size, fixed for every run')
     .option('--layers <n>', 'SMoE layers, fixed for every run')
     .action(async (o: TuneFlags) => {
       const fixed: [string, string | undefined][] = [
         ['--modalities', o.modalities],
-        ['--patches', o.patches],
         ['--heads', o.heads],
         ['--batch-size', o.batchSize],
         ['--layers', o.layers],
@@ -137,6 +147,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
         ...DEFAULT_SEARCH_SPACE,
         ...(o.epochs ? { epochs: o.epochs } : {}),
         ...(o.hidden ? { hidden: o.hidden } : {}),
+        ...(o.patches ? { patches: o.patches } : {}),
       };
       const queue = o.queue ? new TrialQueue(o.queue) : null;
       try {
@@ -149,6 +160,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
           workersPerRun: o.workers,
           seed: o.seed,
           seeds: o.seeds,
+          trialSeeds: o.trialSeeds,
           selectMetric: o.selectMetric,
           classWeights: o.classWeights,
           trainArgs,

@@ -4,6 +4,8 @@ import { ShuffleRandom } from '../schedule/shuffle-random.js';
 export interface TrialConfig {
   lr: number;
   hidden: number;
+  /** Tokens per modality (P). */
+  patches: number;
   experts: number;
   topK: number;
   dropout: number;
@@ -15,6 +17,12 @@ export interface TrialConfig {
 export interface SearchSpace {
   lr: [number, number];
   hidden: number[];
+  /**
+   * Tokens per modality. The paper's 16 splits a small table into patches of a few features, each with its
+   * own projection learned from few patients; one token per modality (a projection of the whole table) did
+   * far better on small tables (docs/benchmarks.md, "Tokens per modality"), 4 on synthetic ADNI.
+   */
+  patches: number[];
   /** Experts as multiples of the dataset's default max(16, 2^M − 1). */
   expertsFactor: number[];
   topK: number[];
@@ -27,6 +35,7 @@ export interface SearchSpace {
 export const DEFAULT_SEARCH_SPACE: SearchSpace = {
   lr: [1e-4, 3e-3],
   hidden: [32, 64, 128],
+  patches: [1, 4, 16],
   expertsFactor: [1, 2],
   topK: [1, 2, 4],
   dropout: [0.1, 0.3, 0.5],
@@ -52,6 +61,7 @@ export function sampleConfigs(
     out.push({
       lr,
       hidden: pick(space.hidden),
+      patches: pick(space.patches),
       experts,
       topK,
       dropout: pick(space.dropout),
@@ -69,6 +79,8 @@ export function configArgs(c: TrialConfig): string[] {
     String(c.lr),
     '--hidden',
     String(c.hidden),
+    '--patches',
+    String(c.patches),
     '--experts',
     String(c.experts),
     '--top-k',

@@ -39,8 +39,13 @@ export interface TuneOptions {
   workersPerRun?: number;
   /** Seed of the search (which configurations are drawn). */
   seed: number;
-  /** Seeds of the final retraining of the best configuration; trials use the first. */
+  /** Seeds of the final retraining of the best configuration; trials use the first `trialSeeds` of them. */
   seeds: number[];
+  /**
+   * Seeds per trial (default 2, at most `seeds.length`): trials are ranked by their mean validation metric,
+   * since one seed's validation score moves by several points on small data.
+   */
+  trialSeeds?: number;
   selectMetric: SelectMetric;
   classWeights: string;
   /** Extra `flexmoe train` flags for every trial and the final run. */
@@ -78,7 +83,7 @@ export interface TuneResult {
 interface TunePlan {
   manifestSha256: string;
   seed: number;
-  trialSeed: number;
+  trialSeeds: number[];
   selectMetric: SelectMetric;
   classWeights: string;
   trainArgs: string[];
@@ -98,6 +103,7 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
     'best epoch',
     'lr',
     'hidden',
+    'patches',
     'experts',
     'top-k',
     'dropout',
@@ -112,6 +118,7 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
     r.bestEpoch === undefined ? '-' : String(r.bestEpoch),
     String(r.config.lr),
     String(r.config.hidden),
+    String(r.config.patches),
     String(r.config.experts),
     String(r.config.topK),
     String(r.config.dropout),
@@ -150,10 +157,13 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     modalities: modalities?.includes(',') ? modalities.split(',') : modalities ? [...modalities] : undefined,
   });
   const space = options.space ?? DEFAULT_SEARCH_SPACE;
+  const k = options.trialSeeds ?? 2;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`--trial-seeds: expected an integer >= 1, got ${k}`);
+  const trialSeeds = options.seeds.slice(0, k);
   const plan: TunePlan = {
     manifestSha256: manifestSha256(data),
     seed: options.seed,
-    trialSeed: options.seeds[0],
+    trialSeeds,
     selectMetric: options.selectMetric,
     classWeights: options.classWeights,
     trainArgs: options.trainArgs,
@@ -195,7 +205,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const run = readCompleteRun(runDir);
     if (!run?.metrics) return false;
     row.validation = run.metrics.validation[options.selectMetric].mean;
-    row.bestEpoch = run.metrics.bestEpoch[String(options.seeds[0])];
+    row.bestEpoch = run.metrics.bestEpoch[String(trialSeeds[0])];
     return true;
   };
   // Durations of trials finished by an earlier invocation (the time limit's estimates need them).
@@ -226,8 +236,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   await runPool(pending, options.parallel, async (row) => {
     const runDir = join(out, 'trials', row.name);
     const longest = longestTrial();
-    // The new trial must end in time for the final run: its first seed is the best trial's, the next costs one trial.
-    const reserve = options.seeds.length > 1 ? (longest ?? 0) : 0;
+    // The new trial must end in time for the final run: its first seeds are the best trial's, one more costs
+    // about a trial's time per seed.
+    const reserve = options.seeds.length > trialSeeds.length ? (longest ?? 0) / trialSeeds.length : 0;
     if (longest !== null && elapsed() + longest + reserve > limitSeconds) {
       row.status = 'skipped';
       row.reason = `time limit: ${(elapsed() / 60).toFixed(1)} of ${limitSeconds / 60} min used`;
@@ -238,7 +249,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const args = [
       ...common,
       '--seeds',
-      String(options.seeds[0]),
+      trialSeeds.join(','),
       '--validation-only',
       ...runArgs,
       ...TRIAL_TRAINING_ARGS,
@@ -282,13 +293,14 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const existingFinal = readRunSeeds(finalRunDir);
   if (existingFinal) finalSeeds = existingFinal;
   else if (best.seconds !== undefined && Number.isFinite(limitSeconds)) {
-    // The first seed comes from the best trial; each further seed costs about one trial.
-    const fit = 1 + Math.max(0, Math.floor((limitSeconds - elapsed()) / best.seconds));
+    // The trial's seeds come from the best trial; each further seed costs about a trial's time per seed.
+    const perSeed = best.seconds / trialSeeds.length;
+    const fit = trialSeeds.length + Math.max(0, Math.floor((limitSeconds - elapsed()) / perSeed));
     if (fit < options.seeds.length) {
       finalSeeds = options.seeds.slice(0, fit);
       log(
         `[tune] time limit: ${((limitSeconds - elapsed()) / 60).toFixed(1)} min left, about ` +
-          `${(best.seconds / 60).toFixed(1)} min per seed: the final run uses seeds ${finalSeeds.join(',')} ` +
+          `${(perSeed / 60).toFixed(1)} min per seed: the final run uses seeds ${finalSeeds.join(',')} ` +
           `of ${options.seeds.join(',')} (raise --time-limit for all)`,
       );
     }
@@ -298,8 +310,12 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       `retraining over seeds ${finalSeeds.join(',')}`,
   );
   if (!readCompleteRun(finalRunDir)) {
-    if (!existingFinal && startFinalFromTrial(join(out, 'trials', best.name), finalRunDir, finalSeeds))
-      log(`[tune] final run: seed ${finalSeeds[0]} continues from ${best.name} (same settings and seed), then tested`);
+    const reused = existingFinal ? [] : startFinalFromTrial(join(out, 'trials', best.name), finalRunDir, finalSeeds);
+    if (reused.length > 0)
+      log(
+        `[tune] final run: seed(s) ${reused.join(',')} continue from ${best.name} (same settings and seeds), ` +
+          `then are tested`,
+      );
     const args = [
       ...common,
       '--seeds',
@@ -332,17 +348,23 @@ function readRunSeeds(runDir: string): number[] | null {
 }
 
 /**
- * Starts the final run from the best trial: the trial trained the final run's first seed with the same
- * settings, only without looking at the test split, so its checkpoint (weights, optimizer, kept epoch,
- * history) is exactly what retraining that seed would produce. The final run resumes from it, evaluates it
- * on the test split once and trains the other seeds. Returns false when the trial cannot be used.
+ * Starts the final run from the best trial: the trial trained the final run's first seeds with the same
+ * settings, only without looking at the test split, so its checkpoints (weights, optimizer, kept epoch,
+ * history) are exactly what retraining those seeds would produce. The final run resumes from them,
+ * evaluates them on the test split once and trains the other seeds. Returns the seeds taken over (none
+ * when the trial cannot be used).
  */
-function startFinalFromTrial(trialDir: string, finalDir: string, seeds: number[]): boolean {
+function startFinalFromTrial(trialDir: string, finalDir: string, seeds: number[]): number[] {
   const trial = readCompleteRun(trialDir);
-  const checkpoint = join(trialDir, `seed-${seeds[0]}`, 'checkpoint.bin');
-  if (!trial || !existsSync(checkpoint) || trial.options.seeds[0] !== seeds[0]) return false;
-  mkdirSync(join(finalDir, `seed-${seeds[0]}`), { recursive: true });
-  copyFileSync(checkpoint, join(finalDir, `seed-${seeds[0]}`, 'checkpoint.bin'));
+  if (!trial) return [];
+  const taken = trial.options.seeds.filter(
+    (s) => seeds.includes(s) && existsSync(join(trialDir, `seed-${s}`, 'checkpoint.bin')),
+  );
+  if (taken.length === 0) return [];
+  for (const s of taken) {
+    mkdirSync(join(finalDir, `seed-${s}`), { recursive: true });
+    copyFileSync(join(trialDir, `seed-${s}`, 'checkpoint.bin'), join(finalDir, `seed-${s}`, 'checkpoint.bin'));
+  }
   const { metrics: _metrics, bestSeed: _bestSeed, ...rest } = trial;
   void _metrics;
   void _bestSeed;
@@ -352,7 +374,7 @@ function startFinalFromTrial(trialDir: string, finalDir: string, seeds: number[]
     options: { ...trial.options, out: finalDir, seeds, validationOnly: false, baselines: true },
   };
   writeJsonAtomic(join(finalDir, 'run.json'), run);
-  return true;
+  return taken;
 }
 
 /** Value of `--flag v` in a flag list (the last one), if any. */
