@@ -83,7 +83,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
       '--budget <n>',
       'number of trials (at most; --time-limit may stop the search earlier)',
       positiveInt('--budget', 1),
-      12,
+      16,
     )
     .option('--parallel <n>', 'trials at once (local child processes)', positiveInt('--parallel', 1), 2)
     .option(
