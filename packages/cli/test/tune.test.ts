@@ -91,6 +91,7 @@ describe('flexmoe tune', () => {
     expect(r.stdout).toMatch(/best trial-00\d; final run .* \(seeds 0\)/);
     // The final run's seed 0 is the best trial's training continued (not retrained), then tested once.
     expect(r.stderr).toMatch(new RegExp(`seed\\(s\\) 0 continue from ${best.trial}`));
+    expect(readFileSync(join(clean, 'final.log'), 'utf8')).toMatch(/seed 0: resuming after epoch \d+\/\d+/);
     expect(readFileSync(join(clean, 'final', 'seed-0', 'best', 'weights.bin'))).toEqual(
       readFileSync(join(clean, 'trials', best.trial, 'seed-0', 'best', 'weights.bin')),
     );
@@ -145,6 +146,9 @@ describe('flexmoe tune', () => {
     expect(trialsOf(out)[1].reason).toMatch(/^time limit: /);
     expect(r.stderr).toMatch(/the final run uses seeds 0,1 of 0,1,2/);
     expect(r.stderr).toMatch(/seed\(s\) 0,1 continue from trial-000/);
+    const finalLog = readFileSync(join(out, 'final.log'), 'utf8');
+    expect(finalLog).toMatch(/seed 0: resuming after epoch/);
+    expect(finalLog).toMatch(/seed 1: resuming after epoch/);
     const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
     expect(m.test.auc.perSeed).toHaveLength(2);
     // The trial is ranked by the mean validation metric of its seeds.
@@ -194,5 +198,11 @@ describe('flexmoe tune', () => {
     const strip = (rows: TuneTrialRow[]) => rows.map(({ seconds: _s, status: _t, ...rest }) => rest);
     expect(strip(trialsOf(out))).toEqual(strip(trialsOf(clean)));
     expect(trialsOf(out)[0].status).toBe('reused');
+    // Another worker count would train the remaining trials differently: refused before anything is written.
+    const before = readFileSync(join(out, 'tune.json'), 'utf8');
+    const other = await runCliChild(['tune', '--data', ds, '--out', out, ...TUNE_FLAGS, '--workers', '2'], { env });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/tune-plan\.json: .* holds a tune with other settings \(.*workers/);
+    expect(readFileSync(join(out, 'tune.json'), 'utf8')).toBe(before);
   }, 300000);
 });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
 import { writeFileAtomicSync } from '@flexmoe/data';
-import { writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
+import { checkpointPaths, writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { prepareData } from '../data/prepare-data.js';
 import { defaultExperts, type SelectMetric } from '../run/options.js';
 import { manifestSha256, type RunFile, type RunMetrics } from '../run/train.js';
@@ -32,7 +32,7 @@ export interface TuneOptions {
   /**
    * Minutes this invocation may take, trials and final run together (0: no limit). No trial starts once the
    * trials already finished say it could not end in time with the final run after it, and the final run keeps
-   * only the seeds that fit (at least the first, whose trial run it reuses).
+   * only the seeds that fit (at least the winning trial's, which it continues instead of retraining).
    */
   timeLimitMinutes?: number;
   /** Data-parallel workers of each trial and of the final run (default: the cores shared among `parallel`). */
@@ -84,6 +84,7 @@ interface TunePlan {
   manifestSha256: string;
   seed: number;
   trialSeeds: number[];
+  workers: number;
   selectMetric: SelectMetric;
   classWeights: string;
   trainArgs: string[];
@@ -149,6 +150,10 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   if (!Number.isInteger(options.parallel) || options.parallel < 1)
     throw new Error(`--parallel: expected an integer >= 1, got ${options.parallel}`);
   if (options.seeds.length === 0) throw new Error('--seeds: at least one seed is needed');
+  if (!(options.timeLimitMinutes === undefined || options.timeLimitMinutes >= 0))
+    throw new Error(`--time-limit: expected minutes >= 0, got ${options.timeLimitMinutes}`);
+  if (options.workersPerRun !== undefined && !(Number.isInteger(options.workersPerRun) && options.workersPerRun >= 1))
+    throw new Error(`--workers: expected an integer >= 1, got ${options.workersPerRun}`);
   const out = resolve(options.out);
   const data = resolve(options.data);
   const dataset = await readDataset(data);
@@ -160,10 +165,14 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const k = options.trialSeeds ?? 2;
   if (!Number.isInteger(k) || k < 1) throw new Error(`--trial-seeds: expected an integer >= 1, got ${k}`);
   const trialSeeds = options.seeds.slice(0, k);
+  // Parallel trials share the cores: more threads than cores only slows every trial down. Results depend on
+  // the worker count, so it is part of the plan.
+  const workers = options.workersPerRun ?? Math.max(1, Math.floor(availableParallelism() / options.parallel));
   const plan: TunePlan = {
     manifestSha256: manifestSha256(data),
     seed: options.seed,
     trialSeeds,
+    workers,
     selectMetric: options.selectMetric,
     classWeights: options.classWeights,
     trainArgs: options.trainArgs,
@@ -175,7 +184,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const stored = JSON.parse(readFileSync(planPath, 'utf8')) as TunePlan;
     if (JSON.stringify(stored) !== JSON.stringify(plan)) {
       throw new Error(
-        `${planPath}: ${out} holds a tune with other settings (dataset, seed, metric, class weights, flags or space); choose another --out`,
+        `${planPath}: ${out} holds a tune with other settings (dataset, seed, trial seeds, workers, metric, class weights, flags or space); choose another --out`,
       );
     }
     log(`[tune] resuming the tune in ${out}`);
@@ -183,11 +192,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
 
   const startedAt = performance.now();
   const limitSeconds = options.timeLimitMinutes ? options.timeLimitMinutes * 60 : Infinity;
-  if (!(options.timeLimitMinutes === undefined || options.timeLimitMinutes >= 0))
-    throw new Error(`--time-limit: expected minutes >= 0, got ${options.timeLimitMinutes}`);
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
-  // Parallel trials share the cores: more threads than cores only slows every trial down.
-  const workers = options.workersPerRun ?? Math.max(1, Math.floor(availableParallelism() / options.parallel));
   const runArgs = ['--workers', String(workers)];
 
   const configs = sampleConfigs(options.budget, options.seed, defaultExperts(prepared.modalities.length), space);
@@ -358,12 +363,16 @@ function startFinalFromTrial(trialDir: string, finalDir: string, seeds: number[]
   const trial = readCompleteRun(trialDir);
   if (!trial) return [];
   const taken = trial.options.seeds.filter(
-    (s) => seeds.includes(s) && existsSync(join(trialDir, `seed-${s}`, 'checkpoint.bin')),
+    (s) => seeds.includes(s) && existsSync(checkpointPaths(join(trialDir, `seed-${s}`)).bin),
   );
   if (taken.length === 0) return [];
   for (const s of taken) {
+    const from = checkpointPaths(join(trialDir, `seed-${s}`));
+    const to = checkpointPaths(join(finalDir, `seed-${s}`));
     mkdirSync(join(finalDir, `seed-${s}`), { recursive: true });
-    copyFileSync(join(trialDir, `seed-${s}`, 'checkpoint.bin'), join(finalDir, `seed-${s}`, 'checkpoint.bin'));
+    // checkpoint.bin is the checkpoint (checksummed, checked on load); checkpoint.json repeats it for people.
+    copyFileSync(from.bin, to.bin);
+    if (existsSync(from.json)) copyFileSync(from.json, to.json);
   }
   const { metrics: _metrics, bestSeed: _bestSeed, ...rest } = trial;
   void _metrics;
