@@ -1,7 +1,7 @@
 /**
- * @jest-environment ../export/jest-environment.cjs
+ * @jest-environment ../../jest-shared-realm-environment.cjs
  */
-// onnxruntime-node needs the shared typed arrays of @flexmoe/export's test environment.
+// onnxruntime-node needs the typed arrays shared between the test realm and the main one.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createHash } from 'node:crypto';
@@ -141,9 +141,11 @@ describe('flexmoe train --workers (data-parallel)', () => {
         '1',
         ...TINY_MODEL_FLAGS,
       ],
-      { env: { FLEXMOE_BACKEND: 'wasm' } },
+      // Every product on XNNPACK, as when it was recorded (the native engine did not exist yet).
+      { env: { FLEXMOE_BACKEND: 'wasm', FLEXMOE_NATIVE_MATMUL: '0' } },
     );
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain('matrix products: XNNPACK (native engine off: FLEXMOE_NATIVE_MATMUL)');
     const tensors = finalTensors(out);
     const hash = createHash('sha256');
     for (const name of [...tensors.keys()].sort()) {
@@ -152,5 +154,42 @@ describe('flexmoe train --workers (data-parallel)', () => {
     }
     expect(tensors.size).toBe(104);
     expect(hash.digest('hex')).toBe(RECORDED_CHECKPOINT_SHA256);
+  }, 300000);
+  it('with native matrix products (onnxruntime-node): --workers 2 is deterministic, recorded, and close to XNNPACK', async () => {
+    const { root, ds } = await makeTinyAdniDataset();
+    // Hidden 64: the attention and expert products reach the engine's size threshold (hidden 8 would not).
+    const common = ['train', '--data', ds, '--epochs', '2', '--seeds', '0', '--no-progress', '--workers', '2'];
+    const flags = [...TINY_MODEL_FLAGS];
+    flags[flags.indexOf('--hidden') + 1] = '64';
+    const run = async (name: string, native: string) => {
+      const r = await runCliChild([...common, ...flags, '--out', join(root, name)], {
+        env: { FLEXMOE_BACKEND: 'wasm', FLEXMOE_NATIVE_MATMUL: native },
+      });
+      expect(r.code).toBe(0);
+      return r;
+    };
+    const a = await run('a', '1');
+    expect(a.stderr).toMatch(/matrix products: onnxruntime-node 1\.30\.0 \(MLAS, 1 thread\) for the larger ones/);
+    const runFile = JSON.parse(readFileSync(join(root, 'a', 'run.json'), 'utf8')) as { nativeMatmul?: string };
+    expect(runFile.nativeMatmul).toBe('onnxruntime-node 1.30.0 (MLAS, 1 thread)');
+    await run('b', '1');
+    const off = await run('off', '0');
+    expect(off.stderr).toContain('matrix products: XNNPACK');
+    const ta = finalTensors(join(root, 'a'));
+    const tb = finalTensors(join(root, 'b'));
+    const tOff = finalTensors(join(root, 'off'));
+    for (const [name, bytes] of ta) expect({ name, same: bytes.equals(tb.get(name)!) }).toEqual({ name, same: true });
+    // Another engine sums in another order: not the same bits, but the same training to float32 noise.
+    let differs = 0;
+    let maxDiff = 0;
+    for (const [name, bytes] of ta) {
+      const o = tOff.get(name)!;
+      const x = new Float32Array(Uint8Array.from(bytes).buffer);
+      const y = new Float32Array(Uint8Array.from(o).buffer);
+      if (!bytes.equals(o)) differs++;
+      for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+    }
+    expect(differs).toBeGreaterThan(0);
+    expect(maxDiff).toBeLessThan(1e-3);
   }, 300000);
 });

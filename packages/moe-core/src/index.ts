@@ -37,6 +37,7 @@ export { TypedAdam, type TypedAdamOptions, type TypedAdamState } from './optim/t
 export { SeededRandom, type RandomSource } from './random/random-source.js';
 export { registerAllGradients } from './ops/register-gradients.js';
 export { fastPathStatus, setFastPath, type FastPathStatus } from './backends/fast-path.js';
+export { setNativeMatmul, type NativeMatmul } from './backends/native-matmul.js';
 
 // Routing statistics (paper §4 analysis).
 export {

@@ -1,6 +1,8 @@
 // Training-step benchmark of @flexmoe/moe-core (forward + backward + Adam) on the ADNI-sized model.
 // Usage: npm run build && node tools/bench/train-step/run.mjs [--backends wasm,cpu] [--batches 8,64]
 //        [--dispatch sparse,dense] [--optimizer adam,typed] [--steps 5] [--warmup 2] [--profile] [--no-heap]
+//        [--matmul native|xnnpack]   (native: onnxruntime-node's MLAS for the larger products, as `flexmoe train` does
+//                                     by default; xnnpack: every product inside wasm, as FLEXMOE_NATIVE_MATMUL=0)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -13,7 +15,9 @@ import {
   defaultConfig,
   registerAllGradients,
   setFastPath,
+  setNativeMatmul,
 } from '@flexmoe/moe-core';
+import { onnxruntimeMatmul } from '../../../packages/trainer/dist/backend/onnxruntime-matmul.js';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -29,6 +33,12 @@ const profile = args.includes('--profile');
 const optimizers = opt('optimizer', 'adam').split(','); // adam = tf.train.adam, typed = TypedAdam
 // --no-heap: disable the direct wasm-heap paths of the custom ops (ops/wasm-heap.ts), for A/B comparisons.
 if (args.includes('--no-heap')) setFastPath(false);
+const matmul = opt('matmul', 'native');
+if (matmul === 'native') {
+  const { engine, reason } = onnxruntimeMatmul();
+  if (!engine) throw new Error(`--matmul native: ${reason}`);
+  setNativeMatmul(engine);
+} else if (matmul !== 'xnnpack') throw new Error(`--matmul: expected native or xnnpack, got ${matmul}`);
 
 await registerAllGradients();
 const results = [];
@@ -78,6 +88,7 @@ for (const backend of backends) {
         const leaked = tf.memory().numTensors - before;
         const row = {
           backend,
+          matmul: backend === 'wasm' ? matmul : 'tfjs',
           batch: B,
           dispatch,
           optimizer: optName,

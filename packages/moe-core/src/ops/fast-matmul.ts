@@ -27,10 +27,15 @@ function matMulBackwardHeap(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D, wit
   const db = heap.allocTensor([K, N]);
   const dBias = withBias ? heap.allocTensor([1, N]) : null;
   if (withBias) heap.heap().fill(1, ones, ones + M);
-  heap.transpose(heap.offsetOf(b), K, N, bT);
-  heap.matmul(heap.offsetOf(dy), M, N, bT, K, da.offset);
-  heap.transpose(heap.offsetOf(a), M, K, aT);
-  heap.matmul(aT, K, M, heap.offsetOf(dy), N, db.offset);
+  // A native engine (backends/native-matmul.ts) reads the transposed operands in place.
+  if (!heap.nativeGemm(heap.offsetOf(dy), M, N, heap.offsetOf(b), K, da.offset, false, true)) {
+    heap.transpose(heap.offsetOf(b), K, N, bT);
+    heap.matmul(heap.offsetOf(dy), M, N, bT, K, da.offset);
+  }
+  if (!heap.nativeGemm(heap.offsetOf(a), K, M, heap.offsetOf(dy), N, db.offset, true, false)) {
+    heap.transpose(heap.offsetOf(a), M, K, aT);
+    heap.matmul(aT, K, M, heap.offsetOf(dy), N, db.offset);
+  }
   const grads: tf.Tensor[] = [da.tensor, db.tensor];
   if (dBias) {
     heap.matmul(ones, 1, M, heap.offsetOf(dy), N, dBias.offset);
@@ -40,11 +45,28 @@ function matMulBackwardHeap(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D, wit
   return grads;
 }
 
+/**
+ * `a · b (+ bias)` by the native engine (backends/native-matmul.ts) on the wasm heap, or null when there is none
+ * or the product is small (then tf.matMul, i.e. XNNPACK).
+ */
+function matMulNative(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor | null): tf.Tensor2D | null {
+  const heap = WasmHeap.current();
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  if (!heap || !heap.native(M, K, N) || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const out = heap.allocTensor([M, N]);
+  heap.nativeGemm(heap.offsetOf(a), M, K, heap.offsetOf(b), N, out.offset, false, false);
+  if (!bias) return out.tensor as tf.Tensor2D;
+  const y = tf.add(out.tensor, bias) as tf.Tensor2D;
+  out.tensor.dispose();
+  return y;
+}
+
 /** `a · b` for 2-D tensors, with an explicit-transpose backward. */
 export const matMul2d = customOp<tf.Tensor2D>(([a, b], save) => {
   save([a, b]);
   return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    value: matMulNative(a as tf.Tensor2D, b as tf.Tensor2D, null) ?? tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved as tf.Tensor2D[];
       return (
@@ -61,7 +83,8 @@ export const matMul2d = customOp<tf.Tensor2D>(([a, b], save) => {
 export const denseBias = customOp<tf.Tensor2D>(([x, w, b], save) => {
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value:
+      matMulNative(x as tf.Tensor2D, w as tf.Tensor2D, b) ?? tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
     gradFunc: (dy, saved) => {
       const [sx, sw] = saved as tf.Tensor2D[];
       const heapGrads = matMulBackwardHeap(sx, sw, dy, true);

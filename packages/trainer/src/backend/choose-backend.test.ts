@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_CANDIDATES, chooseBackend } from './choose-backend.js';
+import { fastPathStatus, setNativeMatmul, type NativeMatmul } from '@flexmoe/moe-core';
+import { BACKEND_CANDIDATES, chooseBackend, nativeMatmulWanted } from './choose-backend.js';
 
 const realImport = (name: string): Promise<unknown> => import(name);
 
@@ -55,10 +56,39 @@ describe('chooseBackend', () => {
       { name: 'node', reason: "ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node'" },
     ]);
     // One plain line: no module-resolution text, a link to the install docs.
-    expect(lines).toEqual([
+    expect(lines[0]).toBe(
       '[flexmoe] backend: wasm (faster backends skipped — node-gpu: libcudnn.so.8: cannot open shared object file; ' +
         'node: not installed; see https://github.com/flexmoe/flexmoe-ts/blob/main/docs/install.md#backends)',
-    ]);
+    );
+    // The second and last line: which engine computes the matrix products.
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\[flexmoe\] matrix products: /);
+  });
+
+  it('installs the native matrix-product engine on wasm only, unless FLEXMOE_NATIVE_MATMUL turns it off', async () => {
+    const engine: NativeMatmul = { name: 'fake engine', matmul: () => undefined };
+    const lines: string[] = [];
+    const log = (l: string) => lines.push(l);
+    const wasm = await chooseBackend({ forced: 'wasm', log, matmulEngine: () => ({ engine }) });
+    expect(wasm.matmul).toBe('fake engine');
+    expect(fastPathStatus().nativeMatmul).toBe('fake engine');
+    expect(lines[1]).toBe('[flexmoe] matrix products: fake engine for the larger ones, XNNPACK for the small');
+    // Another backend removes it (it works on the wasm heap only).
+    const cpu = await chooseBackend({ forced: 'cpu', log, matmulEngine: () => ({ engine }) });
+    expect(cpu.matmul).toBeNull();
+    await chooseBackend({ forced: 'wasm', log, matmulEngine: () => ({ engine }), nativeMatmul: false });
+    expect(fastPathStatus().nativeMatmul).toBeUndefined();
+    expect(lines.at(-1)).toBe('[flexmoe] matrix products: XNNPACK (native engine off: FLEXMOE_NATIVE_MATMUL)');
+    const failed = await chooseBackend({
+      forced: 'wasm',
+      log,
+      matmulEngine: () => ({ engine: null, reason: 'onnxruntime-node 9.9.9 is not a supported release' }),
+    });
+    expect(failed.matmul).toBeNull();
+    expect(lines.at(-1)).toBe('[flexmoe] matrix products: XNNPACK (onnxruntime-node 9.9.9 is not a supported release)');
+    for (const v of ['0', 'off', 'OFF', 'false', ' no ']) expect(nativeMatmulWanted(v)).toBe(false);
+    for (const v of [undefined, '', '1', 'on']) expect(nativeMatmulWanted(v)).toBe(true);
+    setNativeMatmul(null);
   });
 
   it('falls back to cpu when wasm fails too, and errors when nothing loads', async () => {

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { setNativeMatmul } from '@flexmoe/moe-core';
+import { onnxruntimeMatmul, type OnnxruntimeMatmulResult } from './onnxruntime-matmul.js';
 
 /** One TF.js backend the trainer can run on, fastest first in {@link BACKEND_CANDIDATES}. */
 export interface BackendCandidate {
@@ -34,6 +36,8 @@ export interface ChosenBackend {
   skipped: SkippedBackend[];
   /** Whether `FLEXMOE_BACKEND` (or the `forced` option) selected it. */
   forced: boolean;
+  /** The native matrix-product engine the wasm fast path uses (./onnxruntime-matmul.ts), or null for XNNPACK only. */
+  matmul: string | null;
 }
 
 /** Options of {@link chooseBackend}; everything is injectable for tests. */
@@ -46,6 +50,39 @@ export interface ChooseBackendOptions {
   log?: (line: string) => void;
   /** Candidates to consider; defaults to {@link BACKEND_CANDIDATES}. */
   candidates?: readonly BackendCandidate[];
+  /**
+   * Native matrix products on wasm: `FLEXMOE_NATIVE_MATMUL=0` (or `off`) turns them off; defaults to that
+   * variable, on unless set so.
+   */
+  nativeMatmul?: boolean;
+  /** Builds the native engine; defaults to onnxruntime-node's ({@link onnxruntimeMatmul}). */
+  matmulEngine?: () => OnnxruntimeMatmulResult;
+}
+
+/** Whether `FLEXMOE_NATIVE_MATMUL` leaves native matrix products on (anything but `0`, `off`, `false`, `no`). */
+export function nativeMatmulWanted(value: string | undefined = process.env.FLEXMOE_NATIVE_MATMUL): boolean {
+  return !/^(0|off|false|no)$/i.test((value ?? '').trim());
+}
+
+/**
+ * Installs (wasm) or removes (other backends) the native matrix-product engine and logs one line saying which
+ * engine computes the products. Results differ from XNNPACK's in the last bits, so runs record the engine.
+ */
+function chooseMatmul(tfBackend: string, options: ChooseBackendOptions, log: (line: string) => void): string | null {
+  setNativeMatmul(null);
+  if (tfBackend !== 'wasm') return null;
+  if (!(options.nativeMatmul ?? nativeMatmulWanted())) {
+    log('[flexmoe] matrix products: XNNPACK (native engine off: FLEXMOE_NATIVE_MATMUL)');
+    return null;
+  }
+  const result = (options.matmulEngine ?? onnxruntimeMatmul)();
+  if (!result.engine) {
+    log(`[flexmoe] matrix products: XNNPACK (${result.reason})`);
+    return null;
+  }
+  setNativeMatmul(result.engine);
+  log(`[flexmoe] matrix products: ${result.engine.name} for the larger ones, XNNPACK for the small`);
+  return result.engine.name;
 }
 
 function describeError(err: unknown): string {
@@ -117,7 +154,8 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
       throw new Error(`FLEXMOE_BACKEND='${forced}' could not be loaded (${candidate.packageName}): ${failure}`);
     }
     log(`[flexmoe] backend: ${candidate.name} (forced by FLEXMOE_BACKEND)`);
-    return { name: candidate.name, tfBackend: candidate.tfBackend, skipped: [], forced: true };
+    const matmul = chooseMatmul(candidate.tfBackend, options, log);
+    return { name: candidate.name, tfBackend: candidate.tfBackend, skipped: [], forced: true, matmul };
   }
 
   const skipped: SkippedBackend[] = [];
@@ -125,7 +163,8 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
     const failure = await tryCandidate(candidate, importPackage);
     if (failure === null) {
       log(backendLine(candidate.name, skipped));
-      return { name: candidate.name, tfBackend: candidate.tfBackend, skipped, forced: false };
+      const matmul = chooseMatmul(candidate.tfBackend, options, log);
+      return { name: candidate.name, tfBackend: candidate.tfBackend, skipped, forced: false, matmul };
     }
     skipped.push({ name: candidate.name, reason: failure });
   }

@@ -11,6 +11,7 @@ import {
   TypedAdam,
   type FlexMoEConfig,
   type NamedWeight,
+  fastPathStatus,
 } from '@flexmoe/moe-core';
 import { classWeights, observedCounts, prepareData, type PreparedData } from '../data/prepare-data.js';
 import { meanStd } from '../metrics/classification.js';
@@ -63,6 +64,8 @@ export interface RunFile {
   config: FlexMoEConfig;
   dataset: { path: string; manifestSha256: string; classes: string[]; modalities: string[] };
   backend: string;
+  /** The native matrix-product engine of the wasm fast path, when one computed the larger products. */
+  nativeMatmul?: string;
   /** Patients left out: with none of the run's modalities (per split), and by --full-only. */
   dropped: PreparedData['dropped'] & { notFullModality: number };
   parameters: number;
@@ -78,6 +81,8 @@ export interface RunMetrics {
   perCombination: Record<string, CombinationScores>;
   throughput: Throughput;
   backend: string;
+  /** As {@link RunFile.nativeMatmul}. */
+  nativeMatmul?: string;
   config: FlexMoEConfig & { training: Omit<TrainOptions, 'data' | 'out' | 'json' | 'resume'> };
   bestEpoch: Record<string, number>;
   bestSeed: number;
@@ -396,6 +401,8 @@ export async function train(
     });
   const backend = hooks.backend ?? (await import('@tensorflow/tfjs-core')).getBackend();
   checkTrainingMemory(config, options.batchSize, backend);
+  // Results depend on which engine computed the products (to float32 rounding): recorded with the run.
+  const nativeMatmul = fastPathStatus().nativeMatmul;
   const dropped = { ...data.dropped, notFullModality: data.droppedNotFull };
   if (dropped.training + dropped.validation + dropped.testing > 0) {
     log(
@@ -421,6 +428,7 @@ export async function train(
       modalities: data.modalities.map((m) => m.letter),
     },
     backend,
+    ...(nativeMatmul ? { nativeMatmul } : {}),
     dropped,
     parameters,
   };
@@ -481,6 +489,7 @@ export async function train(
     perCombination: averagePerCombination(results),
     throughput: throughputOf(allHistory),
     backend,
+    ...(nativeMatmul ? { nativeMatmul } : {}),
     config: { ...config, training },
     bestEpoch: Object.fromEntries(results.map((r) => [String(r.seed), r.bestEpoch])),
     bestSeed,

@@ -84,8 +84,16 @@ export function sparseExpertsWasm(
         );
       }
       heap.matmul(hsOff + o * H2, n, H2, w2Off + e * H2 * H, H, yOff);
-      heap.transpose(w1Off + e * H * H2, H, H2, w1TOff + e * H * H2);
-      heap.transpose(w2Off + e * H2 * H, H2, H, w2TOff + e * H2 * H);
+      // Kept for the backward's products with W1ᵀ/W2ᵀ: transposed for XNNPACK; a native engine transposes while
+      // reading, so a plain copy does.
+      if (heap.native(n, H, H2)) {
+        mem = heap.heap();
+        mem.copyWithin(w1TOff + e * H * H2, w1Off + e * H * H2, w1Off + (e + 1) * H * H2);
+        mem.copyWithin(w2TOff + e * H2 * H, w2Off + e * H2 * H, w2Off + (e + 1) * H2 * H);
+      } else {
+        heap.transpose(w1Off + e * H * H2, H, H2, w1TOff + e * H * H2);
+        heap.transpose(w2Off + e * H2 * H, H2, H, w2TOff + e * H2 * H);
+      }
       if (ck) ck.addRowBias(yOff * 4, (b2Off + e * H) * 4, n, H, (ysOff + o * H) * 4);
       else {
         mem = heap.heap();
@@ -161,20 +169,30 @@ export function sparseExpertsWasm(
           const o = offsets[e];
           if (ck) ck.colSums((dysOff + o * H) * 4, n, H, (dB2.offset + e * H) * 4);
           else addColumnSums(heap.heap(), dysOff + o * H, n, H, heap.heap(), dB2.offset + e * H);
+          const native = heap.native(n, H, H2);
           // dW2[e] = hsᵀ · dy
-          heap.transpose(hsOff + o * H2, n, H2, tOff);
-          heap.matmul(tOff, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H);
+          if (
+            !native ||
+            !heap.nativeGemm(hsOff + o * H2, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H, true, false)
+          ) {
+            heap.transpose(hsOff + o * H2, n, H2, tOff);
+            heap.matmul(tOff, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H);
+          }
           // da = dy · W2[e]ᵀ, then ⊙ gelu' (and the b1 gradient)
-          heap.matmul(dysOff + o * H, n, H, w2TOff + e * H2 * H, H2, daOff);
+          if (native) heap.nativeGemm(dysOff + o * H, n, H, w2TOff + e * H2 * H, H2, daOff, false, true);
+          else heap.matmul(dysOff + o * H, n, H, w2TOff + e * H2 * H, H2, daOff);
           mem = heap.heap();
           if (mulColSums) mulColSums(daOff * 4, (dsOff + o * H2) * 4, n, H2, (dB1.offset + e * H2) * 4);
           else
             mulAndColumnSums(mem.subarray(daOff, daOff + n * H2), mem, dsOff + o * H2, n, H2, mem, dB1.offset + e * H2);
           // dW1[e] = xsᵀ · da
-          heap.transpose(xsOff + o * H, n, H, tOff);
-          heap.matmul(tOff, H, n, daOff, H2, dW1.offset + e * H * H2);
+          if (!native || !heap.nativeGemm(xsOff + o * H, H, n, daOff, H2, dW1.offset + e * H * H2, true, false)) {
+            heap.transpose(xsOff + o * H, n, H, tOff);
+            heap.matmul(tOff, H, n, daOff, H2, dW1.offset + e * H * H2);
+          }
           // dx[tokens] += da · W1[e]ᵀ
-          heap.matmul(daOff, n, H2, w1TOff + e * H * H2, H, dxeOff);
+          if (native) heap.nativeGemm(daOff, n, H2, w1TOff + e * H * H2, H, dxeOff, false, true);
+          else heap.matmul(daOff, n, H2, w1TOff + e * H * H2, H, dxeOff);
           if (ck) ck.scatterAdd(dx.offset * 4, dxeOff * 4, (tokenOff + o) * 4, n, H);
           else {
             mem = heap.heap();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { transposeInto } from '../../ops/array-kernels.js';
 import { wasmBackendSupported } from './version-guard.js';
+import { NATIVE_MATMUL_MIN_WORK, nativeMatmul } from '../native-matmul.js';
 import {
   copyRowsKernel,
   transpose4Kernel,
@@ -155,6 +156,7 @@ export class WasmHeap {
    * Memory must not overlap between `out` and the operands.
    */
   matmul(a: number, M: number, K: number, b: number, N: number, out: number): void {
+    if (this.nativeGemm(a, M, K, b, N, out, false, false)) return;
     const m = this.module;
     const aId = this.newId();
     const bId = this.newId();
@@ -174,6 +176,42 @@ export class WasmHeap {
     m.tfjs.disposeData(aId);
     m.tfjs.disposeData(bId); // also deletes the cached XNNPACK operator (packed B) of this id
     m.tfjs.disposeData(oId);
+  }
+
+  /** Whether products of this size go to the native engine (./native-matmul.ts). */
+  native(M: number, K: number, N: number): boolean {
+    const engine = nativeMatmul();
+    return engine !== null && M * K * N >= (engine.minWork ?? NATIVE_MATMUL_MIN_WORK);
+  }
+
+  /**
+   * `out [M, N] = op(A) · op(B)` on float indexes (A `[M, K]` or, with `transA`, `[K, M]`; B `[K, N]` or `[N, K]`)
+   * by the native engine; false (nothing done) when none is installed or the product is below its threshold.
+   */
+  nativeGemm(
+    a: number,
+    M: number,
+    K: number,
+    b: number,
+    N: number,
+    out: number,
+    transA: boolean,
+    transB: boolean,
+  ): boolean {
+    const engine = nativeMatmul();
+    if (!engine || M * K * N < (engine.minWork ?? NATIVE_MATMUL_MIN_WORK)) return false;
+    const mem = this.heap();
+    engine.matmul(
+      mem.subarray(a, a + M * K),
+      mem.subarray(b, b + K * N),
+      mem.subarray(out, out + M * N),
+      M,
+      K,
+      N,
+      transA,
+      transB,
+    );
+    return true;
   }
 }
 
