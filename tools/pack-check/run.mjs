@@ -114,7 +114,11 @@ console.log('one training step, loss ' + loss.toFixed(4));
         [
           '--input-type=module',
           '-e',
-          "const m = await import('@flexmoe/trainer'); console.log(Object.keys(m).length + ' exports')",
+          // The optional onnxruntime-node must come with the trainer's own package.json: wasm training then
+          // uses its native matrix products (src/backend/onnxruntime-matmul.ts).
+          "const m = await import('@flexmoe/trainer'); const c = await m.chooseBackend({ forced: 'wasm', log: () => {} }); " +
+            "if (!c.matmul) throw new Error('no native matrix products'); " +
+            "console.log(Object.keys(m).length + ' exports; matrix products: ' + c.matmul)",
         ],
         dir,
       ),

@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import { commandOutput, jsonOption, runDataCli, type JsonTarget } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
 import {
+  autoWorkers,
+  autoWorkersLine,
   chooseBackend,
   DEFAULT_TRAIN_OPTIONS,
   evaluate,
@@ -33,6 +35,15 @@ function intArg(flag: string) {
     if (!Number.isInteger(x)) throw new Error(`${flag}: expected an integer, got ${JSON.stringify(v)}`);
     return x;
   };
+}
+
+/** `--workers`: a count, or `auto` (the default: the cores, unless the batch is too small to split). */
+function workersArg(v: string): number | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1)
+    throw new Error(`--workers: expected a positive integer or auto, got ${JSON.stringify(v)}`);
+  return x;
 }
 
 function numArg(flag: string) {
@@ -115,10 +126,11 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       )
       .option('--parallel <n>', 'runs at once', intArg('--parallel'), 1)
       .option(
-        '--workers <n>',
-        'data-parallel worker threads in total, shared by the runs at once (default: the cores available)',
-        intArg('--workers'),
-        availableParallelism(),
+        '--workers <n|auto>',
+        'data-parallel worker threads in total, shared by the runs at once (auto: the cores available, ' +
+          'each run using them only when its batch gives every worker 32 rows)',
+        workersArg,
+        'auto',
       )
       .option('--queue <url>', 'run the points on a BullMQ queue at redis://HOST:PORT (`flexmoe worker` runs them)')
       .addOption(jsonOption('the sweep table'));
@@ -128,10 +140,11 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
       .option('--top-k <n>', 'experts per token k', intArg('--top-k'), d.topK)
       .option('--layers <n>', 'SMoE fusion layers', intArg('--layers'), d.layers)
       .option(
-        '--workers <n>',
-        'data-parallel training workers (default: the cores available)',
-        intArg('--workers'),
-        availableParallelism(),
+        '--workers <n|auto>',
+        'data-parallel training workers (auto: the cores available, but one thread unless the batch gives every ' +
+          'worker 32 rows)',
+        workersArg,
+        'auto',
       )
       .option('--resume', 'continue the run in --out from its checkpoints', false)
       .option('--baselines', 'also fit the logistic baselines on the same split and compare', false)
@@ -163,12 +176,21 @@ function exitWithParent(log: (line: string) => void): (line: string) => void {
 }
 
 /** Parsed `flexmoe train` flags: the {@link TrainOptions} plus commander's `--no-progress`. */
-type TrainFlags = Omit<TrainOptions, 'json'> & {
+type TrainFlags = Omit<TrainOptions, 'json' | 'workers'> & {
+  workers: number | 'auto';
   progress: boolean;
   json?: JsonTarget;
   baselines: boolean;
   validationOnly: boolean;
 };
+
+/** The worker count of `--workers` (`auto`: {@link autoWorkers} over the cores here, logged). */
+function resolveWorkers(workers: number | 'auto', batchSize: number, io: CliIo): number {
+  if (workers !== 'auto') return workers;
+  const cores = availableParallelism();
+  io.stderr.write(`${autoWorkersLine(batchSize, cores)}\n`);
+  return autoWorkers(batchSize, cores);
+}
 
 /** Sets up TF.js for a command: backend choice (logged) and, for training, gradients. */
 async function setUpTf(io: CliIo, needGradients: boolean): Promise<string> {
@@ -229,7 +251,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       json: typeof o.json === 'string' && !output.jsonOnStdout ? o.json : undefined,
       evalBatchSize: o.evalBatchSize,
       dispatch: o.dispatch,
-      workers: o.workers,
+      workers: resolveWorkers(o.workers, o.batchSize, io),
       ...regularisationOptions(o),
       baselines: o.baselines,
       validationOnly: o.validationOnly,
@@ -298,7 +320,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         layers: number[];
         ablations?: string[];
         parallel: number;
-        workers: number;
+        workers: number | 'auto';
         queue?: string;
       },
     ) => {
@@ -341,7 +363,11 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         '--no-progress',
         // --workers is the sweep's total: points running at once share the cores instead of oversubscribing them.
         '--workers',
-        String(Math.max(1, Math.floor(o.workers / o.parallel))),
+        String(
+          o.workers === 'auto'
+            ? autoWorkers(o.batchSize, Math.max(1, Math.floor(availableParallelism() / o.parallel)))
+            : Math.max(1, Math.floor(o.workers / o.parallel)),
+        ),
         ...regularisationArgs(o),
         ...(o.fullOnly ? ['--full-only'] : []),
       ];

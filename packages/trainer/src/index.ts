@@ -76,6 +76,7 @@ export * from './run/config-checks.js';
 export { writeReport, loadReportInput } from './report/write-report.js';
 export { renderReport, type ReportInput } from './report/render-report.js';
 export { sweep, formatSweepTable, type SweepOptions, type SweepRow } from './sweep/sweep.js';
+export { autoWorkers, autoWorkersLine, AUTO_WORKERS_MIN_ROWS } from './parallel/auto-workers.js';
 export {
   fitLogistic,
   predictLogistic,

@@ -94,7 +94,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--workers <n>',
-      'data-parallel workers of each trial and of the final run (default: the cores divided among --parallel)',
+      'data-parallel workers of each trial and of the final run (default: the --workers auto rule of train over the cores divided among --parallel)',
       positiveInt('--workers', 1),
     )
     .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)

@@ -20,7 +20,7 @@ import type { NativeMatmul } from '@flexmoe/moe-core';
 /*
  * The training step's larger matrix products on onnxruntime-node's CPU kernels (MLAS), which use the CPU's full
  * vector width (AVX2 / AVX-512), instead of XNNPACK inside wasm (128-bit SIMD, weight operand packed afresh on
- * every call): about 4× faster per product here (docs/benchmarks.md, "Native matrix products").
+ * every call): about 4× faster per product here (docs/benchmarks.md, "Native matrix products and the PyTorch reference").
  *
  * Training ops are synchronous, and onnxruntime-node's public `InferenceSession.run` is asynchronous (it defers
  * the same synchronous native call with setImmediate). So this calls the package's native binding directly: an

@@ -6,7 +6,8 @@ import { readDataset } from '@flexmoe/data';
 import { writeFileAtomicSync } from '@flexmoe/data';
 import { checkpointPaths, writeJsonAtomic } from '../checkpoint/training-checkpoint.js';
 import { prepareData } from '../data/prepare-data.js';
-import { defaultExperts, type SelectMetric } from '../run/options.js';
+import { DEFAULT_TRAIN_OPTIONS, defaultExperts, type SelectMetric } from '../run/options.js';
+import { autoWorkers } from '../parallel/auto-workers.js';
 import { manifestSha256, type RunFile, type RunMetrics } from '../run/train.js';
 import {
   readCompleteRun,
@@ -167,7 +168,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const trialSeeds = options.seeds.slice(0, k);
   // Parallel trials share the cores: more threads than cores only slows every trial down. Results depend on
   // the worker count, so it is part of the plan.
-  const workers = options.workersPerRun ?? Math.max(1, Math.floor(availableParallelism() / options.parallel));
+  const batchSize = Number(trainArgValue(options.trainArgs, '--batch-size') ?? DEFAULT_TRAIN_OPTIONS.batchSize);
+  const workers =
+    options.workersPerRun ?? autoWorkers(batchSize, Math.max(1, Math.floor(availableParallelism() / options.parallel)));
   const plan: TunePlan = {
     manifestSha256: manifestSha256(data),
     seed: options.seed,
