@@ -2,11 +2,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RandomSource } from '../random/random-source.js';
 import { backendKernel } from '../backends/kernel-registry.js';
 
-/** Inverted-dropout mask (`0` or `1/(1−rate)`) of `size` entries from `random`; null when nothing is dropped. */
-export function dropoutMask(random: RandomSource, size: number, rate: number, training: boolean): Float32Array | null {
+/**
+ * Inverted-dropout mask (`0` or `1/(1−rate)`) of `size` entries from `random`; null when nothing is dropped.
+ * `into` (at least `size` entries) is filled and returned when the source can fill an array: a reused buffer
+ * saves allocating (and page-faulting) a fresh one every step.
+ */
+export function dropoutMask(
+  random: RandomSource,
+  size: number,
+  rate: number,
+  training: boolean,
+  into?: Float32Array,
+): Float32Array | null {
   if (!training || rate <= 0) return null;
   const keep = 1 / (1 - rate);
-  if (random.dropoutMaskArray) return random.dropoutMaskArray(size, rate, keep);
+  if (random.dropoutMaskArray) return random.dropoutMaskArray(size, rate, keep, into?.subarray(0, size));
   const u = random.uniformArray(size);
   for (let i = 0; i < size; i++) u[i] = u[i] >= rate ? keep : 0;
   return u;

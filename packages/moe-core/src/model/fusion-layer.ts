@@ -114,7 +114,12 @@ export class FusionLayer {
     trace?.(name('ln1'), h);
     // q and kv projections as one matmul: [h·Wq | h·Wkv].
     const qkv = dense(h, tf.concat([this.qKernel, this.kvKernel], 1) as tf.Tensor2D);
-    const probMask = dropoutMask(ctx.random, B * this.heads * N * N, rate, training);
+    // The mask lives until this layer's backward, so a per-layer buffer reused across steps holds it.
+    const probSize = B * this.heads * N * N;
+    const probMask =
+      training && rate > 0
+        ? dropoutMask(ctx.random, probSize, rate, training, this.buffers.get('probDropMask', probSize))
+        : null;
     const ctxOut = attentionCore(qkv, { batch: B, tokens: N, heads: this.heads, hidden: H }, probMask, this.buffers);
     let a = dense(ctxOut, this.outKernel as tf.Tensor2D, this.outBias as tf.Tensor1D);
     a = dropout(a, ctx.random, rate, training);
