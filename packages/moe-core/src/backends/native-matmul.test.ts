@@ -1,17 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../testing/golden.js';
-import { buildBatch, disposeBatch } from '../model/batch.js';
-import { defaultConfig } from '../spec/config.js';
-import { FlexMoEModel } from '../model/flex-moe-model.js';
-import { TypedAdam } from '../optim/typed-adam.js';
-import { SeededRandom } from '../random/random-source.js';
+import { smallTrainingRun } from '../testing/small-training-run.js';
 import { setNativeMatmul, type NativeMatmul } from './native-matmul.js';
-
-const MODALITIES = [
-  { name: 'a', letter: 'A', width: 13 },
-  { name: 'b', letter: 'B', width: 7 },
-  { name: 'c', letter: 'C', width: 30 },
-];
 
 /** A plain-JavaScript engine (float64 sums): the reference for how the fast path uses transA/transB. */
 function jsEngine(scale = 1): NativeMatmul & { calls: Map<string, number> } {
@@ -37,38 +26,8 @@ function jsEngine(scale = 1): NativeMatmul & { calls: Map<string, number> } {
 function trainRun(engine: NativeMatmul | null) {
   setNativeMatmul(engine);
   try {
-    const config = defaultConfig(MODALITIES, {
-      patches: 4,
-      hidden: 16,
-      heads: 2,
-      experts: 8,
-      topK: 3,
-      classes: 3,
-      dropout: 0.3,
-      layers: 2,
-      dispatch: 'sparse',
-    });
-    const model = new FlexMoEModel(config, { seed: 3 });
-    const random = new SeededRandom(8);
-    const B = 6;
-    const observed = Array.from({ length: B }, (_, b) => MODALITIES.map((_, m) => b % 2 === 0 || (b + m) % 3 !== 0));
-    const batch = buildBatch(
-      model.table,
-      MODALITIES.map((m) => m.width),
-      MODALITIES.map((m) => random.normalArray(B * m.width)),
-      observed,
-    );
-    const labels = Int32Array.from({ length: B }, (_, b) => b % 3);
-    const grads = model.computeGradients(batch, labels);
-    const opt = new TypedAdam({ learningRate: 1e-2 });
-    const losses = [0, 1, 2].map(() => model.trainStep(batch, labels, opt).loss);
-    const before = tf.memory().numTensors;
-    model.trainStep(batch, labels, opt);
-    const leaked = tf.memory().numTensors - before;
-    disposeBatch(batch);
-    opt.dispose();
-    model.dispose();
-    return { grads, losses, leaked };
+    const run = smallTrainingRun();
+    return { ...run, losses: run.losses.map((l) => l.loss) };
   } finally {
     setNativeMatmul(null);
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../testing/golden.js';
+import { SMALL_MODALITIES, smallTrainingRun } from '../../testing/small-training-run.js';
 import { buildBatch, disposeBatch } from '../../model/batch.js';
 import { defaultConfig } from '../../spec/config.js';
 import { FlexMoEModel } from '../../model/flex-moe-model.js';
@@ -17,11 +18,7 @@ import {
   transposeKernel,
 } from './wasm-simd.js';
 
-const MODALITIES = [
-  { name: 'a', letter: 'A', width: 13 },
-  { name: 'b', letter: 'B', width: 7 },
-  { name: 'c', letter: 'C', width: 30 },
-];
+const MODALITIES = SMALL_MODALITIES;
 
 describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
   beforeAll(async () => {
@@ -105,40 +102,7 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
   it('training with and without them gives bit-identical losses, gradients and weights', () => {
     const run = (heapOn: boolean) => {
       WasmHeap.enabled = heapOn;
-      const config = defaultConfig(MODALITIES, {
-        patches: 4,
-        hidden: 16,
-        heads: 2,
-        experts: 8,
-        topK: 3,
-        classes: 3,
-        dropout: 0.3,
-        layers: 2,
-        dispatch: 'sparse',
-      });
-      const model = new FlexMoEModel(config, { seed: 3 });
-      const random = new SeededRandom(8);
-      const B = 6;
-      const observed = Array.from({ length: B }, (_, b) => MODALITIES.map((_, m) => b % 2 === 0 || (b + m) % 3 !== 0));
-      const dense = MODALITIES.map((m) => random.normalArray(B * m.width));
-      const batch = buildBatch(
-        model.table,
-        MODALITIES.map((m) => m.width),
-        dense,
-        observed,
-      );
-      const labels = Int32Array.from({ length: B }, (_, b) => b % 3);
-      const grads = model.computeGradients(batch, labels);
-      const opt = new TypedAdam({ learningRate: 1e-2 });
-      const losses = [0, 1, 2].map(() => model.trainStep(batch, labels, opt));
-      const weights = model.getNamedWeights();
-      const before = tf.memory().numTensors;
-      model.trainStep(batch, labels, opt);
-      const leaked = tf.memory().numTensors - before;
-      disposeBatch(batch);
-      opt.dispose();
-      model.dispose();
-      return { grads, losses, weights, leaked };
+      return smallTrainingRun();
     };
     const generic = run(false);
     const heap = run(true);
