@@ -19,7 +19,8 @@ export interface FastPathStatus {
 
 /**
  * Turns the wasm fast path (direct-heap matmuls and the SIMD kernels) on or off. Results are bit-identical
- * either way unless a native matrix-product engine is installed (./native-matmul.ts); off is slower. For comparisons and for ruling the fast path out when diagnosing.
+ * either way unless a native matrix-product engine is installed (./native-matmul.ts); off is slower. For
+ * comparisons and for ruling the fast path out when diagnosing.
  */
 export function setFastPath(on: boolean): void {
   WasmHeap.enabled = on;

@@ -6,7 +6,7 @@ import { SeededRandom } from '../random/random-source.js';
 import { defaultConfig } from '../spec/config.js';
 
 /** Three small tabular modalities (widths 13, 7, 30) for kernel-equivalence tests. */
-export const SMALL_MODALITIES = [
+const SMALL_MODALITIES = [
   { name: 'a', letter: 'A', width: 13 },
   { name: 'b', letter: 'B', width: 7 },
   { name: 'c', letter: 'C', width: 30 },

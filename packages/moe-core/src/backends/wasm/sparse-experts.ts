@@ -169,12 +169,10 @@ export function sparseExpertsWasm(
           const o = offsets[e];
           if (ck) ck.colSums((dysOff + o * H) * 4, n, H, (dB2.offset + e * H) * 4);
           else addColumnSums(heap.heap(), dysOff + o * H, n, H, heap.heap(), dB2.offset + e * H);
+          // The same size test as the forward's, which kept W1/W2 copied (native) or transposed (XNNPACK).
           const native = heap.native(n, H, H2);
           // dW2[e] = hsᵀ · dy
-          if (
-            !native ||
-            !heap.nativeGemm(hsOff + o * H2, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H, true, false)
-          ) {
+          if (!heap.nativeGemm(hsOff + o * H2, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H, true, false)) {
             heap.transpose(hsOff + o * H2, n, H2, tOff);
             heap.matmul(tOff, H2, n, dysOff + o * H, H, dW2.offset + e * H2 * H);
           }
@@ -186,7 +184,7 @@ export function sparseExpertsWasm(
           else
             mulAndColumnSums(mem.subarray(daOff, daOff + n * H2), mem, dsOff + o * H2, n, H2, mem, dB1.offset + e * H2);
           // dW1[e] = xsᵀ · da
-          if (!native || !heap.nativeGemm(xsOff + o * H, H, n, daOff, H2, dW1.offset + e * H * H2, true, false)) {
+          if (!heap.nativeGemm(xsOff + o * H, H, n, daOff, H2, dW1.offset + e * H * H2, true, false)) {
             heap.transpose(xsOff + o * H, n, H, tOff);
             heap.matmul(tOff, H, n, daOff, H2, dW1.offset + e * H * H2);
           }

@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../testing/golden.js';
-import { SMALL_MODALITIES, smallTrainingRun } from '../../testing/small-training-run.js';
-import { buildBatch, disposeBatch } from '../../model/batch.js';
-import { defaultConfig } from '../../spec/config.js';
-import { FlexMoEModel } from '../../model/flex-moe-model.js';
-import { TypedAdam } from '../../optim/typed-adam.js';
+import { smallTrainingRun } from '../../testing/small-training-run.js';
 import { SeededRandom } from '../../random/random-source.js';
 import { WasmHeap } from './wasm-heap.js';
 import {
@@ -17,8 +13,6 @@ import {
   transpose4Kernel,
   transposeKernel,
 } from './wasm-simd.js';
-
-const MODALITIES = SMALL_MODALITIES;
 
 describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
   beforeAll(async () => {
@@ -71,31 +65,7 @@ describe('direct wasm-heap paths (ops/wasm-heap.ts)', () => {
 
   it('a disposed model and optimizer leave no tensor behind (the initial values of the variables included)', () => {
     const before = tf.memory().numTensors;
-    const config = defaultConfig(MODALITIES, {
-      patches: 4,
-      hidden: 16,
-      heads: 2,
-      experts: 8,
-      topK: 3,
-      classes: 3,
-      dispatch: 'sparse',
-    });
-    const model = new FlexMoEModel(config, { seed: 1 });
-    const random = new SeededRandom(2);
-    const batch = buildBatch(
-      model.table,
-      MODALITIES.map((m) => m.width),
-      MODALITIES.map((m) => random.normalArray(2 * m.width)),
-      [
-        [true, true, true],
-        [true, false, true],
-      ],
-    );
-    const opt = new TypedAdam({ learningRate: 1e-3 });
-    model.trainStep(batch, Int32Array.from([0, 2]), opt);
-    disposeBatch(batch);
-    opt.dispose();
-    model.dispose();
+    smallTrainingRun(); // builds, trains and disposes a model, its optimizer and its batch
     expect(tf.memory().numTensors).toBe(before);
   });
 
