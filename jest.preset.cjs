@@ -1,5 +1,6 @@
 // Shared jest settings: TypeScript through SWC, native ESM (run with --experimental-vm-modules).
 const path = require('node:path');
+const os = require('node:os');
 module.exports = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -25,4 +26,7 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,
+  // Jest's default (cores - 1) is one worker on a 2-core machine, which leaves the second core idle while a suite
+  // waits on its child processes; two workers there cut the test command from ~8.5 to ~7 minutes.
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
 };
