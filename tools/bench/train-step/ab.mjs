@@ -1,6 +1,6 @@
 // A/B comparison of one switch within one process (the machine is shared: alternating blocks of steps
 // exposes both variants to the same load). Usage:
-//   npm run build && node tools/bench/train-step/ab.mjs [--toggle heap] [--blocks 10] [--per-block 4] [--batch 8]
+//   npm run build && node tools/bench/train-step/ab.mjs [--toggle heap|batched-attention|native-softmax|none] [--blocks 10] [--per-block 4] [--batch 8]
 // Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
@@ -11,7 +11,9 @@ import {
   defaultConfig,
   registerAllGradients,
   setFastPath,
+  setNativeMatmul,
 } from '@flexmoe/moe-core';
+import { onnxruntimeMatmul } from '../../../packages/trainer/dist/backend/onnxruntime-matmul.js';
 import { ADNI_MODALITIES, randomBatch } from './adni-sized.mjs';
 
 const args = process.argv.slice(2);
@@ -27,8 +29,28 @@ const switches = {
   heap: (on) => {
     setFastPath(on);
   },
+  // With the native matrix products installed: attention products of all pieces batched, softmax and its
+  // gradient in the engine too (on), or attention products per piece on XNNPACK and the softmax in JavaScript
+  // (off); every other product goes to the native engine in both.
+  'batched-attention': (on) => setNativeMatmul(on ? engine() : productsOnly(engine(), false)),
+  // Both with batched attention products; the softmax and its gradient in the engine (on) or in JavaScript (off).
+  'native-softmax': (on) => setNativeMatmul(on ? engine() : productsOnly(engine(), true)),
   none: () => {}, // A/A: both variants identical (shows the harness's own spread)
 };
+let nativeEngine;
+function engine() {
+  nativeEngine ??= onnxruntimeMatmul().engine;
+  if (!nativeEngine?.attentionProbabilities) throw new Error('no native engine with the attention operations');
+  return nativeEngine;
+}
+function productsOnly(e, batched) {
+  return {
+    ...e,
+    batchedMatmul: batched ? e.batchedMatmul : undefined,
+    attentionProbabilities: undefined,
+    attentionScoresGradient: undefined,
+  };
+}
 if (!switches[toggle]) throw new Error(`unknown toggle ${toggle}; known: ${Object.keys(switches).join(', ')}`);
 
 await registerAllGradients();

@@ -1,89 +1,19 @@
-// Experiment (not used by training): the attention blocks of all (sample, head) pieces of an ADNI-sized batch
+// Experiment (the measurement behind the batched attention products the training step now uses): the attention
+// blocks of all (sample, head) pieces of an ADNI-sized batch
 // as ONE batched onnxruntime product per form (com.microsoft FusedMatMul over [pieces, N, d] operands), timed per
 // call, to compare with the per-piece XNNPACK products the wasm fast path uses. Result in docs/benchmarks.md
-// ("Native matrix products and the PyTorch reference"): slower, so not adopted.
+// ("Native matrix products and the PyTorch reference"): faster than per-piece XNNPACK on a quiet machine; now used by
+// the training step ("Batched attention on the native engine").
 // Usage: npm run build && node tools/bench/train-step/attention-batched-mlas.mjs [--pieces 32] [--tokens 64] [--dim 32]
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { create, toBinary } from '@bufbuild/protobuf';
-import * as O from 'onnx-buf';
+import { gemmModel } from '../../../packages/trainer/dist/backend/onnxruntime-matmul.js';
+import { numberOption, ortSession, ortTensor as tensor } from './ort-direct.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const P = opt('pieces', 32);
-const N = opt('tokens', 64);
-const d = opt('dim', 32);
-
-// onnxruntime-node as the trainer resolves it; its synchronous internal binding, as trainer/src/backend/onnxruntime-matmul.ts.
-const require = createRequire(new URL('../../../packages/trainer/package.json', import.meta.url));
-const { binding, initOrt } = require('onnxruntime-node/dist/binding.js');
-initOrt();
-
-const valueInfo = (name, dims) =>
-  create(O.ValueInfoProtoSchema, {
-    name,
-    type: create(O.TypeProtoSchema, {
-      value: {
-        case: 'tensorType',
-        value: create(O.TypeProto_TensorSchema, {
-          elemType: O.TensorProto_DataType.FLOAT,
-          shape: create(O.TensorShapeProtoSchema, {
-            dim: dims.map((v) => create(O.TensorShapeProto_DimensionSchema, { value: { case: 'dimParam', value: v } })),
-          }),
-        }),
-      },
-    }),
-  });
-const intAttr = (name, v) =>
-  create(O.AttributeProtoSchema, { name, type: O.AttributeProto_AttributeType.INT, i: v ? 1n : 0n });
-function fusedMatMul(transA, transB) {
-  const graph = create(O.GraphProtoSchema, {
-    name: 'bmm',
-    node: [
-      create(O.NodeProtoSchema, {
-        opType: 'FusedMatMul',
-        domain: 'com.microsoft',
-        name: 'mm',
-        input: ['a', 'b'],
-        output: ['c'],
-        attribute: [intAttr('transA', transA), intAttr('transB', transB)],
-      }),
-    ],
-    input: [
-      valueInfo('a', transA ? ['p', 'k', 'm'] : ['p', 'm', 'k']),
-      valueInfo('b', transB ? ['p', 'n', 'k'] : ['p', 'k', 'n']),
-    ],
-    output: [valueInfo('c', ['p', 'm', 'n'])],
-  });
-  return toBinary(
-    O.ModelProtoSchema,
-    create(O.ModelProtoSchema, {
-      irVersion: 10n,
-      opsetImport: [
-        create(O.OperatorSetIdProtoSchema, { domain: '', version: 13n }),
-        create(O.OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }),
-      ],
-      graph,
-    }),
-  );
-}
-const options = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-};
-const session = (transA, transB) => {
-  const s = new binding.InferenceSession();
-  const bytes = fusedMatMul(transA, transB);
-  s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, options);
-  return s;
-};
-const tensor = (data, dims) => ({ type: 'float32', dims, data, location: 'cpu' });
+const P = numberOption('pieces', 32);
+const N = numberOption('tokens', 64);
+const d = numberOption('dim', 32);
+// com.microsoft FusedMatMul over [pieces, ·, ·] operands: the graph the trainer's engine uses for batched products.
+const session = (transA, transB) => ortSession(gemmModel(transA, transB, true));
 
 const q = Float32Array.from({ length: P * N * d }, (_, i) => Math.sin(i));
 const k = Float32Array.from({ length: P * N * d }, (_, i) => Math.cos(i));

@@ -28,6 +28,55 @@ export interface NativeMatmul {
     transA: boolean,
     transB: boolean,
   ): void;
+  /**
+   * Optional: `batch` independent products of the same shape at once, `out[p] = op(a[p]) · op(b[p])` for
+   * `p < batch`, each operand the `batch` blocks of {@link matmul}'s layout stored one after another. Used for the
+   * attention products of all (sample, head) pieces, each too small for one call to pay off; without it they
+   * stay on XNNPACK piece by piece. Same contract as {@link matmul}.
+   */
+  batchedMatmul?(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    M: number,
+    K: number,
+    N: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
+  /**
+   * Optional, with {@link batchedMatmul}: the attention probabilities of `batch` (sample, head) pieces,
+   * `p[i] = softmax_rows(scale · q[i] · k[i]ᵀ)` with q, k `[batch, N, d]` and p `[batch, N, N]`. The softmax is
+   * the per-element cost of attention (an exponential each), so an engine with vectorised exponentials saves more
+   * here than in the product. Same contract as {@link matmul}.
+   */
+  attentionProbabilities?(
+    q: Float32Array,
+    k: Float32Array,
+    p: Float32Array,
+    batch: number,
+    N: number,
+    d: number,
+    scale: number,
+  ): void;
+  /**
+   * Optional, with {@link batchedMatmul}: the gradient of the attention scores of `batch` pieces from the gradient
+   * of their context `dc`, `ds[i] = scale · p[i] ⊙ (g[i] − rowsum(g[i] ⊙ p[i]))` with `g[i] = (dc[i] · v[i]ᵀ) ⊙ mask[i]`
+   * (dc, v `[batch, N, d]`; p, mask, ds `[batch, N, N]`; `mask` null: no attention dropout). Same contract as
+   * {@link matmul}.
+   */
+  attentionScoresGradient?(
+    dc: Float32Array,
+    v: Float32Array,
+    p: Float32Array,
+    mask: Float32Array | null,
+    ds: Float32Array,
+    batch: number,
+    N: number,
+    d: number,
+    scale: number,
+  ): void;
 }
 
 /**

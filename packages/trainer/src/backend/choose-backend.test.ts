@@ -73,6 +73,11 @@ describe('chooseBackend', () => {
     expect(wasm.matmul).toBe('fake engine');
     expect(fastPathStatus().nativeMatmul).toBe('fake engine');
     expect(lines[1]).toBe('[flexmoe] matrix products: fake engine for the larger ones, XNNPACK for the small');
+    const batched: NativeMatmul = { ...engine, batchedMatmul: () => undefined };
+    await chooseBackend({ forced: 'wasm', log, matmulEngine: () => ({ engine: batched }) });
+    expect(lines.at(-1)).toBe(
+      '[flexmoe] matrix products: fake engine for the larger ones (attention: all pieces in one call), XNNPACK for the small',
+    );
     // Another backend removes it (it works on the wasm heap only).
     const cpu = await chooseBackend({ forced: 'cpu', log, matmulEngine: () => ({ engine }) });
     expect(cpu.matmul).toBeNull();

@@ -81,7 +81,8 @@ function chooseMatmul(tfBackend: string, options: ChooseBackendOptions, log: (li
     return null;
   }
   setNativeMatmul(result.engine);
-  log(`[flexmoe] matrix products: ${result.engine.name} for the larger ones, XNNPACK for the small`);
+  const attention = result.engine.batchedMatmul ? ' (attention: all pieces in one call)' : '';
+  log(`[flexmoe] matrix products: ${result.engine.name} for the larger ones${attention}, XNNPACK for the small`);
   return result.engine.name;
 }
 

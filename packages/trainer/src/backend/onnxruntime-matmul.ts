@@ -8,11 +8,14 @@ import {
   NodeProtoSchema,
   OperatorSetIdProtoSchema,
   TensorProto_DataType,
+  TensorProtoSchema,
   TensorShapeProto_DimensionSchema,
   TensorShapeProtoSchema,
   TypeProto_TensorSchema,
   TypeProtoSchema,
   ValueInfoProtoSchema,
+  type AttributeProto,
+  type NodeProto,
   type ValueInfoProto,
 } from 'onnx-buf';
 import type { NativeMatmul } from '@flexmoe/moe-core';
@@ -85,29 +88,104 @@ function valueInfo(name: string, dims: string[]): ValueInfoProto {
   });
 }
 
-/** A one-node ONNX model `c = Gemm(a, b, transA, transB)` with symbolic dimensions. */
-export function gemmModel(transA: boolean, transB: boolean): Uint8Array {
-  const intAttr = (name: string, value: boolean) =>
-    create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: value ? 1n : 0n });
+const floatAttr = (name: string, value: number) =>
+  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: value });
+const intAttr = (name: string, value: number) =>
+  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(value) });
+const node = (opType: string, input: string[], output: string, attribute: AttributeProto[] = []) =>
+  create(NodeProtoSchema, {
+    opType,
+    domain: opType === 'FusedMatMul' ? 'com.microsoft' : '',
+    name: output,
+    input,
+    output: [output],
+    attribute,
+  });
+
+/**
+ * A one-node ONNX model with symbolic dimensions: `c = Gemm(a, b, transA, transB)`, or with `batched` the
+ * `com.microsoft` FusedMatMul over `[p, m, k]` operands (one product per leading index, transposes of the last two
+ * axes; standard MatMul has no transpose attributes).
+ */
+export function gemmModel(transA: boolean, transB: boolean, batched = false): Uint8Array {
+  const lead = batched ? ['p'] : [];
   const graph = create(GraphProtoSchema, {
-    name: 'gemm',
+    name: batched ? 'batched_matmul' : 'gemm',
     node: [
-      create(NodeProtoSchema, {
-        opType: 'Gemm',
-        name: 'gemm',
-        input: ['a', 'b'],
-        output: ['c'],
-        attribute: [intAttr('transA', transA), intAttr('transB', transB)],
-      }),
+      node(batched ? 'FusedMatMul' : 'Gemm', ['a', 'b'], 'c', [
+        intAttr('transA', Number(transA)),
+        intAttr('transB', Number(transB)),
+      ]),
     ],
-    input: [valueInfo('a', transA ? ['k', 'm'] : ['m', 'k']), valueInfo('b', transB ? ['n', 'k'] : ['k', 'n'])],
-    output: [valueInfo('c', ['m', 'n'])],
+    input: [
+      valueInfo('a', [...lead, ...(transA ? ['k', 'm'] : ['m', 'k'])]),
+      valueInfo('b', [...lead, ...(transB ? ['n', 'k'] : ['k', 'n'])]),
+    ],
+    output: [valueInfo('c', [...lead, 'm', 'n'])],
+  });
+  const opsetImport = [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })];
+  if (batched) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }));
+  return toBinary(
+    ModelProtoSchema,
+    create(ModelProtoSchema, { irVersion: 10n, opsetImport, producerName: '@flexmoe/trainer', graph }),
+  );
+}
+
+/**
+ * The attention operations of {@link NativeMatmul} as one ONNX graph each, over `[p, n, d]` pieces, for one
+ * softmax scale (it is the FusedMatMul's `alpha`, a constant):
+ * - `probabilities`: `p = Softmax(alpha · q·kᵀ)`;
+ * - `scoresGradient`: `g = (alpha · dc·vᵀ) ⊙ mask`, `ds = p ⊙ (g − ReduceSum(g ⊙ p, last axis))`, which equals
+ *   `scale · p ⊙ (g₀ − rowsum(g₀ ⊙ p))` for the unscaled `g₀` (linear in g); without `masked`, no mask input.
+ */
+export function attentionModel(kind: 'probabilities' | 'scoresGradient', scale: number, masked = false): Uint8Array {
+  const piece = (name: string, last: string) => valueInfo(name, ['p', 'n', last]);
+  const product = (a: string, b: string, out: string) =>
+    node('FusedMatMul', [a, b], out, [intAttr('transA', 0), intAttr('transB', 1), floatAttr('alpha', scale)]);
+  const nodes: NodeProto[] = [];
+  const input: ValueInfoProto[] = [];
+  if (kind === 'probabilities') {
+    input.push(piece('q', 'd'), piece('k', 'd'));
+    nodes.push(product('q', 'k', 's'), node('Softmax', ['s'], 'out', [intAttr('axis', -1)]));
+  } else {
+    input.push(piece('dc', 'd'), piece('v', 'd'), piece('prob', 'n'));
+    nodes.push(product('dc', 'v', masked ? 'dpd' : 'g'));
+    if (masked) {
+      input.push(piece('mask', 'n'));
+      nodes.push(node('Mul', ['dpd', 'mask'], 'g'));
+    }
+    nodes.push(
+      node('Mul', ['g', 'prob'], 'gp'),
+      node('ReduceSum', ['gp', 'last_axis'], 'dot', [intAttr('keepdims', 1)]),
+      node('Sub', ['g', 'dot'], 'centred'),
+      node('Mul', ['prob', 'centred'], 'out'),
+    );
+  }
+  const graph = create(GraphProtoSchema, {
+    name: `attention_${kind}`,
+    node: nodes,
+    input,
+    output: [piece('out', 'n')],
+    initializer:
+      kind === 'probabilities'
+        ? []
+        : [
+            create(TensorProtoSchema, {
+              name: 'last_axis',
+              dims: [1n],
+              dataType: TensorProto_DataType.INT64,
+              int64Data: [-1n],
+            }),
+          ],
   });
   return toBinary(
     ModelProtoSchema,
     create(ModelProtoSchema, {
       irVersion: 10n,
-      opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })],
+      opsetImport: [
+        create(OperatorSetIdProtoSchema, { domain: '', version: 13n }),
+        create(OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }),
+      ],
       producerName: '@flexmoe/trainer',
       graph,
     }),
@@ -143,18 +221,25 @@ export function onnxruntimeMatmul(load: OrtLoader = loadOrt): OnnxruntimeMatmulR
     graphOptimizationLevel: 'all',
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
-  const sessions: NativeSession[] = [];
+  const sessionOf = (bytes: Uint8Array): NativeSession => {
+    const session = ort.newSession();
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
+    return session;
+  };
+  // Indexed by form: (transA ? 2 : 0) + (transB ? 1 : 0).
+  const sessionsFor = (batched: boolean): NativeSession[] =>
+    [false, true].flatMap((transA) => [false, true].map((transB) => sessionOf(gemmModel(transA, transB, batched))));
+  let sessions: NativeSession[];
   try {
-    for (const transA of [false, true]) {
-      for (const transB of [false, true]) {
-        const bytes = gemmModel(transA, transB);
-        const session = ort.newSession();
-        session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
-        sessions.push(session);
-      }
-    }
+    sessions = sessionsFor(false);
   } catch (err) {
     return { engine: null, reason: `onnxruntime-node session failed (${(err as Error).message.split('\n')[0]})` };
+  }
+  let batchedSessions: NativeSession[] | null;
+  try {
+    batchedSessions = sessionsFor(true);
+  } catch {
+    batchedSessions = null; // a build without the contrib operators: the attention products stay on XNNPACK
   }
   const runOptions = {};
   const tensor = (data: Float32Array, dims: readonly number[]): NativeTensor => ({
@@ -178,5 +263,65 @@ export function onnxruntimeMatmul(load: OrtLoader = loadOrt): OnnxruntimeMatmulR
       );
     },
   };
+  if (batchedSessions) {
+    const batched = batchedSessions;
+    engine.batchedMatmul = (a, b, out, batch, M, K, N, transA, transB) => {
+      batched[(transA ? 2 : 0) + (transB ? 1 : 0)].run(
+        {
+          a: tensor(a, transA ? [batch, K, M] : [batch, M, K]),
+          b: tensor(b, transB ? [batch, N, K] : [batch, K, N]),
+        },
+        { c: tensor(out, [batch, M, N]) },
+        runOptions,
+      );
+    };
+    // One session per operation, mask variant and softmax scale (the scale is a constant of the graph; a model
+    // has one), built on first use.
+    const attention = new Map<string, NativeSession>();
+    const attentionSession = (kind: 'probabilities' | 'scoresGradient', scale: number, masked: boolean) => {
+      const key = `${kind} ${masked} ${scale}`;
+      let session = attention.get(key);
+      if (!session) {
+        session = sessionOf(attentionModel(kind, scale, masked));
+        attention.set(key, session);
+      }
+      return session;
+    };
+    let attentionAvailable: boolean;
+    try {
+      for (const [kind, masked] of [
+        ['probabilities', false],
+        ['scoresGradient', false],
+        ['scoresGradient', true],
+      ] as const) {
+        attentionSession(kind, 1, masked); // fails here, not in training, where an operator is missing
+      }
+      attentionAvailable = true;
+    } catch {
+      attentionAvailable = false;
+    }
+    if (attentionAvailable) {
+      engine.attentionProbabilities = (q, k, p, batch, N, d, scale) => {
+        attentionSession('probabilities', scale, false).run(
+          { q: tensor(q, [batch, N, d]), k: tensor(k, [batch, N, d]) },
+          { out: tensor(p, [batch, N, N]) },
+          runOptions,
+        );
+      };
+      engine.attentionScoresGradient = (dc, v, p, mask, ds, batch, N, d, scale) => {
+        const feeds: Record<string, NativeTensor> = {
+          dc: tensor(dc, [batch, N, d]),
+          v: tensor(v, [batch, N, d]),
+          prob: tensor(p, [batch, N, N]),
+        };
+        if (mask) feeds.mask = tensor(mask, [batch, N, N]);
+        attentionSession('scoresGradient', scale, mask !== null).run(
+          feeds,
+          { out: tensor(ds, [batch, N, N]) },
+          runOptions,
+        );
+      };
+    }
+  }
   return { engine };
 }

@@ -8,7 +8,8 @@ import { WasmHeap } from './wasm-heap.js';
 /**
  * {@link attentionCore} on the wasm backend with every per-piece block in reused heap regions
  * (./wasm-heap.ts): no tensor per matmul, no copies in or out, the input gradient written in place.
- * Same arithmetic and XNNPACK calls as the generic path: identical results.
+ * Same arithmetic and XNNPACK calls as the generic path: identical results. With a native engine that has a
+ * batched product (../native-matmul.ts), each product form runs once over all (sample, head) pieces instead.
  */
 export function attentionCoreWasm(
   qkv: tf.Tensor2D,
@@ -26,79 +27,72 @@ export function attentionCoreWasm(
   const NN = N * N;
   const Nd = N * d;
   const regions = buffers.heap;
+  // Piece `b * h + i` is head i of sample b; its q, k, v are columns [i·d, (i+1)·d) of the three H-wide
+  // blocks of the sample's qkv rows.
+  const eachPiece = (fn: (piece: number, rowStart: number, column: number) => void) => {
+    for (let piece = 0; piece < pieces; piece++) fn(piece, Math.floor(piece / h) * N, (piece % h) * d);
+  };
   const op = customOp<tf.Tensor2D>(([qkvIn]) => {
     const qO = regions.get(heap, 'q', pieces * Nd);
     const kO = regions.get(heap, 'k', pieces * Nd);
     const vO = regions.get(heap, 'v', pieces * Nd);
-    const vtO = regions.get(heap, 'vT', pieces * Nd);
     const pO = regions.get(heap, 'p', pieces * NN);
     const pdO = probDropMask ? regions.get(heap, 'pd', pieces * NN) : pO;
-    const ktO = regions.get(heap, 'kT', Nd);
-    const sO = regions.get(heap, 's', NN);
-    const cO = regions.get(heap, 'c', Nd);
+    const cO = regions.get(heap, 'c', pieces * Nd);
     const ctx = heap.allocTensor([B * N, H]); // every element is written below
     const src = heap.offsetOf(qkvIn);
-    for (let piece = 0; piece < pieces; piece++) {
-      const b = Math.floor(piece / h);
-      const i = piece % h;
+    eachPiece((piece, row, col) => {
       const o = piece * Nd;
-      heap.copyRows(src + b * N * W + i * d, W, qO + o, d, N, d);
-      heap.copyRows(src + b * N * W + H + i * d, W, kO + o, d, N, d);
-      heap.copyRows(src + b * N * W + 2 * H + i * d, W, vO + o, d, N, d);
-      heap.transpose(vO + o, N, d, vtO + o);
+      heap.copyRows(src + row * W + col, W, qO + o, d, N, d);
+      heap.copyRows(src + row * W + H + col, W, kO + o, d, N, d);
+      heap.copyRows(src + row * W + 2 * H + col, W, vO + o, d, N, d);
+    });
+    if (!heap.nativeAttentionProbabilities(qO, kO, pO, pieces, N, d, scale)) {
+      const sO = regions.get(heap, 's', pieces * NN);
+      heap.matmulPieces(qO, kO, sO, pieces, N, d, N, false, true, regions); // S = Q·Kᵀ
+      const mem = heap.heap();
+      softmaxRows(mem.subarray(sO, sO + pieces * NN), pieces * N, N, scale, mem.subarray(pO, pO + pieces * NN));
     }
-    for (let piece = 0; piece < pieces; piece++) {
-      const b = Math.floor(piece / h);
-      const i = piece % h;
-      heap.transpose(kO + piece * Nd, N, d, ktO);
-      heap.matmul(qO + piece * Nd, N, d, ktO, N, sO);
-      const mem = heap.heap(); // after the last heap allocation of this piece
-      const pp = pO + piece * NN;
-      softmaxRows(mem.subarray(sO, sO + NN), N, N, scale, mem.subarray(pp, pp + NN));
-      if (probDropMask) applyMaskInto(mem, pp, probDropMask, piece * NN, NN, pdO + piece * NN);
-      heap.matmul(pdO + piece * NN, N, N, vO + piece * Nd, d, cO);
-      heap.copyRows(cO, d, ctx.offset + b * N * H + i * d, H, N, d);
-    }
+    const mem = heap.heap(); // after the last heap allocation of the forward pass
+    if (probDropMask) applyMaskInto(mem, pO, probDropMask, 0, pieces * NN, pdO);
+    heap.matmulPieces(pdO, vO, cO, pieces, N, N, d, false, false, regions); // C = dropout(P)·V
+    eachPiece((piece, row, col) => heap.copyRows(cO + piece * Nd, d, ctx.offset + row * H + col, H, N, d));
     return {
       value: ctx.tensor as tf.Tensor2D,
       gradFunc: (dy) => {
         const work = sharedBackwardBuffers.heap;
         const dcO = work.get(heap, 'attn_dc', pieces * Nd);
-        const dpdO = work.get(heap, 'attn_dpd', NN);
-        const dsO = work.get(heap, 'attn_ds', NN);
-        const tO = work.get(heap, 'attn_tNN', NN);
-        const outO = work.get(heap, 'attn_out', Nd);
+        const dsO = work.get(heap, 'attn_ds', pieces * NN);
+        const outO = work.get(heap, 'attn_out', pieces * Nd);
         const dqkv = heap.allocTensor([B * N, W]); // every element is written below
         const dyO = heap.offsetOf(dy);
-        for (let piece = 0; piece < pieces; piece++) {
-          const b = Math.floor(piece / h);
-          const i = piece % h;
-          heap.copyRows(dyO + b * N * H + i * d, H, dcO + piece * Nd, d, N, d);
-        }
-        for (let piece = 0; piece < pieces; piece++) {
-          const b = Math.floor(piece / h);
-          const i = piece % h;
-          const dc = dcO + piece * Nd;
-          heap.matmul(dc, N, d, vtO + piece * Nd, N, dpdO);
+        eachPiece((piece, row, col) => heap.copyRows(dyO + row * H + col, H, dcO + piece * Nd, d, N, d));
+        if (!heap.nativeAttentionScoresGradient(dcO, vO, pO, probDropMask, dsO, pieces, N, d, scale)) {
+          const dpdO = work.get(heap, 'attn_dpd', pieces * NN);
+          heap.matmulPieces(dcO, vO, dpdO, pieces, N, d, N, false, true, work); // dPD = dC·Vᵀ
           const mem = heap.heap();
           softmaxBackwardRows(
-            mem.subarray(dpdO, dpdO + NN),
-            mem.subarray(pO + piece * NN, pO + (piece + 1) * NN),
+            mem.subarray(dpdO, dpdO + pieces * NN),
+            mem.subarray(pO, pO + pieces * NN),
             probDropMask,
-            piece * NN,
-            N,
+            0,
+            pieces * N,
             N,
             scale,
-            mem.subarray(dsO, dsO + NN),
+            mem.subarray(dsO, dsO + pieces * NN),
           );
-          heap.transpose(pdO + piece * NN, N, N, tO);
-          heap.matmul(tO, N, N, dc, d, outO);
-          heap.copyRows(outO, d, dqkv.offset + b * N * W + 2 * H + i * d, W, N, d);
-          heap.matmul(dsO, N, N, kO + piece * Nd, d, outO);
-          heap.copyRows(outO, d, dqkv.offset + b * N * W + i * d, W, N, d);
-          heap.transpose(dsO, N, N, tO);
-          heap.matmul(tO, N, N, qO + piece * Nd, d, outO);
-          heap.copyRows(outO, d, dqkv.offset + b * N * W + H + i * d, W, N, d);
+        }
+        // Each gradient goes through `out` into its columns of dqkv: dV = PDᵀ·dC, dQ = dS·K, dK = dSᵀ·Q.
+        const products: [number, number, boolean, number][] = [
+          [pdO, dcO, true, 2 * H],
+          [dsO, kO, false, 0],
+          [dsO, qO, true, H],
+        ];
+        for (const [a, b, transA, block] of products) {
+          heap.matmulPieces(a, b, outO, pieces, N, N, d, transA, false, work);
+          eachPiece((piece, row, col) =>
+            heap.copyRows(outO + piece * Nd, d, dqkv.offset + row * W + block + col, W, N, d),
+          );
         }
         return [dqkv.tensor];
       },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { transposeInto } from '../../ops/array-kernels.js';
 import { wasmBackendSupported } from './version-guard.js';
-import { NATIVE_MATMUL_MIN_WORK, nativeMatmul } from '../native-matmul.js';
+import { NATIVE_MATMUL_MIN_WORK, nativeMatmul, type NativeMatmul } from '../native-matmul.js';
 import {
   copyRowsKernel,
   transpose4Kernel,
@@ -176,6 +176,121 @@ export class WasmHeap {
     m.tfjs.disposeData(aId);
     m.tfjs.disposeData(bId); // also deletes the cached XNNPACK operator (packed B) of this id
     m.tfjs.disposeData(oId);
+  }
+
+  /**
+   * `out[p] = op(A[p]) · op(B[p])` for `pieces` products of one shape whose blocks are stored one after another
+   * (A[p] `[M, K]`, or `[K, M]` with `transA`; B[p] `[K, N]`, or `[N, K]` with `transB`; out[p] `[M, N]`). One
+   * batched call when the native engine has one and the pieces' total work reaches its threshold (each piece alone
+   * is too small to pay for a call); otherwise piece by piece through {@link matmul}, a transposed operand first
+   * copied into a region of `scratch`. Memory must not overlap between `out` and the operands.
+   */
+  matmulPieces(
+    a: number,
+    b: number,
+    out: number,
+    pieces: number,
+    M: number,
+    K: number,
+    N: number,
+    transA: boolean,
+    transB: boolean,
+    scratch: HeapRegions,
+  ): void {
+    const engine = this.batchedEngine(pieces, M, K, N);
+    if (engine?.batchedMatmul) {
+      const mem = this.heap();
+      engine.batchedMatmul(
+        mem.subarray(a, a + pieces * M * K),
+        mem.subarray(b, b + pieces * K * N),
+        mem.subarray(out, out + pieces * M * N),
+        pieces,
+        M,
+        K,
+        N,
+        transA,
+        transB,
+      );
+      return;
+    }
+    const tA = transA ? scratch.get(this, 'pieces_tA', M * K) : 0;
+    const tB = transB ? scratch.get(this, 'pieces_tB', K * N) : 0;
+    for (let p = 0; p < pieces; p++) {
+      let ap = a + p * M * K;
+      let bp = b + p * K * N;
+      if (transA) {
+        this.transpose(ap, K, M, tA);
+        ap = tA;
+      }
+      if (transB) {
+        this.transpose(bp, N, K, tB);
+        bp = tB;
+      }
+      this.matmul(ap, M, K, bp, N, out + p * M * N);
+    }
+  }
+
+  /** The native engine when it takes `pieces` products of `M·K·N` in one batched call, else null. */
+  private batchedEngine(pieces: number, M: number, K: number, N: number): NativeMatmul | null {
+    const engine = nativeMatmul();
+    if (!engine?.batchedMatmul || pieces * M * K * N < (engine.minWork ?? NATIVE_MATMUL_MIN_WORK)) return null;
+    return engine;
+  }
+
+  /**
+   * `p[i] = softmax_rows(scale · q[i] · k[i]ᵀ)` for `pieces` blocks (q, k `[N, d]`, p `[N, N]`) by the native engine;
+   * false (nothing done) when it has no such operation or the pieces are below its threshold.
+   */
+  nativeAttentionProbabilities(q: number, k: number, p: number, pieces: number, N: number, d: number, scale: number) {
+    const engine = this.batchedEngine(pieces, N, d, N);
+    if (!engine?.attentionProbabilities) return false;
+    const mem = this.heap();
+    const Nd = pieces * N * d;
+    engine.attentionProbabilities(
+      mem.subarray(q, q + Nd),
+      mem.subarray(k, k + Nd),
+      mem.subarray(p, p + pieces * N * N),
+      pieces,
+      N,
+      d,
+      scale,
+    );
+    return true;
+  }
+
+  /**
+   * `ds[i] = scale · p[i] ⊙ (g[i] − rowsum(g[i] ⊙ p[i]))`, `g[i] = (dc[i] · v[i]ᵀ) ⊙ mask[i]`, for `pieces` blocks by
+   * the native engine (see {@link NativeMatmul.attentionScoresGradient}); false (nothing done) as
+   * {@link nativeAttentionProbabilities}.
+   */
+  nativeAttentionScoresGradient(
+    dc: number,
+    v: number,
+    p: number,
+    mask: Float32Array | null,
+    ds: number,
+    pieces: number,
+    N: number,
+    d: number,
+    scale: number,
+  ): boolean {
+    const engine = this.batchedEngine(pieces, N, d, N);
+    if (!engine?.attentionScoresGradient) return false;
+    const mem = this.heap();
+    const Nd = pieces * N * d;
+    const NN = pieces * N * N;
+    engine.attentionScoresGradient(
+      mem.subarray(dc, dc + Nd),
+      mem.subarray(v, v + Nd),
+      mem.subarray(p, p + NN),
+      mask ? mask.subarray(0, NN) : null,
+      mem.subarray(ds, ds + NN),
+      pieces,
+      N,
+      d,
+      scale,
+    );
+    return true;
   }
 
   /** Whether products of this size go to the native engine (./native-matmul.ts). */
