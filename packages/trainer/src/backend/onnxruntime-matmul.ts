@@ -15,6 +15,7 @@ import {
   TypeProtoSchema,
   ValueInfoProtoSchema,
   type AttributeProto,
+  type GraphProto,
   type NodeProto,
   type ValueInfoProto,
 } from 'onnx-buf';
@@ -123,12 +124,7 @@ export function gemmModel(transA: boolean, transB: boolean, batched = false): Ui
     ],
     output: [valueInfo('c', [...lead, 'm', 'n'])],
   });
-  const opsetImport = [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })];
-  if (batched) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }));
-  return toBinary(
-    ModelProtoSchema,
-    create(ModelProtoSchema, { irVersion: 10n, opsetImport, producerName: '@flexmoe/trainer', graph }),
-  );
+  return modelBytes(graph, batched);
 }
 
 /**
@@ -178,17 +174,16 @@ export function attentionModel(kind: 'probabilities' | 'scoresGradient', scale: 
             }),
           ],
   });
+  return modelBytes(graph, true);
+}
+
+/** The serialised model of `graph` (opset 13, and with `contrib` Microsoft's operator set for FusedMatMul). */
+function modelBytes(graph: GraphProto, contrib: boolean): Uint8Array {
+  const opsetImport = [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })];
+  if (contrib) opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }));
   return toBinary(
     ModelProtoSchema,
-    create(ModelProtoSchema, {
-      irVersion: 10n,
-      opsetImport: [
-        create(OperatorSetIdProtoSchema, { domain: '', version: 13n }),
-        create(OperatorSetIdProtoSchema, { domain: 'com.microsoft', version: 1n }),
-      ],
-      producerName: '@flexmoe/trainer',
-      graph,
-    }),
+    create(ModelProtoSchema, { irVersion: 10n, opsetImport, producerName: '@flexmoe/trainer', graph }),
   );
 }
 
