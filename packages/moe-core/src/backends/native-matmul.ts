@@ -11,7 +11,10 @@
 export interface NativeMatmul {
   /** Name for logs and run files, e.g. `onnxruntime-node 1.30.0 (MLAS, 1 thread)`. */
   readonly name: string;
-  /** Smallest product (M·K·N multiply-adds) sent to this engine; default {@link NATIVE_MATMUL_MIN_WORK}. */
+  /**
+   * Smallest product (M·K·N multiply-adds) sent to this engine; default {@link NATIVE_MATMUL_MIN_WORK}. For the
+   * batched operations, the work of all pieces together.
+   */
   readonly minWork?: number;
   /**
    * `out [M, N] = op(a) · op(b)`, all row-major float32: `a` is `[M, K]` (`[K, M]` when `transA`), `b` is

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { onnxruntimeMatmul, SUPPORTED_ONNXRUNTIME_NODE_VERSIONS, type OrtLoader } from './onnxruntime-matmul.js';
 
 /** Plain float64 product of row-major operands (the reference). */
@@ -185,6 +186,43 @@ describe('onnxruntime-node matrix products (backend/onnxruntime-matmul.ts)', () 
     engine.matmul(a, b, x, M, K, N, false, false);
     engine.matmul(a, b, y, M, K, N, false, false);
     expect(Array.from(y)).toEqual(Array.from(x));
+  });
+
+  it('leaves out the batched and attention operations where onnxruntime lacks the contrib operators', () => {
+    // The real binding, except that models using com.microsoft operators fail to load (as in a minimal build).
+    const real = onnxruntimeMatmul(); // loads onnxruntime-node once
+    if (!real.engine) throw new Error(real.reason);
+    const require = createRequire(import.meta.url);
+    interface Session {
+      loadModel(buffer: ArrayBuffer, offset: number, length: number, options: object): void;
+      run(feeds: object, fetches: object, options: object): unknown;
+    }
+    const { binding } = require('onnxruntime-node/dist/binding.js') as {
+      binding: { InferenceSession: new () => Session };
+    };
+    const contribFree: OrtLoader = () => ({
+      version: '1.30.0',
+      newSession: () => {
+        const session = new binding.InferenceSession();
+        const wrapped: Session = {
+          loadModel(buffer, offset, length, options) {
+            if (Buffer.from(buffer, offset, length).includes('com.microsoft')) throw new Error('no contrib operators');
+            session.loadModel(buffer, offset, length, options);
+          },
+          run: (feeds, fetches, options) => session.run(feeds, fetches, options),
+        };
+        return wrapped as never;
+      },
+    });
+    const { engine, reason } = onnxruntimeMatmul(contribFree);
+    if (!engine) throw new Error(reason);
+    expect(engine.batchedMatmul).toBeUndefined();
+    expect(engine.attentionProbabilities).toBeUndefined();
+    expect(engine.attentionScoresGradient).toBeUndefined();
+    // The plain products still work.
+    const out = new Float32Array(4);
+    engine.matmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), out, 2, 2, 2, false, false);
+    expect(Array.from(out)).toEqual([19, 22, 43, 50]);
   });
 
   it('declines another onnxruntime-node release, and a package that fails to load, with the reason', () => {

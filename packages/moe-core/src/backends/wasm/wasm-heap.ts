@@ -241,7 +241,15 @@ export class WasmHeap {
    * `p[i] = softmax_rows(scale · q[i] · k[i]ᵀ)` for `pieces` blocks (q, k `[N, d]`, p `[N, N]`) by the native engine;
    * false (nothing done) when it has no such operation or the pieces are below its threshold.
    */
-  nativeAttentionProbabilities(q: number, k: number, p: number, pieces: number, N: number, d: number, scale: number) {
+  nativeAttentionProbabilities(
+    q: number,
+    k: number,
+    p: number,
+    pieces: number,
+    N: number,
+    d: number,
+    scale: number,
+  ): boolean {
     const engine = this.batchedEngine(pieces, N, d, N);
     if (!engine?.attentionProbabilities) return false;
     const mem = this.heap();
