@@ -26,6 +26,9 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,
+  // One temporary folder per run, removed at the end (tools/jest/temp-root.cjs).
+  globalSetup: path.join(__dirname, 'tools/jest/global-setup.cjs'),
+  globalTeardown: path.join(__dirname, 'tools/jest/global-teardown.cjs'),
   // Jest's default (cores - 1) is one worker on a 2-core machine, which leaves the second core idle while a suite
   // waits on its child processes; two workers there cut the test command from ~8.5 to ~7 minutes.
   maxWorkers: Math.max(2, os.availableParallelism() - 1),
