@@ -87,6 +87,14 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
     .option('--hidden <n>', 'token width H', intArg('--hidden'), d.hidden)
     .option('--heads <n>', 'attention heads', intArg('--heads'), d.heads)
     .option('--patches <n>', 'tokens per modality P', intArg('--patches'), d.patches)
+    .addOption(
+      new Option(
+        '--patch-projection <kind>',
+        'per-patch: each of the P patches its own dense layer; shared: one for all (the reference code)',
+      )
+        .choices(['per-patch', 'shared'])
+        .default(d.patchProjection),
+    )
     .option('--dropout <x>', 'dropout rate', numArg('--dropout'), d.dropout)
     .option(
       '--router-loss-weight <x>',
@@ -241,6 +249,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       topK: o.topK,
       layers: o.layers,
       patches: o.patches,
+      patchProjection: o.patchProjection,
       dropout: o.dropout,
       routerLossWeight: o.routerLossWeight,
       ablation: o.ablation,
@@ -346,6 +355,8 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         String(o.heads),
         '--patches',
         String(o.patches),
+        '--patch-projection',
+        o.patchProjection,
         '--dropout',
         String(o.dropout),
         '--router-loss-weight',

@@ -139,6 +139,9 @@ describe('flexmoe train --workers (data-parallel)', () => {
         '--no-progress',
         '--workers',
         '1',
+        // The projection of that time (per-patch projections became the default later).
+        '--patch-projection',
+        'shared',
         ...TINY_MODEL_FLAGS,
       ],
       // Every product on XNNPACK, as when it was recorded (the native engine did not exist yet).

@@ -1,4 +1,10 @@
-import { PatchEmbedding, type ModalityEncoder, type ModalitySpec, type RandomSource } from '@flexmoe/moe-core';
+import {
+  PatchEmbedding,
+  type ModalityEncoder,
+  type ModalitySpec,
+  type PatchProjection,
+  type RandomSource,
+} from '@flexmoe/moe-core';
 import { Cnn3dEncoder } from './cnn/cnn3d-encoder.js';
 
 /** A modality as the encoder factory sees it: moe-core's spec (a flat vector, or a volume with its 3-D shape). */
@@ -11,7 +17,7 @@ export type EncoderModality = ModalitySpec;
 export function encoderFor(
   modality: EncoderModality,
   position: number,
-  dims: { patches: number; hidden: number },
+  dims: { patches: number; hidden: number; patchProjection?: PatchProjection },
   random: RandomSource,
 ): ModalityEncoder {
   if (modality.kind === 'volume') {
@@ -25,9 +31,16 @@ export function encoderFor(
       );
     }
     return new Cnn3dEncoder(
-      { position, volumeShape: shape, patches: dims.patches, hidden: dims.hidden, channels: modality.channels },
+      {
+        position,
+        volumeShape: shape,
+        patches: dims.patches,
+        hidden: dims.hidden,
+        channels: modality.channels,
+        patchProjection: dims.patchProjection,
+      },
       random,
     );
   }
-  return new PatchEmbedding(position, modality.width, dims.patches, dims.hidden, random);
+  return new PatchEmbedding(position, modality.width, dims.patches, dims.hidden, random, dims.patchProjection);
 }

@@ -21,7 +21,7 @@ import { useTfjsCpuBackend } from './testing/tfjs-cpu.js';
  */
 async function compare(config: FlexMoEConfig, variant: Partial<GraphVariant>, seed: number) {
   const random = new SeededRandom(seed);
-  const dims = { patches: config.patches, hidden: config.hidden };
+  const dims = { patches: config.patches, hidden: config.hidden, patchProjection: config.patchProjection };
   const encoders = config.modalities.map((m, i) => (m.kind === 'volume' ? encoderFor(m, i, dims, random) : undefined));
   expect(encoders.filter((e) => e instanceof Cnn3dEncoder)).toHaveLength(
     config.modalities.filter((m) => m.kind === 'volume').length,
@@ -117,23 +117,26 @@ function spreadWithin(
 describe('ONNX export of volume modalities (3D CNN) vs the TF.js FlexMoEModel', () => {
   useTfjsCpuBackend();
 
-  test('5×6×7 volume + tabular modality, every combination (sparse experts, Gemm): probabilities within 1e-4', async () => {
-    // Odd sizes: both max-pools pad at the end (TF 'same'), 5×6×7 → 3×3×4 → 2×2×2.
-    const config = defaultConfig(
-      [
-        { name: 'mri', letter: 'I', width: 210, kind: 'volume', volumeShape: [5, 6, 7], channels: [2, 3, 4] },
-        { name: 'clinical', letter: 'C', width: 5 },
-      ],
-      { patches: 4, hidden: 8, heads: 2, experts: 4, topK: 2, layers: 1, classes: 3, dropout: 0.5 },
-    );
-    const { maxDiff, tfProbs, masks, perCombination, stored } = await compare(config, {}, 3);
-    expect(masks).toHaveLength(3);
-    expect(maxDiff).toBeLessThan(1e-4);
-    // The volume drives the prediction (the check is not vacuous): volume-only samples differ only in their volumes.
-    expect(spreadWithin(tfProbs, 3, masks, perCombination, 0)).toBeGreaterThan(1e-2);
-    // The exported config keeps the volume's shape and channels.
-    expect(stored[0]).toMatchObject({ kind: 'volume', volumeShape: [5, 6, 7], channels: [2, 3, 4] });
-  });
+  test.each(['shared', 'per-patch'] as const)(
+    '5×6×7 volume + tabular modality, every combination (sparse experts, Gemm, %s patch projection): within 1e-4',
+    async (patchProjection) => {
+      // Odd sizes: both max-pools pad at the end (TF 'same'), 5×6×7 → 3×3×4 → 2×2×2.
+      const config = defaultConfig(
+        [
+          { name: 'mri', letter: 'I', width: 210, kind: 'volume', volumeShape: [5, 6, 7], channels: [2, 3, 4] },
+          { name: 'clinical', letter: 'C', width: 5 },
+        ],
+        { patches: 4, hidden: 8, heads: 2, experts: 4, topK: 2, layers: 1, classes: 3, dropout: 0.5, patchProjection },
+      );
+      const { maxDiff, tfProbs, masks, perCombination, stored } = await compare(config, {}, 3);
+      expect(masks).toHaveLength(3);
+      expect(maxDiff).toBeLessThan(1e-4);
+      // The volume drives the prediction (the check is not vacuous): volume-only samples differ only in their volumes.
+      expect(spreadWithin(tfProbs, 3, masks, perCombination, 0)).toBeGreaterThan(1e-2);
+      // The exported config keeps the volume's shape and channels.
+      expect(stored[0]).toMatchObject({ kind: 'volume', volumeShape: [5, 6, 7], channels: [2, 3, 4] });
+    },
+  );
 
   test(
     'tabular + 2×3×4 volume at position 1 (even and size-1 pooling, default channels; dense experts, MatMul): ' +

@@ -12,7 +12,7 @@ export type ExportModelConfig = Pick<
   FlexMoEConfig,
   'modalities' | 'patches' | 'hidden' | 'heads' | 'experts' | 'topK' | 'layers' | 'classes'
 > &
-  Partial<Pick<FlexMoEConfig, 'dropout' | 'routerLossWeight' | 'ablation'>>;
+  Partial<Pick<FlexMoEConfig, 'dropout' | 'routerLossWeight' | 'ablation' | 'patchProjection'>>;
 
 /** Weights by architecture.md name (`encoder0/patch_kernel`, `layer0/ln1_gamma`, `bank`, …). */
 export type NamedWeights = Map<string, NamedWeight>;

@@ -121,6 +121,33 @@ describe('ONNX export vs the TF.js FlexMoEModel', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  // Per-patch projections: every patch its own kernel and bias, including the all-padding patches of a width-1
+  // modality (bias only) and a width that P does not divide.
+  test.each([
+    [2, 2, 'sparse'],
+    [3, 3, 'sparse'],
+    [3, 2, 'dense'],
+  ])(
+    'per-patch projections, %i modalities, %i classes (%s experts): probabilities within 1e-4',
+    async (M, classes, moe) => {
+      const config = defaultConfig(general.slice(0, M), {
+        patches: 4,
+        patchProjection: 'per-patch',
+        hidden: 8,
+        heads: 2,
+        experts: Math.max(4, 2 ** M - 1),
+        topK: 2,
+        layers: 1,
+        classes,
+        dropout: 0.5,
+      });
+      const variant: Partial<GraphVariant> = moe === 'dense' ? { moe: 'dense', linear: 'matmul' } : { moe: 'sparse' };
+      const { maxDiff, batch } = await compare(config, variant, 7 * M + classes);
+      expect(batch).toBe((2 ** M - 1) * 3);
+      expect(maxDiff).toBeLessThan(1e-4);
+    },
+  );
+
   test('no-bank ablation, 2 modalities, top-1: probabilities within 1e-4', async () => {
     const config = defaultConfig(modalities.slice(0, 2), {
       patches: 3,

@@ -30,6 +30,7 @@ export {
   type ModalitySpec,
   type Ablation,
   type Dispatch,
+  type PatchProjection,
 } from './spec/index.js';
 
 // Training.

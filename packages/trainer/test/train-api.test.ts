@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAllGradients } from '@flexmoe/moe-core';
 import { train } from '../src/run/train.js';
@@ -72,5 +72,33 @@ describe('train() API', () => {
     await expect(train({ data: ds, out: join(root, 'bad'), ...tiny, modalities: ['X'] }, quiet)).rejects.toThrow(
       /'X' is not a modality of dataset/,
     );
+  }, 180000);
+
+  it('projects patches per patch by default; a run stored before the option resumes with the shared projection', async () => {
+    const perPatch = await train({ data: ds, out: join(root, 'pp'), ...tiny }, quiet);
+    expect(perPatch.metrics.config.patchProjection).toBe('per-patch');
+    const model = JSON.parse(readFileSync(join(root, 'pp', 'best', 'model.json'), 'utf8'));
+    const kernel = model.weights.find((w: { name: string }) => w.name === 'encoder0/patch_kernel');
+    expect(kernel.shape).toEqual([4, Math.ceil(perPatch.metrics.config.modalities[0].width / 4), 8]);
+
+    // An "old" run: shared projection, interrupted after epoch 1 of 2, its run.json without the field.
+    const oldDir = join(root, 'old');
+    await train({ data: ds, out: oldDir, ...tiny, epochs: 1, patchProjection: 'shared' }, quiet);
+    const runPath = join(oldDir, 'run.json');
+    const run = JSON.parse(readFileSync(runPath, 'utf8'));
+    delete run.options.patchProjection;
+    run.options.epochs = 2;
+    run.status = 'running';
+    writeFileSync(runPath, JSON.stringify(run));
+    const checkpointPath = join(oldDir, 'seed-0', 'checkpoint.json');
+    const header = JSON.parse(readFileSync(checkpointPath, 'utf8'));
+    const lines: string[] = [];
+    const resumed = await train({ data: ds, out: oldDir, resume: true }, { ...quiet, log: (l) => lines.push(l) });
+    expect(header.epochsCompleted).toBe(1);
+    expect(lines.some((l) => /seed 0: resuming after epoch 1\/2/.test(l))).toBe(true);
+    expect(resumed.metrics.config.patchProjection).toBe('shared');
+    const resumedModel = JSON.parse(readFileSync(join(oldDir, 'best', 'model.json'), 'utf8'));
+    const sharedKernel = resumedModel.weights.find((w: { name: string }) => w.name === 'encoder0/patch_kernel');
+    expect(sharedKernel.shape).toEqual([kernel.shape[1], 8]);
   }, 180000);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Flex-MoE vs the logistic baselines on one dataset, 3 seeds: the paper's defaults (only metric and class
-# weights changed), the small-data settings of docs/training.md, and `flexmoe baseline`. Prints one JSON
+# weights changed; the patch projection is train's default, per patch since 2026-12-07 — projection.sh compares
+# the two), the small-data settings of docs/training.md, and `flexmoe baseline`. Prints one JSON
 # summary line per run; numbers go to docs/benchmarks.md with the load (uptime) of the machine.
 # Usage: tools/bench/baselines/run.sh DATASET OUTDIR METRIC CLASS_WEIGHTS EPOCHS
 set -euo pipefail

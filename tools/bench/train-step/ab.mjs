@@ -1,7 +1,8 @@
 // A/B comparison of one switch within one process (the machine is shared: alternating blocks of steps
 // exposes both variants to the same load). Usage:
-//   npm run build && node tools/bench/train-step/ab.mjs [--toggle heap|batched-attention|native-softmax|none] [--blocks 10] [--per-block 4] [--batch 8]
-// Variant A = switch on, B = switch off. Reports median and minimum ms/step of each.
+//   npm run build && node tools/bench/train-step/ab.mjs [--toggle heap|batched-attention|native-softmax|patch-projection|none] [--blocks 10] [--per-block 4] [--batch 8]
+// Variant A = switch on, B = switch off. Reports median and minimum ms/step of each. `patch-projection` compares two
+// models, per-patch (on) and shared (off) projections, both with the native matrix products (as `flexmoe train`).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {
@@ -35,6 +36,7 @@ const switches = {
   'batched-attention': (on) => setNativeMatmul(on ? engine() : productsOnly(engine(), false)),
   // Both with batched attention products; the softmax and its gradient in the engine (on) or in JavaScript (off).
   'native-softmax': (on) => setNativeMatmul(on ? engine() : productsOnly(engine(), true)),
+  'patch-projection': () => {}, // two models, chosen below
   none: () => {}, // A/A: both variants identical (shows the harness's own spread)
 };
 let nativeEngine;
@@ -57,21 +59,34 @@ await registerAllGradients();
 await tf.setBackend('wasm');
 await tf.ready();
 const config = defaultConfig(ADNI_MODALITIES, { classes: 3, experts: 16, topK: 4, dispatch: 'sparse' });
-const model = new FlexMoEModel(config, { seed: 0 });
-const { batch, labels } = randomBatch(model, B, new SeededRandom(123));
-const optimizer = new TypedAdam({ learningRate: 1e-4 });
+const twoModels = toggle === 'patch-projection';
+if (twoModels) setNativeMatmul(engine());
+const variants = Object.fromEntries(
+  [true, false].map((on) => {
+    const m =
+      twoModels || on
+        ? new FlexMoEModel(twoModels ? { ...config, patchProjection: on ? 'per-patch' : 'shared' } : config, {
+            seed: 0,
+          })
+        : null;
+    return [on, { model: m, optimizer: new TypedAdam({ learningRate: 1e-4 }) }];
+  }),
+);
+if (!twoModels) variants.false = variants.true;
+const { batch, labels } = randomBatch(variants.true.model, B, new SeededRandom(123));
+const step = (on) => variants[on].model.trainStep(batch, labels, variants[on].optimizer);
 for (const on of [true, false, true, false]) {
   switches[toggle](on);
-  model.trainStep(batch, labels, optimizer);
+  step(on);
 }
 const times = { on: [], off: [] };
 for (let blk = 0; blk < blocks; blk++) {
   for (const on of blk % 2 === 0 ? [true, false] : [false, true]) {
     switches[toggle](on);
-    model.trainStep(batch, labels, optimizer); // first step after a switch not counted
+    step(on); // first step after a switch not counted
     for (let i = 0; i < perBlock; i++) {
       const t0 = performance.now();
-      model.trainStep(batch, labels, optimizer);
+      step(on);
       times[on ? 'on' : 'off'].push(performance.now() - t0);
     }
   }

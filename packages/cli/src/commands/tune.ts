@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   DEFAULT_SEARCH_SPACE,
+  DEFAULT_TRAIN_OPTIONS,
   formatTuneTable,
   TrialQueue,
   tune,
@@ -65,6 +66,7 @@ interface TuneFlags {
   hidden?: number[];
   modalities?: string;
   patches?: number[];
+  patchProjection: string;
   heads?: string;
   batchSize?: string;
   layers?: string;
@@ -132,12 +134,19 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
       `tokens per modality to search (default ${DEFAULT_SEARCH_SPACE.patches.join(',')})`,
       intList('--patches'),
     )
+    .addOption(
+      new Option('--patch-projection <kind>', 'projection of the patches to tokens, fixed for every run (see train)')
+        .choices(['per-patch', 'shared'])
+        .default(DEFAULT_TRAIN_OPTIONS.patchProjection),
+    )
     .option('--heads <n>', 'attention heads, fixed for every run')
     .option('--batch-size <n>', 'batch size, fixed for every run')
     .option('--layers <n>', 'SMoE layers, fixed for every run')
     .action(async (o: TuneFlags) => {
       const fixed: [string, string | undefined][] = [
         ['--modalities', o.modalities],
+        // Always in the plan, so that a tune resumed by a later version keeps the projection it started with.
+        ['--patch-projection', o.patchProjection],
         ['--heads', o.heads],
         ['--batch-size', o.batchSize],
         ['--layers', o.layers],

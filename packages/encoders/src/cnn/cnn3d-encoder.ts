@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PatchEmbedding, uniformInit, type ModalityEncoder, type RandomSource } from '@flexmoe/moe-core';
+import {
+  PatchEmbedding,
+  uniformInit,
+  type ModalityEncoder,
+  type PatchProjection,
+  type RandomSource,
+} from '@flexmoe/moe-core';
 import { cnnChannels } from '@flexmoe/moe-core/spec';
 import { cnn3dForward, cnn3dWeightShapes, CNN_CONV_LAYERS, convChannels, type Cnn3dShape } from './cnn3d.js';
 
@@ -15,6 +21,8 @@ export interface Cnn3dEncoderOptions {
   hidden: number;
   /** Channels of the three conv pairs (default: moe-core/spec's DEFAULT_CNN_CHANNELS). */
   channels?: [number, number, number];
+  /** Projection of the CNN's H features, cut into P patches, to tokens (default `shared`). */
+  patchProjection?: PatchProjection;
 }
 
 /**
@@ -48,7 +56,14 @@ export class Cnn3dEncoder implements ModalityEncoder {
         : this.shape.channels[2];
       this.weights.set(`encoder${position}/${suffix}`, tf.variable(uniformInit(random, shape, 1 / Math.sqrt(fanIn))));
     }
-    this.patch = new PatchEmbedding(position, options.hidden, options.patches, options.hidden, random);
+    this.patch = new PatchEmbedding(
+      position,
+      options.hidden,
+      options.patches,
+      options.hidden,
+      random,
+      options.patchProjection,
+    );
   }
 
   private w(suffix: string): tf.Variable {

@@ -102,13 +102,27 @@ export function buildFlexMoEGraph(
   const bankRowByCode = byCode.map((c) => (noBank || c < 0 ? 0 : c));
   const bankRow = g.op('Gather', [g.int64Tensor('bank_row_by_code', bankRowByCode), code], { axis: 0 });
 
-  // ---- encoders: (volumes: 3D CNN → [batch, H]) zero-pad to P·ps, patches [P, ps], one shared dense ps → H
+  // ---- encoders: (volumes: 3D CNN → [batch, H]) zero-pad to P·ps, patches [P, ps], a dense ps → H (shared or per patch)
   const encoded = modalities.map((m, i) => {
     const volume = volumeSpec(m, i, weights);
     const d = volume ? H : m.width;
     const ps = Math.ceil(d / P);
     let x = volume ? cnn3d(g, xInputs[i], weight, i, volume, H, linear) : xInputs[i];
     if (P * ps > d) x = g.op('Pad', [x, g.int64Tensor(`pads_${i}`, [0, 0, 0, P * ps - d])]);
+    if (config.patchProjection === 'per-patch') {
+      // [batch, P, ps] → [P, batch, ps] · [P, ps, H] → [P, batch, H] → [batch, P, H], plus each patch's bias.
+      const byPatch = g.op('Transpose', [g.op('Reshape', [x, g.int64Tensor(`patch_shape_${i}`, [-1, P, ps])])], {
+        perm: [1, 0, 2],
+      });
+      const kernel = g.floatTensor(`encoder${i}_patch_kernel`, weight(`encoder${i}/patch_kernel`, [P, ps, H]), [
+        P,
+        ps,
+        H,
+      ]);
+      const bias = g.floatTensor(`encoder${i}_patch_bias`, weight(`encoder${i}/patch_bias`, [P, H]), [P, H]);
+      const projected = g.op('Transpose', [g.op('MatMul', [byPatch, kernel])], { perm: [1, 0, 2] });
+      return g.op('Add', [projected, bias], {}, `encoded_${i}`);
+    }
     const patchesFlat = g.op('Reshape', [x, g.int64Tensor(`patch_shape_${i}`, [-1, ps])]);
     const kernel = g.floatTensor(`encoder${i}_patch_kernel`, weight(`encoder${i}/patch_kernel`, [ps, H]), [ps, H]);
     const bias = g.floatTensor(`encoder${i}_patch_bias`, weight(`encoder${i}/patch_bias`, [H]), [H]);
@@ -351,6 +365,8 @@ function validateConfig(config: ExportModelConfig): void {
   if (hidden % heads !== 0) problems.push(`hidden ${hidden} is not divisible by heads ${heads}`);
   if (topK > experts) problems.push(`topK ${topK} exceeds experts ${experts}`);
   if (classes < 2) problems.push(`classes must be >= 2, got ${classes}`);
+  if (config.patchProjection !== undefined && !['shared', 'per-patch'].includes(config.patchProjection))
+    problems.push(`patchProjection must be shared or per-patch, got ${String(config.patchProjection)}`);
   modalities.forEach((m, i) => {
     if (!Number.isInteger(m.width) || m.width < 1) problems.push(`modalities[${i}].width must be a positive integer`);
   });

@@ -130,6 +130,7 @@ describe('FlexMoEConfig validation', () => {
       { modalities: [{ name: 'mri', letter: 'I', width: 64, kind: 'image' as 'volume' }] },
       /modalities\[0\]\.kind: expected tabular \| volume/,
     ],
+    [{ patchProjection: 'per-modality' as 'shared' }, /FlexMoEConfig\.patchProjection: expected shared \| per-patch/],
   ];
   it.each(cases.map(([o, r], i) => [i, o, r] as const))(
     'case %i is rejected with a clear message',
@@ -176,6 +177,39 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
         1e-5,
         1e-3,
       );
+    }
+  });
+
+  it('per-patch projections holding copies of the shared kernel give the shared loss, and kernel gradients summing to it', () => {
+    const shared = new FlexMoEModel(tinyConfig(), { seed: 5 });
+    const perPatch = new FlexMoEModel(tinyConfig({ patchProjection: 'per-patch' }), { seed: 5 });
+    const P = 3;
+    const weights = new Map<string, NamedWeight>();
+    for (const [name, w] of shared.getNamedWeights()) {
+      const tiled = /patch_(kernel|bias)$/.test(name);
+      weights.set(name, {
+        values: tiled
+          ? Float32Array.from({ length: P * w.values.length }, (_, i) => w.values[i % w.values.length])
+          : w.values,
+        shape: tiled ? [P, ...w.shape] : w.shape,
+      });
+    }
+    perPatch.setNamedWeights(weights);
+    const results = [shared, perPatch].map((model) => {
+      model.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8));
+      const { batch, labels } = randomBatch(model, MIXED);
+      const r = model.computeGradients(batch, labels);
+      disposeBatch(batch);
+      model.dispose();
+      return r;
+    });
+    expect(Math.abs(results[0].values.loss - results[1].values.loss)).toBeLessThan(1e-5);
+    for (const [name, g] of results[0].gradients) {
+      const other = (results[1].gradients.get(name) as NamedWeight).values;
+      const summed = /patch_(kernel|bias)$/.test(name)
+        ? Array.from(g.values, (_, i) => other[i] + other[i + g.values.length] + other[i + 2 * g.values.length])
+        : Array.from(other);
+      expectClose(g.values, summed, `gradient of ${name}`, 1e-5, 1e-3);
     }
   });
 

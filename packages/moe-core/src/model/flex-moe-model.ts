@@ -89,7 +89,7 @@ export class FlexMoEModel {
     const { patches: P, hidden: H } = config;
     const M = config.modalities.length;
     this.encoders = config.modalities.map(
-      (m, i) => options.encoders?.[i] ?? new PatchEmbedding(i, m.width, P, H, this.random),
+      (m, i) => options.encoders?.[i] ?? new PatchEmbedding(i, m.width, P, H, this.random, config.patchProjection),
     );
     this.bank = createBank(this.random, config.ablation === 'no-bank' ? 1 : this.table.count, M, P, H);
     this.posEmbed = ownedVariable(tf.zeros([1, M * P, H]));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ownedVariable } from '../ops/variables.js';
 import { denseBias } from '../ops/fast-matmul.js';
 import type { RandomSource } from '../random/random-source.js';
+import type { PatchProjection } from '../spec/config.js';
 
 /**
  * A modality encoder: maps the rows of the samples that observed the modality (only those, docs/algorithm.md §2) to
@@ -25,8 +26,12 @@ export function uniformInit(random: RandomSource, shape: number[], bound: number
 
 /**
  * Tabular patch embedding (docs/algorithm.md §2): zero-pad `d` features at the end to `P·ceil(d/P)`, reshape to
- * `[P, ceil(d/P)]` (patch p = features p·s … p·s+s−1), one shared dense `ceil(d/P) → H` with bias.
- * Initialised like torch `nn.Linear` (U(±1/√fan_in) for kernel and bias), as the reference.
+ * `[P, ceil(d/P)]` (patch p = features p·s … p·s+s−1), then a dense `ceil(d/P) → H` with bias:
+ * - `shared` (the reference code, and the golden vectors): one kernel `[s, H]` and bias `[H]` for every patch;
+ * - `per-patch`: patch p has its own kernel `[P, s, H][p]` and bias `[P, H][p]`. A shared kernel gives feature
+ *   j of every patch the same weights, so after the head's mean over the P tokens the columns p·s + j are only
+ *   told apart by the non-linear layers in between; per-patch projections keep every column's own weights.
+ * Initialised like torch `nn.Linear` per projection (U(±1/√s) for kernel and bias), as the reference.
  */
 export class PatchEmbedding implements ModalityEncoder {
   readonly patchSize: number;
@@ -39,11 +44,15 @@ export class PatchEmbedding implements ModalityEncoder {
     readonly patches: number,
     readonly hidden: number,
     random: RandomSource,
+    readonly projection: PatchProjection = 'shared',
   ) {
     this.patchSize = Math.ceil(width / patches);
     const bound = 1 / Math.sqrt(this.patchSize);
-    this.kernel = ownedVariable(uniformInit(random, [this.patchSize, hidden], bound));
-    this.bias = ownedVariable(uniformInit(random, [hidden], bound));
+    const perPatch = projection === 'per-patch';
+    this.kernel = ownedVariable(
+      uniformInit(random, perPatch ? [patches, this.patchSize, hidden] : [this.patchSize, hidden], bound),
+    );
+    this.bias = ownedVariable(uniformInit(random, perPatch ? [patches, hidden] : [hidden], bound));
   }
 
   encode(x: tf.Tensor, _training: boolean): tf.Tensor3D {
@@ -60,6 +69,12 @@ export class PatchEmbedding implements ModalityEncoder {
             [0, padded - this.width],
           ])
         : x;
+    if (this.projection === 'per-patch') {
+      // [n, P, s] → [P, n, s] · [P, s, H] → [P, n, H] → [n, P, H], plus each patch's bias.
+      const byPatch = tf.transpose(tf.reshape(xp, [n, this.patches, this.patchSize]), [1, 0, 2]) as tf.Tensor3D;
+      const projected = tf.matMul(byPatch, this.kernel as tf.Tensor3D);
+      return tf.add(tf.transpose(projected, [1, 0, 2]), this.bias) as tf.Tensor3D;
+    }
     const tokens = tf.reshape(xp, [n * this.patches, this.patchSize]) as tf.Tensor2D;
     const y = denseBias(tokens, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
     return tf.reshape(y, [n, this.patches, this.hidden]);

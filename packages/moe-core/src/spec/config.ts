@@ -6,6 +6,12 @@ export type Ablation = 'none' | 'no-es' | 'no-es-eg' | 'no-bank';
 /** How the (token, expert) pairs are evaluated. */
 export type Dispatch = 'sparse' | 'dense' | 'auto';
 
+/**
+ * How the tokens of a tabular vector are projected (docs/algorithm.md §2): `shared` = one dense layer for all P
+ * patches (the reference code; the meaning of an absent field), `per-patch` = one dense layer per patch.
+ */
+export type PatchProjection = 'shared' | 'per-patch';
+
 /** Output channels of the 3D CNN's three conv pairs when a volume modality names none. */
 export const DEFAULT_CNN_CHANNELS: readonly [number, number, number] = [8, 16, 32];
 
@@ -37,6 +43,8 @@ export interface FlexMoEConfig {
   modalities: ModalitySpec[];
   /** P, tokens per modality (default 16). */
   patches: number;
+  /** Projection of the P patches of a vector to tokens; absent = `shared` (the reference code). */
+  patchProjection?: PatchProjection;
   /** H, token width (default 128). */
   hidden: number;
   /** Attention heads (default 4); must divide H. */
@@ -128,6 +136,8 @@ export function validateConfig(config: FlexMoEConfig): void {
   }
   if (!['none', 'no-es', 'no-es-eg', 'no-bank'].includes(config.ablation))
     fail('ablation', `expected none | no-es | no-es-eg | no-bank, got ${String(config.ablation)}`);
+  if (config.patchProjection !== undefined && !['shared', 'per-patch'].includes(config.patchProjection))
+    fail('patchProjection', `expected shared | per-patch, got ${String(config.patchProjection)}`);
   if (config.dispatch !== undefined && !['sparse', 'dense', 'auto'].includes(config.dispatch))
     fail('dispatch', `expected sparse | dense | auto, got ${String(config.dispatch)}`);
   if (config.classWeights !== undefined) {

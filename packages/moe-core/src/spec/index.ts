@@ -25,5 +25,6 @@ export {
   type ModalitySpec,
   type Ablation,
   type Dispatch,
+  type PatchProjection,
 } from './config.js';
 export { weightShapes, type WeightShapeConfig } from './weights.js';

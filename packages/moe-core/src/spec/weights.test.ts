@@ -32,6 +32,16 @@ describe('weightShapes (spec)', () => {
         { patches: 2, hidden: 4, heads: 1, ablation: 'no-bank' },
       ),
     ],
+    [
+      'per-patch projections',
+      defaultConfig(
+        [
+          { name: 'a', letter: 'A', width: 11 },
+          { name: 'b', letter: 'B', width: 1 },
+        ],
+        { patches: 3, hidden: 4, heads: 1, patchProjection: 'per-patch' },
+      ),
+    ],
   ])('lists exactly the names, order and shapes of the model weights (%s)', async (_name, config) => {
     const model = await FlexMoEModel.create(config, { random: new SeededRandom(1) });
     const actual = [...model.variables()].map(([name, v]) => [name, v.shape]);
@@ -53,5 +63,10 @@ describe('weightShapes (spec)', () => {
     expect(shapes.get('bank')).toEqual([1, 1, 4, 8]);
     expect(shapes.get('layer0/expert_W1')).toEqual([3, 8, 16]);
     expect(shapes.get('head_kernel')).toEqual([8, 2]);
+    const perPatch = weightShapes(
+      defaultConfig([{ name: 'a', letter: 'A', width: 10 }], { patches: 4, hidden: 8, patchProjection: 'per-patch' }),
+    );
+    expect(perPatch.get('encoder0/patch_kernel')).toEqual([4, 3, 8]);
+    expect(perPatch.get('encoder0/patch_bias')).toEqual([4, 8]);
   });
 });

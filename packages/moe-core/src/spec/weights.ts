@@ -5,7 +5,7 @@ export type WeightShapeConfig = Pick<
   FlexMoEConfig,
   'modalities' | 'patches' | 'hidden' | 'experts' | 'layers' | 'classes'
 > &
-  Partial<Pick<FlexMoEConfig, 'ablation'>>;
+  Partial<Pick<FlexMoEConfig, 'ablation' | 'patchProjection'>>;
 
 /**
  * Name and shape of every trainable weight of a config, in the model's order (architecture.md §1; the 3D CNN
@@ -28,8 +28,10 @@ export function weightShapes(config: WeightShapeConfig): Map<string, number[]> {
       shapes.set(`encoder${i}/cnn_dense_kernel`, [channels[2], H]);
       shapes.set(`encoder${i}/cnn_dense_bias`, [H]);
     }
-    shapes.set(`encoder${i}/patch_kernel`, [Math.ceil((m.kind === 'volume' ? H : m.width) / P), H]);
-    shapes.set(`encoder${i}/patch_bias`, [H]);
+    const patchSize = Math.ceil((m.kind === 'volume' ? H : m.width) / P);
+    const perPatch = config.patchProjection === 'per-patch';
+    shapes.set(`encoder${i}/patch_kernel`, perPatch ? [P, patchSize, H] : [patchSize, H]);
+    shapes.set(`encoder${i}/patch_bias`, perPatch ? [P, H] : [H]);
   });
   shapes.set('bank', [config.ablation === 'no-bank' ? 1 : 2 ** M - 1, M, P, H]);
   shapes.set('pos_embed', [1, M * P, H]);

@@ -36,6 +36,8 @@ export function loadReportInput(runDir: string): ReportInput {
       modalities: model.modalities.map((x) => x.letter).join(''),
       classes: model.classes,
       patches: model.patches,
+      // Runs from before the option projected every patch with one shared layer.
+      patchProjection: model.patchProjection ?? 'shared',
       hidden: model.hidden,
       heads: model.heads,
       experts: model.experts,

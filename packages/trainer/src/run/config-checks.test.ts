@@ -16,6 +16,7 @@ describe('training config checks', () => {
     for (const overrides of [
       { hidden: 8, heads: 2, patches: 4, experts: 4, topK: 2, layers: 1 },
       { hidden: 12, heads: 3, patches: 2, experts: 6, topK: 3, layers: 2 },
+      { hidden: 8, heads: 2, patches: 4, experts: 4, topK: 2, layers: 1, patchProjection: 'per-patch' as const },
     ]) {
       const config = defaultConfig(modalities, { ...overrides, classes: 3 });
       const model = new FlexMoEModel(config, { seed: 0 });

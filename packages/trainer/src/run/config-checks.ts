@@ -6,6 +6,7 @@
  */
 import { totalmem } from 'node:os';
 import { validateConfig, type FlexMoEConfig } from '@flexmoe/moe-core';
+import { weightShapes } from '@flexmoe/moe-core/spec';
 
 /** The flag that sets each config field (fields without a flag keep their config name). */
 export const CONFIG_FIELD_FLAGS: Record<string, string> = {
@@ -14,6 +15,7 @@ export const CONFIG_FIELD_FLAGS: Record<string, string> = {
   hidden: '--hidden',
   heads: '--heads',
   patches: '--patches',
+  patchProjection: '--patch-projection',
   layers: '--layers',
   dropout: '--dropout',
   routerLossWeight: '--router-loss-weight',
@@ -40,15 +42,11 @@ export function validateTrainConfig(config: FlexMoEConfig): void {
   }
 }
 
-/** Parameters of the model (the same shapes as moe-core's model, counted without allocating it). */
+/** Parameters of the model (moe-core's weight shapes, counted without allocating it). */
 export function estimateParameters(config: FlexMoEConfig): number {
-  const { patches: P, hidden: H, experts: E, layers, classes } = config;
-  const M = config.modalities.length;
   let n = 0;
-  for (const m of config.modalities) n += Math.ceil((m.kind === 'volume' ? H : m.width) / P) * H + H;
-  n += (config.ablation === 'no-bank' ? 1 : 2 ** M - 1) * M * P * H + M * P * H;
-  n += layers * (4 * H + 4 * H * H + H + 2 * H * E + E * (4 * H * H + 3 * H));
-  return n + M * H * classes + classes;
+  for (const shape of weightShapes(config).values()) n += shape.reduce((a, b) => a * b, 1);
+  return n;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FlexMoEConfig } from '@flexmoe/moe-core';
+import type { FlexMoEConfig, PatchProjection } from '@flexmoe/moe-core';
 import type { PreparedData } from '../data/prepare-data.js';
 import type { TrainingOrder } from '../schedule/curriculum.js';
 import type { LrScheduleKind } from '../schedule/lr-schedule.js';
@@ -30,6 +30,11 @@ export interface TrainOptions {
   topK: number;
   layers: number;
   patches: number;
+  /**
+   * Projection of each modality's patches to tokens: `per-patch` (default; each patch its own dense layer) or
+   * `shared` (the reference code's one dense layer for all patches). A run stored without it used `shared`.
+   */
+  patchProjection: PatchProjection;
   dropout: number;
   routerLossWeight: number;
   ablation: TrainingAblation;
@@ -62,7 +67,10 @@ export interface TrainOptions {
   validationOnly?: boolean;
 }
 
-/** The paper's ADNI settings (Table 6), except `experts` which depends on the number of modalities. */
+/**
+ * The paper's ADNI settings (Table 6), except `experts`, which depends on the number of modalities, and the
+ * tokeniser's projection, which the paper does not fix: per patch by default (docs/algorithm.md §2).
+ */
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'data' | 'out'> = {
   epochs: 50,
   warmup: 5,
@@ -74,6 +82,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'data' | 'out'> = {
   topK: 4,
   layers: 1,
   patches: 16,
+  patchProjection: 'per-patch',
   dropout: 0.5,
   routerLossWeight: 0.01,
   ablation: 'none',
@@ -130,6 +139,8 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
     throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(o.seeds)}`);
   }
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`--seeds: seed listed twice in ${o.seeds.join(',')}`);
+  if (!['per-patch', 'shared'].includes(o.patchProjection))
+    throw new Error(`--patch-projection: expected per-patch or shared, got '${o.patchProjection}'`);
   if (!['auto', 'sparse', 'dense'].includes(o.dispatch))
     throw new Error(`--dispatch: expected auto, sparse or dense, got '${o.dispatch}'`);
   return o;
@@ -159,6 +170,7 @@ export function modelConfig(options: TrainOptions, data: PreparedData, classWeig
   const config: FlexMoEConfig = {
     modalities: data.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
     patches: options.patches,
+    patchProjection: options.patchProjection,
     hidden: options.hidden,
     heads: options.heads,
     experts: options.experts ?? defaultExperts(M),

@@ -362,6 +362,8 @@ export async function train(
     options = {
       ...DEFAULT_TRAIN_OPTIONS,
       ...stored.options,
+      // Runs stored before the option existed projected their patches with one shared layer.
+      patchProjection: (stored.options as Partial<TrainOptions>).patchProjection ?? 'shared',
       resume: true,
       json: partial.json,
       data: partial.data ?? stored.options.data,
