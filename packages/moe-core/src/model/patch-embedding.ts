@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ownedVariable } from '../ops/variables.js';
 import { denseBias } from '../ops/fast-matmul.js';
+import { patchDense } from '../ops/patch-dense.js';
 import type { RandomSource } from '../random/random-source.js';
 import type { PatchProjection } from '../spec/config.js';
 
@@ -70,10 +71,8 @@ export class PatchEmbedding implements ModalityEncoder {
           ])
         : x;
     if (this.projection === 'per-patch') {
-      // [n, P, s] → [P, n, s] · [P, s, H] → [P, n, H] → [n, P, H], plus each patch's bias.
-      const byPatch = tf.transpose(tf.reshape(xp, [n, this.patches, this.patchSize]), [1, 0, 2]) as tf.Tensor3D;
-      const projected = tf.matMul(byPatch, this.kernel as tf.Tensor3D);
-      return tf.add(tf.transpose(projected, [1, 0, 2]), this.bias) as tf.Tensor3D;
+      const patches = tf.reshape(xp, [n, this.patches, this.patchSize]) as tf.Tensor3D;
+      return patchDense(patches, this.kernel as tf.Tensor3D, this.bias as tf.Tensor2D);
     }
     const tokens = tf.reshape(xp, [n * this.patches, this.patchSize]) as tf.Tensor2D;
     const y = denseBias(tokens, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
