@@ -153,21 +153,25 @@ describe('FlexMoEConfig validation', () => {
   });
 });
 
+/** Loss and gradients of `model` (then disposed) on the MIXED batch with fixed router noise. */
+function gradientsOnMixedBatch(model: FlexMoEModel): ReturnType<FlexMoEModel['computeGradients']> {
+  model.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8));
+  const { batch, labels } = randomBatch(model, MIXED);
+  const r = model.computeGradients(batch, labels);
+  disposeBatch(batch);
+  model.dispose();
+  return r;
+}
+
 describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
   beforeAll(async () => {
     await useBackend(backend);
   });
 
   it('sparse and dense dispatch give the same loss and gradients', () => {
-    const grads = (['sparse', 'dense'] as const).map((dispatch) => {
-      const model = new FlexMoEModel(tinyConfig({ dispatch }), { seed: 5 });
-      model.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8));
-      const { batch, labels } = randomBatch(model, MIXED);
-      const r = model.computeGradients(batch, labels);
-      disposeBatch(batch);
-      model.dispose();
-      return r;
-    });
+    const grads = (['sparse', 'dense'] as const).map((dispatch) =>
+      gradientsOnMixedBatch(new FlexMoEModel(tinyConfig({ dispatch }), { seed: 5 })),
+    );
     expect(Math.abs(grads[0].values.loss - grads[1].values.loss)).toBeLessThan(1e-5);
     for (const [name, g] of grads[0].gradients) {
       expectClose(
@@ -195,14 +199,7 @@ describe.each(BACKENDS)('FlexMoEModel on %s', (backend) => {
       });
     }
     perPatch.setNamedWeights(weights);
-    const results = [shared, perPatch].map((model) => {
-      model.noise = new FixedNoiseSource(fixedNoise(3, 6 * 3, 8));
-      const { batch, labels } = randomBatch(model, MIXED);
-      const r = model.computeGradients(batch, labels);
-      disposeBatch(batch);
-      model.dispose();
-      return r;
-    });
+    const results = [shared, perPatch].map(gradientsOnMixedBatch);
     expect(Math.abs(results[0].values.loss - results[1].values.loss)).toBeLessThan(1e-5);
     for (const [name, g] of results[0].gradients) {
       const other = (results[1].gradients.get(name) as NamedWeight).values;

@@ -40,6 +40,15 @@ function expectClose(actual: ArrayLike<number>, expected: number[], what: string
   if (worst > 1e-4) throw new Error(`${what}: largest difference ${worst}`);
 }
 
+/** Output and gradients within 1e-4 of the float64 reference. */
+function expectReference(got: ReturnType<typeof run>): void {
+  const want = reference();
+  expectClose(got.y, want.y, 'y');
+  expectClose(got.dx, want.dx, 'dx');
+  expectClose(got.dw, want.dw, 'dW');
+  expectClose(got.db, want.db, 'db');
+}
+
 /** A float64 JavaScript engine with the batched form, counting its batched calls. */
 function batchedJsEngine(): NativeMatmul & { batchedCalls: number } {
   const engine: NativeMatmul & { batchedCalls: number } = {
@@ -94,24 +103,14 @@ describe.each(BACKENDS)('patchDense (per-patch projection) on %s', (backend) => 
   afterEach(() => setNativeMatmul(null));
 
   it('computes each patch with its own kernel and bias, and the gradients of input, kernels and biases', () => {
-    const want = reference();
-    const got = run();
-    expectClose(got.y, want.y, 'y');
-    expectClose(got.dx, want.dx, 'dx');
-    expectClose(got.dw, want.dw, 'dW');
-    expectClose(got.db, want.db, 'db');
+    expectReference(run());
   });
 
   if (backend === 'wasm') {
     it('with a native engine: the P products go through its batched form, with the same results', () => {
       const engine = batchedJsEngine();
       setNativeMatmul(engine);
-      const want = reference();
-      const got = run();
-      expectClose(got.y, want.y, 'y');
-      expectClose(got.dx, want.dx, 'dx');
-      expectClose(got.dw, want.dw, 'dW');
-      expectClose(got.db, want.db, 'db');
+      expectReference(run());
       // Forward once per patchDense call (3) + backward products (2 each for the two gradient calls).
       expect(engine.batchedCalls).toBeGreaterThanOrEqual(3 + 2 * 2);
     });
