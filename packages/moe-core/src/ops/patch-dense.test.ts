@@ -106,6 +106,12 @@ describe.each(BACKENDS)('patchDense (per-patch projection) on %s', (backend) => 
     expectReference(run());
   });
 
+  it('an empty batch gives an empty output', () => {
+    const y = patchDense(tf.zeros([0, P, s]), tf.ones([P, s, H]), tf.ones([P, H]));
+    expect(y.shape).toEqual([0, P, H]);
+    y.dispose();
+  });
+
   if (backend === 'wasm') {
     it('with a native engine: the P products go through its batched form, with the same results', () => {
       const engine = batchedJsEngine();

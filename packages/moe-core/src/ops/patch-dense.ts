@@ -20,9 +20,10 @@ function scatterPatches(heap: WasmHeap, src: number, dst: number, rows: number, 
   for (let p = 0; p < P; p++) heap.copyRows(src + p * rows * width, width, dst + p * width, P * width, rows, width);
 }
 
+/** The wasm heap when every tensor is float32 and there are rows (an empty batch takes the tf-ops path). */
 function onHeap(tensors: tf.Tensor[]): WasmHeap | null {
   const heap = WasmHeap.current();
-  return heap && tensors.every((t) => t.dtype === 'float32') ? heap : null;
+  return heap && tensors[0].shape[0] > 0 && tensors.every((t) => t.dtype === 'float32') ? heap : null;
 }
 
 function forwardHeap(heap: WasmHeap, x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
