@@ -56,7 +56,18 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
   const dataset = await readDataset(datasetDir);
   const config = defaultConfig(
     dataset.modalities.map((m) => ({ name: m.name, letter: m.letter, width: m.width })),
-    { patches: 4, hidden: 16, heads: 2, experts: 15, topK: 2, layers: 1, classes: dataset.classes.length, dropout: 0 },
+    {
+      patches: 4,
+      // flexmoe train's default projection, so the browser runs its Transpose/MatMul/Add encoder graph.
+      patchProjection: 'per-patch',
+      hidden: 16,
+      heads: 2,
+      experts: 15,
+      topK: 2,
+      layers: 1,
+      classes: dataset.classes.length,
+      dropout: 0,
+    },
   );
   const runDir = path.join(root, 'run');
   await writeRunDir(runDir, config, randomNamedWeights(config, 7), { classes: dataset.classes, datasetDir });
