@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { commandOutput, jsonOption, runDataCli, type JsonTarget } from '@flexmoe/data';
 import { registerAllGradients } from '@flexmoe/moe-core';
+import { PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
 import {
   autoWorkers,
   autoWorkersLine,
@@ -92,7 +93,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
         '--patch-projection <kind>',
         'per-patch: each of the P patches its own dense layer; shared: one for all (the reference code)',
       )
-        .choices(['per-patch', 'shared'])
+        .choices([...PATCH_PROJECTIONS])
         .default(d.patchProjection),
     )
     .option('--dropout <x>', 'dropout rate', numArg('--dropout'), d.dropout)

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAllGradients } from '@flexmoe/moe-core';
 import { train } from '../src/run/train.js';
+import { loadReportInput } from '../src/report/write-report.js';
 import type { RunFile } from '../src/run/train.js';
 import { makeTinyAdniDataset } from './support/fixtures.js';
 
@@ -80,6 +81,11 @@ describe('train() API', () => {
     const model = JSON.parse(readFileSync(join(root, 'pp', 'best', 'model.json'), 'utf8'));
     const kernel = model.weights.find((w: { name: string }) => w.name === 'encoder0/patch_kernel');
     expect(kernel.shape).toEqual([4, Math.ceil(perPatch.metrics.config.modalities[0].width / 4), 8]);
+    expect(loadReportInput(join(root, 'pp')).config.patchProjection).toBe('per-patch');
+    await expect(
+      train({ data: ds, out: join(root, 'bad-projection'), ...tiny, patchProjection: 'rows' as 'shared' }, quiet),
+    ).rejects.toThrow(/--patch-projection: expected shared or per-patch, got 'rows'/);
+    expect(existsSync(join(root, 'bad-projection'))).toBe(false);
 
     // An "old" run: shared projection, interrupted after epoch 1 of 2, its run.json without the field.
     const oldDir = join(root, 'old');
@@ -100,5 +106,10 @@ describe('train() API', () => {
     const resumedModel = JSON.parse(readFileSync(join(oldDir, 'best', 'model.json'), 'utf8'));
     const sharedKernel = resumedModel.weights.find((w: { name: string }) => w.name === 'encoder0/patch_kernel');
     expect(sharedKernel.shape).toEqual([kernel.shape[1], 8]);
+    // The report of a run whose metrics predate the field shows the projection it used.
+    const finished = JSON.parse(readFileSync(runPath, 'utf8'));
+    delete finished.metrics.config.patchProjection;
+    writeFileSync(runPath, JSON.stringify(finished));
+    expect(loadReportInput(oldDir).config.patchProjection).toBe('shared');
   }, 180000);
 });

@@ -9,6 +9,7 @@ import {
   writeJsonAtomic,
   type SelectMetric,
 } from '@flexmoe/trainer';
+import { PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
 import type { CliIo } from '../program.js';
 
 function intList(flag: string) {
@@ -136,7 +137,7 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
     )
     .addOption(
       new Option('--patch-projection <kind>', 'projection of the patches to tokens, fixed for every run (see train)')
-        .choices(['per-patch', 'shared'])
+        .choices([...PATCH_PROJECTIONS])
         .default(DEFAULT_TRAIN_OPTIONS.patchProjection),
     )
     .option('--heads <n>', 'attention heads, fixed for every run')

@@ -1,4 +1,4 @@
-import { cnnChannels, combinationIndexByCode } from '@flexmoe/moe-core/spec';
+import { cnnChannels, combinationIndexByCode, PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
 import type { ExportModelConfig, NamedWeights } from '../model-types.js';
 import { GraphBuilder } from './graph-builder.js';
 import { GRAPH_NAMES } from './graph-names.js';
@@ -365,8 +365,10 @@ function validateConfig(config: ExportModelConfig): void {
   if (hidden % heads !== 0) problems.push(`hidden ${hidden} is not divisible by heads ${heads}`);
   if (topK > experts) problems.push(`topK ${topK} exceeds experts ${experts}`);
   if (classes < 2) problems.push(`classes must be >= 2, got ${classes}`);
-  if (config.patchProjection !== undefined && !['shared', 'per-patch'].includes(config.patchProjection))
-    problems.push(`patchProjection must be shared or per-patch, got ${String(config.patchProjection)}`);
+  if (config.patchProjection !== undefined && !PATCH_PROJECTIONS.includes(config.patchProjection))
+    problems.push(
+      `patchProjection must be one of ${PATCH_PROJECTIONS.join(', ')}, got ${String(config.patchProjection)}`,
+    );
   modalities.forEach((m, i) => {
     if (!Number.isInteger(m.width) || m.width < 1) problems.push(`modalities[${i}].width must be a positive integer`);
   });

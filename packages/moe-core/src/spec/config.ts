@@ -10,7 +10,8 @@ export type Dispatch = 'sparse' | 'dense' | 'auto';
  * How the tokens of a tabular vector are projected (docs/algorithm.md §2): `shared` = one dense layer for all P
  * patches (the reference code; the meaning of an absent field), `per-patch` = one dense layer per patch.
  */
-export type PatchProjection = 'shared' | 'per-patch';
+export const PATCH_PROJECTIONS = ['shared', 'per-patch'] as const;
+export type PatchProjection = (typeof PATCH_PROJECTIONS)[number];
 
 /** Output channels of the 3D CNN's three conv pairs when a volume modality names none. */
 export const DEFAULT_CNN_CHANNELS: readonly [number, number, number] = [8, 16, 32];
@@ -136,8 +137,8 @@ export function validateConfig(config: FlexMoEConfig): void {
   }
   if (!['none', 'no-es', 'no-es-eg', 'no-bank'].includes(config.ablation))
     fail('ablation', `expected none | no-es | no-es-eg | no-bank, got ${String(config.ablation)}`);
-  if (config.patchProjection !== undefined && !['shared', 'per-patch'].includes(config.patchProjection))
-    fail('patchProjection', `expected shared | per-patch, got ${String(config.patchProjection)}`);
+  if (config.patchProjection !== undefined && !PATCH_PROJECTIONS.includes(config.patchProjection))
+    fail('patchProjection', `expected ${PATCH_PROJECTIONS.join(' | ')}, got ${String(config.patchProjection)}`);
   if (config.dispatch !== undefined && !['sparse', 'dense', 'auto'].includes(config.dispatch))
     fail('dispatch', `expected sparse | dense | auto, got ${String(config.dispatch)}`);
   if (config.classWeights !== undefined) {

@@ -26,5 +26,6 @@ export {
   type Ablation,
   type Dispatch,
   type PatchProjection,
+  PATCH_PROJECTIONS,
 } from './config.js';
 export { weightShapes, type WeightShapeConfig } from './weights.js';

@@ -1,4 +1,5 @@
 import type { FlexMoEConfig, PatchProjection } from '@flexmoe/moe-core';
+import { PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
 import type { PreparedData } from '../data/prepare-data.js';
 import type { TrainingOrder } from '../schedule/curriculum.js';
 import type { LrScheduleKind } from '../schedule/lr-schedule.js';
@@ -139,8 +140,8 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
     throw new Error(`--seeds: expected non-negative integers separated by commas, got ${JSON.stringify(o.seeds)}`);
   }
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`--seeds: seed listed twice in ${o.seeds.join(',')}`);
-  if (!['per-patch', 'shared'].includes(o.patchProjection))
-    throw new Error(`--patch-projection: expected per-patch or shared, got '${o.patchProjection}'`);
+  if (!PATCH_PROJECTIONS.includes(o.patchProjection))
+    throw new Error(`--patch-projection: expected ${PATCH_PROJECTIONS.join(' or ')}, got '${o.patchProjection}'`);
   if (!['auto', 'sparse', 'dense'].includes(o.dispatch))
     throw new Error(`--dispatch: expected auto, sparse or dense, got '${o.dispatch}'`);
   return o;
