@@ -12,6 +12,7 @@ import {
   evaluate,
   formatSweepTable,
   PARENT_PID_ENV,
+  parseCrossValidationFold,
   sweep,
   train,
   TrialQueue,
@@ -162,6 +163,12 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
         'never evaluate the test split (tuning trials): test metrics repeat validation',
         false,
       )
+      .option(
+        '--cv-fold <k/K>',
+        'cross-validated tuning trials: pool the training and validation splits, hold out fold k of K ' +
+          '(stratified by split and label) for epoch selection and scoring; implies --validation-only',
+      )
+      .option('--cv-seed <n>', 'seed of the assignment of patients to --cv-fold folds', intArg('--cv-seed'), 0)
       .addOption(jsonOption('the metrics'));
   }
   return cmd;
@@ -191,6 +198,8 @@ type TrainFlags = Omit<TrainOptions, 'json' | 'workers'> & {
   json?: JsonTarget;
   baselines: boolean;
   validationOnly: boolean;
+  cvFold?: string;
+  cvSeed: number;
 };
 
 /** The worker count of `--workers` (`auto`: {@link autoWorkers} over the cores here, logged). */
@@ -265,6 +274,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       ...regularisationOptions(o),
       baselines: o.baselines,
       validationOnly: o.validationOnly,
+      cvFold: o.cvFold === undefined ? undefined : parseCrossValidationFold('--cv-fold', o.cvFold, o.cvSeed),
     };
     const { metrics, runDir } = await train(options, {
       backend,

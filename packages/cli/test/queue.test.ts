@@ -55,7 +55,7 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
       const workerA = runCliChild(['worker', '--queue', redis.url, '--lock-seconds', '2'], {
         env,
         onStderr: (text, kill) => {
-          const m = /start (trial-\d+)/.exec(text);
+          const m = /start (trial-\d+\/fold-\d)/.exec(text);
           if (m && !killedTrial) {
             killedTrial = m[1];
             setTimeout(kill, 1500); // mid-trial: its train child has started
@@ -101,7 +101,7 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
       const b: ChildResult = await workerB;
       expect(tune.code).toBe(0);
       expect(a.signal).toBe('SIGKILL');
-      expect(killedTrial).toMatch(/^trial-00\d$/);
+      expect(killedTrial).toMatch(/^trial-00\d\/fold-[123]$/);
       // The killed trial was taken over by worker B and finished there, once.
       expect(b.stderr).toMatch(new RegExp(`start ${killedTrial} \\(attempt \\d\\)`));
       expect(b.stderr.match(new RegExp(`done ${killedTrial} `, 'g'))).toHaveLength(1);
@@ -112,8 +112,11 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
         ['trial-001', 'ok'],
         ['trial-002', 'ok'],
       ]);
-      const done = [...(a.stderr + b.stderr).matchAll(/done (trial-\d+) /g)].map((m) => m[1]).sort();
-      expect(done).toEqual(['trial-000', 'trial-001', 'trial-002']);
+      // Every fold run of every trial (3-fold cross-validation by default) ran to completion exactly once.
+      const done = [...(a.stderr + b.stderr).matchAll(/done (trial-\d+\/fold-\d) /g)].map((m) => m[1]).sort();
+      expect(done).toEqual(
+        ['trial-000', 'trial-001', 'trial-002'].flatMap((t) => [1, 2, 3].map((f) => `${t}/fold-${f}`)),
+      );
       expect(tune.stdout).toMatch(/best trial-00\d; final run/);
     } finally {
       redis.proc.kill('SIGTERM');

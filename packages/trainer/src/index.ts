@@ -44,6 +44,7 @@ export {
   type PreparedModality,
   type PrepareDataOptions,
 } from './data/prepare-data.js';
+export { crossValidationSplits, parseCrossValidationFold, type CrossValidationFold } from './data/cross-validation.js';
 export {
   accuracy,
   macroF1,

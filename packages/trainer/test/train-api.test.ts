@@ -3,6 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAllGradients } from '@flexmoe/moe-core';
+import { readDataset } from '@flexmoe/data';
+import { crossValidationSplits } from '../src/data/cross-validation.js';
+import { prepareData } from '../src/data/prepare-data.js';
 import { train } from '../src/run/train.js';
 import { loadReportInput } from '../src/report/write-report.js';
 import type { RunFile } from '../src/run/train.js';
@@ -112,4 +115,27 @@ describe('train() API', () => {
     writeFileSync(runPath, JSON.stringify(finished));
     expect(loadReportInput(oldDir).config.patchProjection).toBe('shared');
   }, 180000);
+
+  it('--cv-fold trains on training + validation without the fold, selects and scores on the fold, never on test', async () => {
+    const cvFold = { fold: 2, folds: 3, seed: 1 };
+    const fold = crossValidationSplits(prepareData(await readDataset(ds)), cvFold);
+    const lines: string[] = [];
+    const r = await train(
+      { data: ds, out: join(root, 'cv'), ...tiny, cvFold },
+      { ...quiet, log: (l) => lines.push(l) },
+    );
+    const n = fold.validation.length;
+    expect(
+      lines.some((l) => l.includes(`training on ${fold.training.length} patients (validation ${n}, test ${n})`)),
+    ).toBe(true);
+    expect(lines.some((l) => l.includes('--cv-fold 2/3 (seed 1)'))).toBe(true);
+    expect(r.metrics.test).toEqual(r.metrics.validation);
+    const run = JSON.parse(readFileSync(join(root, 'cv', 'run.json'), 'utf8')) as RunFile;
+    expect(run.options.cvFold).toEqual(cvFold);
+    expect(run.options.validationOnly).toBe(true);
+    await expect(
+      train({ data: ds, out: join(root, 'cv-bad'), ...tiny, cvFold: { fold: 4, folds: 3, seed: 0 } }, quiet),
+    ).rejects.toThrow(/--cv-fold: expected k\/K with K >= 2 and 1 <= k <= K/);
+    expect(existsSync(join(root, 'cv-bad'))).toBe(false);
+  }, 120000);
 });

@@ -58,7 +58,8 @@ interface TuneFlags {
   workers?: number;
   seed: number;
   seeds: number[];
-  trialSeeds: number;
+  folds: number;
+  trialSeeds?: number;
   selectMetric: SelectMetric;
   classWeights: string;
   json?: string | true;
@@ -78,7 +79,8 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
   program
     .command('tune')
     .description(
-      'search learning rate, hidden size, tokens per modality, experts, top-k, dropout, weight decay and epochs on validation; retrain the best',
+      'search learning rate, hidden size, tokens per modality, experts, top-k, dropout, weight decay and epochs ' +
+        'by cross-validation on training + validation; retrain the best',
     )
     .requiredOption('--data <dir>', 'dataset directory')
     .requiredOption('--out <dir>', 'directory for trials, results table, chosen configuration and the final run')
@@ -103,10 +105,17 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the search', positiveInt('--seed', 0), 0)
     .option('--seeds <list>', 'seeds of the final retraining (trials use the first --trial-seeds)', seedList, [0, 1, 2])
     .option(
+      '--folds <n>',
+      'cross-validation folds per trial over the training and validation splits pooled, ranked by the mean ' +
+        'over folds (1: train on the training split, rank on the validation split)',
+      positiveInt('--folds', 1),
+      3,
+    )
+    .option(
       '--trial-seeds <n>',
-      'seeds per trial, ranked by their mean validation metric (the first of --seeds)',
+      'seeds per trial run, ranked by their mean validation metric (the first of --seeds; default 1 with ' +
+        '--folds, 2 with --folds 1)',
       positiveInt('--trial-seeds', 1),
-      2,
     )
     .addOption(
       new Option('--select-metric <m>', 'validation metric that ranks trials and epochs')
@@ -165,11 +174,13 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
           data: o.data,
           out: o.out,
           budget: o.budget,
-          parallel: queue ? o.budget : o.parallel,
+          // On a queue every run of every trial is queued at once; the workers set the pace.
+          parallel: queue ? o.budget * o.folds : o.parallel,
           timeLimitMinutes: o.timeLimit,
           workersPerRun: o.workers,
           seed: o.seed,
           seeds: o.seeds,
+          folds: o.folds,
           trialSeeds: o.trialSeeds,
           selectMetric: o.selectMetric,
           classWeights: o.classWeights,

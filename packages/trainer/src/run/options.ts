@@ -1,5 +1,6 @@
 import type { FlexMoEConfig, PatchProjection } from '@flexmoe/moe-core';
 import { PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
+import { checkCrossValidationFold, type CrossValidationFold } from '../data/cross-validation.js';
 import type { PreparedData } from '../data/prepare-data.js';
 import type { TrainingOrder } from '../schedule/curriculum.js';
 import type { LrScheduleKind } from '../schedule/lr-schedule.js';
@@ -66,6 +67,11 @@ export interface TrainOptions {
   baselines?: boolean;
   /** Tuning trials: score the validation split where the test split would be, never reading test labels. */
   validationOnly?: boolean;
+  /**
+   * Cross-validated tuning trials: train on the training and validation splits minus this fold, select epochs
+   * on the fold and score it (implies `validationOnly`: the test split is not read).
+   */
+  cvFold?: CrossValidationFold;
 }
 
 /**
@@ -142,6 +148,10 @@ export function resolveTrainOptions(partial: Partial<TrainOptions> & { data: str
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`--seeds: seed listed twice in ${o.seeds.join(',')}`);
   if (!PATCH_PROJECTIONS.includes(o.patchProjection))
     throw new Error(`--patch-projection: expected ${PATCH_PROJECTIONS.join(' or ')}, got '${o.patchProjection}'`);
+  if (o.cvFold !== undefined) {
+    checkCrossValidationFold('--cv-fold', o.cvFold);
+    o.validationOnly = true;
+  }
   if (!['auto', 'sparse', 'dense'].includes(o.dispatch))
     throw new Error(`--dispatch: expected auto, sparse or dense, got '${o.dispatch}'`);
   return o;

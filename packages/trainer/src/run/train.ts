@@ -13,6 +13,7 @@ import {
   type NamedWeight,
   fastPathStatus,
 } from '@flexmoe/moe-core';
+import { crossValidationSplits } from '../data/cross-validation.js';
 import { classWeights, observedCounts, prepareData, type PreparedData } from '../data/prepare-data.js';
 import { meanStd } from '../metrics/classification.js';
 import { batches, curriculumOrder, epochOrder } from '../schedule/curriculum.js';
@@ -379,10 +380,21 @@ export async function train(
   const datasetDir = resolve(options.data);
   const dataset = await readDataset(datasetDir);
   const prepared = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
-  // A tuning trial must not see test labels: its "test" scores are the validation split's.
-  const data = options.validationOnly
-    ? { ...prepared, splits: { ...prepared.splits, testing: prepared.splits.validation } }
-    : prepared;
+  // A tuning trial must not see test labels: its "test" scores are the validation split's (or its fold's).
+  const fold = options.cvFold ? crossValidationSplits(prepared, options.cvFold) : null;
+  const scored = fold ?? prepared.splits;
+  const data =
+    options.validationOnly || fold
+      ? {
+          ...prepared,
+          splits: { training: scored.training, validation: scored.validation, testing: scored.validation },
+        }
+      : prepared;
+  if (options.cvFold)
+    log(
+      `[flexmoe] --cv-fold ${options.cvFold.fold}/${options.cvFold.folds} (seed ${options.cvFold.seed}): ` +
+        `training and validation splits pooled; fold ${options.cvFold.fold} is held out for epoch selection and scoring`,
+    );
   if (options.validationOnly)
     log('[flexmoe] --validation-only: the test split is not evaluated (test metrics below repeat validation)');
   const weights = classWeights(options.classWeights, data);

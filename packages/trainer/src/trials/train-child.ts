@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunFile } from '../run/train.js';
 
@@ -57,7 +57,10 @@ export function runTrainChild(
       ...(existsSync(join(runDir, 'run.json')) ? ['--resume'] : []),
       ...args,
     ];
+    mkdirSync(dirname(logPath), { recursive: true });
     const logFile = createWriteStream(logPath, { flags: 'a' });
+    // A log that cannot be written (disk full, folder removed) must not take the tune or worker down with it.
+    logFile.on('error', () => undefined);
     const t0 = performance.now();
     const env = { ...process.env, [PARENT_PID_ENV]: String(process.pid) };
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });

@@ -43,8 +43,15 @@ export interface TuneOptions {
   /** Seeds of the final retraining of the best configuration; trials use the first `trialSeeds` of them. */
   seeds: number[];
   /**
-   * Seeds per trial (default 2, at most `seeds.length`): trials are ranked by their mean validation metric,
-   * since one seed's validation score moves by several points on small data.
+   * Cross-validation folds of each trial (default 3): the training and validation splits are pooled and each
+   * trial trains K runs, each holding out one fold (`train --cv-fold k/K`, seeded by `seed`); trials are ranked
+   * by the mean of the folds' validation metrics. 1: every trial trains on the training split and is ranked on
+   * the validation split alone.
+   */
+  folds?: number;
+  /**
+   * Seeds per trial run (default 1 with folds, 2 without; at most `seeds.length`): a run's score is the mean
+   * validation metric of its seeds, since one seed's validation score moves by several points on small data.
    */
   trialSeeds?: number;
   selectMetric: SelectMetric;
@@ -64,8 +71,11 @@ export interface TuneTrialRow {
   config: TrialConfig;
   status: 'pending' | 'ok' | 'reused' | 'failed' | 'skipped';
   reason?: string;
-  /** Validation selection metric of the trial's kept epoch. */
+  /** Validation selection metric of the trial's kept epoch (with folds: the mean over the folds). */
   validation?: number;
+  /** With folds: each fold's validation metric (fold 1 first). */
+  foldValidation?: number[];
+  /** Kept epoch of the first seed (with folds: the median over the folds). */
   bestEpoch?: number;
   seconds?: number;
 }
@@ -84,6 +94,8 @@ export interface TuneResult {
 interface TunePlan {
   manifestSha256: string;
   seed: number;
+  /** Absent in plans written before cross-validated trials: 1. */
+  folds?: number;
   trialSeeds: number[];
   workers: number;
   selectMetric: SelectMetric;
@@ -98,6 +110,7 @@ function trialName(i: number): string {
 
 /** Plain-text results table (validation only). */
 export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): string {
+  const withFolds = rows.some((r) => r.foldValidation !== undefined);
   const header = [
     'trial',
     'status',
@@ -112,6 +125,7 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
     'weight decay',
     'epochs',
     'seconds',
+    ...(withFolds ? ['per fold'] : []),
   ];
   const body = rows.map((r) => [
     r.name,
@@ -127,6 +141,7 @@ export function formatTuneTable(rows: TuneTrialRow[], metric: SelectMetric): str
     String(r.config.weightDecay),
     String(r.config.epochs),
     r.seconds === undefined ? '-' : r.seconds.toFixed(0),
+    ...(withFolds ? [r.foldValidation?.map((v) => v.toFixed(4)).join(' ') ?? '-'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]): string =>
@@ -163,7 +178,12 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     modalities: modalities?.includes(',') ? modalities.split(',') : modalities ? [...modalities] : undefined,
   });
   const space = options.space ?? DEFAULT_SEARCH_SPACE;
-  const k = options.trialSeeds ?? 2;
+  const folds = options.folds ?? 3;
+  if (!Number.isInteger(folds) || folds < 1) throw new Error(`--folds: expected an integer >= 1, got ${folds}`);
+  const pool = prepared.splits.training.length + prepared.splits.validation.length;
+  if (folds > 1 && pool < folds)
+    throw new Error(`--folds ${folds}: training and validation hold only ${pool} patients`);
+  const k = options.trialSeeds ?? (folds > 1 ? 1 : 2);
   if (!Number.isInteger(k) || k < 1) throw new Error(`--trial-seeds: expected an integer >= 1, got ${k}`);
   const trialSeeds = options.seeds.slice(0, k);
   // Parallel trials share the cores: more threads than cores only slows every trial down. Results depend on
@@ -174,6 +194,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const plan: TunePlan = {
     manifestSha256: manifestSha256(data),
     seed: options.seed,
+    folds,
     trialSeeds,
     workers,
     selectMetric: options.selectMetric,
@@ -185,9 +206,11 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const planPath = join(out, 'tune-plan.json');
   if (existsSync(planPath)) {
     const stored = JSON.parse(readFileSync(planPath, 'utf8')) as TunePlan;
-    if (JSON.stringify(stored) !== JSON.stringify(plan)) {
+    const differ = planDifferences(stored, plan);
+    if (differ.length > 0) {
       throw new Error(
-        `${planPath}: ${out} holds a tune with other settings (dataset, seed, trial seeds, workers, metric, class weights, flags or space); choose another --out`,
+        `${planPath}: ${out} holds a tune with other settings (${differ.join(', ')} differ); pass the same flags ` +
+          `to resume it, or choose another --out`,
       );
     }
     log(`[tune] resuming the tune in ${out}`);
@@ -209,11 +232,35 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     '--no-progress',
   ];
   const rows: TuneTrialRow[] = configs.map((config, i) => ({ name: trialName(i), config, status: 'pending' }));
-  const fill = (row: TuneTrialRow, runDir: string): boolean => {
-    const run = readCompleteRun(runDir);
-    if (!run?.metrics) return false;
-    row.validation = run.metrics.validation[options.selectMetric].mean;
-    row.bestEpoch = run.metrics.bestEpoch[String(trialSeeds[0])];
+  /** The runs of one trial: the trial directory itself, or one directory per fold inside it. */
+  const trialRuns = (row: TuneTrialRow): TrialTask[] => {
+    const dir = join(out, 'trials', row.name);
+    const args = [
+      ...common,
+      '--seeds',
+      trialSeeds.join(','),
+      '--validation-only',
+      ...runArgs,
+      ...TRIAL_TRAINING_ARGS,
+      ...options.trainArgs,
+      ...configArgs(row.config),
+    ];
+    if (folds === 1) return [{ name: row.name, runDir: dir, args, logPath: join(out, 'trials', `${row.name}.log`) }];
+    return Array.from({ length: folds }, (_, f) => ({
+      name: `${row.name}/fold-${f + 1}`,
+      runDir: join(dir, `fold-${f + 1}`),
+      args: [...args, '--cv-fold', `${f + 1}/${folds}`, '--cv-seed', String(options.seed)],
+      logPath: join(dir, `fold-${f + 1}.log`),
+    }));
+  };
+  const fill = (row: TuneTrialRow): boolean => {
+    const runs = trialRuns(row).map((t) => readCompleteRun(t.runDir));
+    if (runs.some((run) => !run?.metrics)) return false;
+    const scores = runs.map((run) => run!.metrics!.validation[options.selectMetric].mean);
+    const epochs = runs.map((run) => run!.metrics!.bestEpoch[String(trialSeeds[0])]);
+    row.validation = scores.reduce((a, b) => a + b, 0) / scores.length;
+    row.bestEpoch = median(epochs);
+    if (folds > 1) row.foldValidation = scores;
     return true;
   };
   // Durations of trials finished by an earlier invocation (the time limit's estimates need them).
@@ -226,7 +273,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   }
   const pending: TuneTrialRow[] = [];
   for (const row of rows) {
-    if (fill(row, join(out, 'trials', row.name))) {
+    if (fill(row)) {
       row.status = 'reused';
       row.seconds = earlier.get(row.name);
       log(`[tune] ${row.name}: finished before, reused`);
@@ -234,47 +281,64 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   }
   const runTrial = options.runTrial ?? ((t: TrialTask) => runTrainChild(options.launcher, t.runDir, t.args, t.logPath));
   const save = (): void =>
-    writeJsonAtomic(join(out, 'tune.json'), { data, selectMetric: options.selectMetric, trials: rows });
+    writeJsonAtomic(join(out, 'tune.json'), { data, selectMetric: options.selectMetric, folds, trials: rows });
   save();
-  /** Longest finished trial so far (seconds), the estimate for the next trial and for one final seed. */
-  const longestTrial = (): number | null => {
-    const done = rows.filter((r) => r.validation !== undefined && r.seconds !== undefined).map((r) => r.seconds!);
-    return done.length > 0 ? Math.max(...done) : null;
-  };
-  await runPool(pending, options.parallel, async (row) => {
-    const runDir = join(out, 'trials', row.name);
-    const longest = longestTrial();
-    // The new trial must end in time for the final run: its first seeds are the best trial's, one more costs
-    // about a trial's time per seed.
-    const reserve = options.seeds.length > trialSeeds.length ? (longest ?? 0) / trialSeeds.length : 0;
-    if (longest !== null && elapsed() + longest + reserve > limitSeconds) {
-      row.status = 'skipped';
-      row.reason = `time limit: ${(elapsed() / 60).toFixed(1)} of ${limitSeconds / 60} min used`;
-      log(`[tune] ${row.name}: skipped (${row.reason})`);
-      save();
-      return;
+  // Time estimates: a trial's runs (one per fold) and one seed of the final run, which trains on the training
+  // split where a fold run trains on (K − 1) / K of training + validation.
+  const finalShare = folds === 1 ? 1 : prepared.splits.training.length / ((pool * (folds - 1)) / folds);
+  const runsAtOnce = Math.min(options.parallel, folds);
+  // Durations of the runs finished so far (a trial finished by an earlier invocation counts as `folds` runs of
+  // equal length): the longest is the estimate for each run of the next trial and, per seed, for the final run.
+  const finishedRuns = rows
+    .filter((r) => r.status === 'reused' && r.seconds !== undefined)
+    .map((r) => r.seconds! / folds);
+  const longestRun = (): number | null => (finishedRuns.length > 0 ? Math.max(...finishedRuns) : null);
+  const finalSeedSeconds = (runSeconds: number): number => (runSeconds / trialSeeds.length) * finalShare;
+  // Runs of a trial go to the pool together (several at once with --parallel), so a trial's folds finish close
+  // together; a trial either starts all its runs or is skipped.
+  const tasks = pending.flatMap((row) => trialRuns(row).map((task, i) => ({ row, task, first: i === 0 })));
+  const skipped = new Set<TuneTrialRow>();
+  const remaining = new Map(pending.map((row) => [row, trialRuns(row).length]));
+  const spent = new Map<TuneTrialRow, number>();
+  const failures = new Map<TuneTrialRow, string>();
+  await runPool(tasks, options.parallel, async ({ row, task, first }) => {
+    if (first) {
+      const longest = longestRun();
+      // The new trial must end in time for the final run: without folds its first seeds are the best trial's
+      // (reused), one more costs about a run's time per seed; with folds the final run trains every seed.
+      const reserve =
+        longest === null ? 0 : folds > 1 || options.seeds.length > trialSeeds.length ? finalSeedSeconds(longest) : 0;
+      const duration = longest === null ? 0 : longest * Math.ceil(folds / runsAtOnce);
+      if (longest !== null && elapsed() + duration + reserve > limitSeconds) {
+        row.status = 'skipped';
+        row.reason = `time limit: ${(elapsed() / 60).toFixed(1)} of ${limitSeconds / 60} min used`;
+        skipped.add(row);
+        log(`[tune] ${row.name}: skipped (${row.reason})`);
+        save();
+        return;
+      }
+      log(`[tune] start ${row.name}: ${configArgs(row.config).join(' ')}`);
     }
-    const args = [
-      ...common,
-      '--seeds',
-      trialSeeds.join(','),
-      '--validation-only',
-      ...runArgs,
-      ...TRIAL_TRAINING_ARGS,
-      ...options.trainArgs,
-      ...configArgs(row.config),
-    ];
-    log(`[tune] start ${row.name}: ${configArgs(row.config).join(' ')}`);
-    const r = await runTrial({ name: row.name, runDir, args, logPath: join(out, 'trials', `${row.name}.log`) });
-    row.seconds = r.seconds;
+    if (skipped.has(row)) return;
+    // A fold finished before a kill is not trained again (its trial had not finished all folds).
+    const done = readCompleteRun(task.runDir) !== null;
+    if (folds > 1) log(done ? `[tune] ${task.name}: finished before, reused` : `[tune] start ${task.name}`);
+    const r = done ? { code: 0, lastLine: '', seconds: 0 } : await runTrial(task);
+    spent.set(row, (spent.get(row) ?? 0) + r.seconds);
+    if (!done) finishedRuns.push(r.seconds);
+    if (r.code !== 0 && !readCompleteRun(task.runDir)) failures.set(row, `exit code ${r.code}: ${r.lastLine}`);
+    remaining.set(row, remaining.get(row)! - 1);
+    if (remaining.get(row)! > 0) return;
+    row.seconds = spent.get(row);
     row.status = 'ok';
-    if (!fill(row, runDir)) {
+    if (!fill(row)) {
       row.status = 'failed';
-      row.reason = `exit code ${r.code}: ${r.lastLine}`;
+      row.reason = failures.get(row) ?? 'a run did not complete';
     }
     log(
       `[tune] ${row.name}: ${row.status}` +
         `${row.validation === undefined ? '' : `, validation ${options.selectMetric} ${row.validation.toFixed(4)}`}` +
+        `${row.foldValidation ? ` (folds ${row.foldValidation.map((v) => v.toFixed(4)).join(', ')})` : ''}` +
         `${row.reason ? ` (${row.reason})` : ''}`,
     );
     save();
@@ -288,22 +352,26 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   writeJsonAtomic(join(out, 'best-config.json'), {
     trial: best.name,
     validation: best.validation,
+    ...(best.foldValidation ? { folds: best.foldValidation } : {}),
     selectMetric: options.selectMetric,
     config: best.config,
   });
   writeFileAtomicSync(
     join(out, 'results.txt'),
-    `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}\n`,
+    `${formatTuneTable(rows, options.selectMetric)}\n\nbest: ${best.name}` +
+      `${folds > 1 ? ` (validation ${options.selectMetric}: mean over ${folds} cross-validation folds)` : ''}\n`,
   );
   // Only now is the test split scored: one final run of the chosen configuration.
   const finalRunDir = join(out, 'final');
   let finalSeeds = options.seeds;
   const existingFinal = readRunSeeds(finalRunDir);
+  // Without folds the trial trained the final run's first seeds on the same split: they are continued, not
+  // retrained. Fold runs trained on other patients, so the final run trains every seed.
+  const reusable = folds === 1 ? trialSeeds.length : 0;
   if (existingFinal) finalSeeds = existingFinal;
   else if (best.seconds !== undefined && Number.isFinite(limitSeconds)) {
-    // The trial's seeds come from the best trial; each further seed costs about a trial's time per seed.
-    const perSeed = best.seconds / trialSeeds.length;
-    const fit = trialSeeds.length + Math.max(0, Math.floor((limitSeconds - elapsed()) / perSeed));
+    const perSeed = finalSeedSeconds(best.seconds / folds);
+    const fit = Math.max(1, reusable + Math.max(0, Math.floor((limitSeconds - elapsed()) / perSeed)));
     if (fit < options.seeds.length) {
       finalSeeds = options.seeds.slice(0, fit);
       log(
@@ -318,7 +386,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       `retraining over seeds ${finalSeeds.join(',')}`,
   );
   if (!readCompleteRun(finalRunDir)) {
-    const reused = existingFinal ? [] : startFinalFromTrial(join(out, 'trials', best.name), finalRunDir, finalSeeds);
+    const reused =
+      existingFinal || folds > 1 ? [] : startFinalFromTrial(join(out, 'trials', best.name), finalRunDir, finalSeeds);
     if (reused.length > 0)
       log(
         `[tune] final run: seed(s) ${reused.join(',')} continue from ${best.name} (same settings and seeds), ` +
@@ -343,6 +412,18 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const finalRun = readCompleteRun(finalRunDir);
   if (!finalRun?.metrics) throw new Error(`[tune] ${finalRunDir} is not a complete run`);
   return { trials: rows, best, finalRunDir, metrics: finalRun.metrics, finalSeeds };
+}
+
+/** Names of the settings in which two plans differ (a plan written before folds existed had one). */
+function planDifferences(stored: TunePlan, plan: TunePlan): string[] {
+  const keys = new Set([...Object.keys(stored), ...Object.keys(plan)] as (keyof TunePlan)[]);
+  const value = (p: TunePlan, key: keyof TunePlan): string => JSON.stringify(key === 'folds' ? (p.folds ?? 1) : p[key]);
+  return [...keys].filter((key) => value(stored, key) !== value(plan, key));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** Seeds of a started run directory (its run.json), or null. */
