@@ -17,6 +17,7 @@ import {
   train,
   TrialQueue,
   writeReport,
+  type CrossValidationFold,
   type TrainOptions,
 } from '@flexmoe/trainer';
 import { registerAuditCommand } from './commands/audit.js';
@@ -168,7 +169,7 @@ function addTrainingFlags(cmd: Command, withGrid: boolean): Command {
         'cross-validated tuning trials: pool the training and validation splits, hold out fold k of K ' +
           '(stratified by split and label) for epoch selection and scoring; implies --validation-only',
       )
-      .option('--cv-seed <n>', 'seed of the assignment of patients to --cv-fold folds', intArg('--cv-seed'), 0)
+      .option('--cv-seed <n>', 'seed of the assignment of patients to --cv-fold folds (default 0)', intArg('--cv-seed'))
       .addOption(jsonOption('the metrics'));
   }
   return cmd;
@@ -199,8 +200,17 @@ type TrainFlags = Omit<TrainOptions, 'json' | 'workers'> & {
   baselines: boolean;
   validationOnly: boolean;
   cvFold?: string;
-  cvSeed: number;
+  cvSeed?: number;
 };
+
+/** `--cv-fold` / `--cv-seed` of train (a seed without a fold is a mistake, not something to ignore). */
+function crossValidationFlags(o: { cvFold?: string; cvSeed?: number }): CrossValidationFold | undefined {
+  if (o.cvFold === undefined) {
+    if (o.cvSeed !== undefined) throw new Error('--cv-seed: only meaningful with --cv-fold k/K');
+    return undefined;
+  }
+  return parseCrossValidationFold('--cv-fold', o.cvFold, o.cvSeed ?? 0);
+}
 
 /** The worker count of `--workers` (`auto`: {@link autoWorkers} over the cores here, logged). */
 function resolveWorkers(workers: number | 'auto', batchSize: number, io: CliIo): number {
@@ -274,7 +284,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       ...regularisationOptions(o),
       baselines: o.baselines,
       validationOnly: o.validationOnly,
-      cvFold: o.cvFold === undefined ? undefined : parseCrossValidationFold('--cv-fold', o.cvFold, o.cvSeed),
+      cvFold: crossValidationFlags(o),
     };
     const { metrics, runDir } = await train(options, {
       backend,

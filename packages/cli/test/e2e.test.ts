@@ -143,5 +143,19 @@ describe('end to end: synthetic ADNI → dataset → flexmoe train → metrics J
     });
     expect(badBackend.code).toBe(1);
     expect(badBackend.stderr).toContain("FLEXMOE_BACKEND='tpu' is not a known backend");
+    // Cross-validation flags are checked before anything is written.
+    for (const [flags, message] of [
+      [['--cv-fold', '4/3'], /--cv-fold: expected k\/K with K >= 2 and 1 <= k <= K/],
+      [['--cv-seed', '2'], /--cv-seed: only meaningful with --cv-fold k\/K/],
+      [['--cv-fold', '1/2', '--cv-seed', '-1'], /--cv-seed: expected an integer >= 0, got -1/],
+    ] as const) {
+      const out = join(root, `cv-${flags.join('')}`);
+      const r = await runCliChild(['train', '--data', ds, '--out', out, '--epochs', '1', ...flags], {
+        env: { FLEXMOE_BACKEND: 'cpu' },
+      });
+      expect({ flags, code: r.code }).toEqual({ flags, code: 1 });
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
   }, 120000);
 });

@@ -70,6 +70,9 @@ describe('crossValidationSplits', () => {
     expect(() => crossValidationSplits(small, { fold: 1, folds: 3, seed: 0 })).toThrow(
       /--cv-fold 1\/3: training and validation hold only 2 patients/,
     );
+    expect(() => crossValidationSplits(d, { fold: 1, folds: 2, seed: -1 })).toThrow(
+      /--cv-seed: expected an integer >= 0, got -1/,
+    );
   });
 });
 

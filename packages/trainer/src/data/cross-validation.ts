@@ -32,7 +32,7 @@ export function checkCrossValidationFold(flag: string, cv: CrossValidationFold):
     throw new Error(
       `${flag}: expected k/K with K >= 2 and 1 <= k <= K (e.g. 2/3), got ${JSON.stringify(`${cv.fold}/${cv.folds}`)}`,
     );
-  if (!Number.isInteger(cv.seed) || cv.seed < 0) throw new Error(`${flag}: the fold seed must be an integer >= 0`);
+  if (!Number.isInteger(cv.seed) || cv.seed < 0) throw new Error(`--cv-seed: expected an integer >= 0, got ${cv.seed}`);
 }
 
 /**
