@@ -26,6 +26,9 @@ const TUNE_FLAGS = [
   '8',
   '--select-metric',
   'macroF1',
+  // Two folds keep these tunes short; three (the default) run in a --time-limit test below and in the queue test.
+  '--folds',
+  '2',
   // Results depend on the worker count; fixed here so that every run below trains alike on any machine.
   '--workers',
   '1',
@@ -103,7 +106,7 @@ describe('flexmoe tune', () => {
     clean = join(root, 'tune-clean');
   });
 
-  it('ranks trials by 3-fold cross-validation on training + validation, retrains the best and writes table, configuration and final metrics', async () => {
+  it('ranks trials by K-fold cross-validation on training + validation, retrains the best and writes table, configuration and final metrics', async () => {
     const json = join(root, 'final.json');
     const r = await runCliChild(
       ['tune', '--data', ds, '--out', clean, '--parallel', '2', '--json', json, ...TUNE_FLAGS],
@@ -112,21 +115,19 @@ describe('flexmoe tune', () => {
     expect(r.code).toBe(0);
     const trials = trialsOf(clean);
     expect(trials.map((t) => t.status)).toEqual(['ok', 'ok', 'ok']);
-    // Each trial is three fold runs; its score is the mean of the folds' validation metrics.
+    // Each trial is K = 2 fold runs; its score is the mean of the folds' validation metrics.
     for (const t of trials) {
-      const folds = [1, 2, 3].map(
-        (f) => runMetrics(join(clean, 'trials', t.name, `fold-${f}`)).validation.macroF1.mean,
-      );
+      const folds = [1, 2].map((f) => runMetrics(join(clean, 'trials', t.name, `fold-${f}`)).validation.macroF1.mean);
       expect(t.foldValidation).toEqual(folds);
-      expect(t.validation).toBeCloseTo(folds.reduce((a, b) => a + b, 0) / 3, 12);
+      expect(t.validation).toBeCloseTo(folds.reduce((a, b) => a + b, 0) / 2, 12);
       const log = readFileSync(join(clean, 'trials', t.name, 'fold-2.log'), 'utf8');
-      expect(log).toMatch(/--cv-fold 2\/3 \(seed 0\): training and validation splits pooled/);
+      expect(log).toMatch(/--cv-fold 2\/2 \(seed 0\): training and validation splits pooled/);
       // Trials never score the test split.
       expect(log).toMatch(/--validation-only: the test split is not evaluated/);
     }
     const best = bestConfig(clean);
     expect(best.validation).toBe(Math.max(...trials.map((t) => t.validation!)));
-    expect(best.folds).toHaveLength(3);
+    expect(best.folds).toHaveLength(2);
     expect(readFileSync(join(clean, 'results.txt'), 'utf8')).toMatch(
       /trial-000 +ok .* per fold|per fold[\s\S]*trial-000 +ok/,
     );
@@ -149,7 +150,7 @@ describe('flexmoe tune', () => {
 
   it('with --folds 1 ranks on the validation split and continues the seeds of the best trial instead of retraining them', async () => {
     const out = join(root, 'tune-split');
-    const r = await runCliChild(['tune', '--data', ds, '--out', out, '--folds', '1', ...TUNE_FLAGS], { env });
+    const r = await runCliChild(['tune', '--data', ds, '--out', out, ...TUNE_FLAGS, '--folds', '1'], { env });
     expect(r.code).toBe(0);
     const trials = trialsOf(out);
     for (const t of trials) {
@@ -179,7 +180,7 @@ describe('flexmoe tune', () => {
     const { folds: _folds, ...older } = JSON.parse(readFileSync(planPath, 'utf8')) as Record<string, unknown>;
     void _folds;
     writeFileSync(planPath, JSON.stringify(older));
-    const again = await runCliChild(['tune', '--data', ds, '--out', out, '--folds', '1', ...TUNE_FLAGS], { env });
+    const again = await runCliChild(['tune', '--data', ds, '--out', out, ...TUNE_FLAGS, '--folds', '1'], { env });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/resuming the tune/);
     expect(again.stderr).not.toMatch(/\[tune\] start trial/);
@@ -196,8 +197,6 @@ describe('flexmoe tune', () => {
         ds,
         '--out',
         out,
-        '--folds',
-        '1',
         '--parallel',
         '1',
         '--time-limit',
@@ -205,6 +204,8 @@ describe('flexmoe tune', () => {
         '--json',
         json,
         ...flags,
+        '--folds',
+        '1',
       ],
       { env },
     );
@@ -233,7 +234,7 @@ describe('flexmoe tune', () => {
     const out = join(root, 'tune-time-cv');
     const flags = TUNE_FLAGS.map((f) => (f === '0' ? '0,1,2' : f)); // --seeds 0,1,2
     const r = await runCliChild(
-      ['tune', '--data', ds, '--out', out, '--parallel', '2', '--time-limit', '0.02', ...flags],
+      ['tune', '--data', ds, '--out', out, '--parallel', '2', '--time-limit', '0.02', ...flags, '--folds', '3'],
       { env },
     );
     expect(r.code).toBe(0);
