@@ -65,6 +65,31 @@ describe('crossValidationSplits', () => {
     expect(crossValidationSplits(data(poisoned, split), { fold: 3, folds: K, seed: 7 })).toEqual(folds[2]);
   });
 
+  it('with fullOnly trains each fold on full-modality patients only, holding out the others as before', () => {
+    // Two modalities; validation rows with an odd index miss the second (training rows all have both, as
+    // prepareData with fullOnly leaves them).
+    const observed = new Uint8Array(labels.length * 2).fill(1);
+    labels.forEach((_, r) => {
+      if (split[r] === 'validation' && r % 2 === 1) observed[r * 2 + 1] = 0;
+    });
+    const withModalities: PreparedData = {
+      ...d,
+      modalities: ['a', 'b'].map((name, i) => ({
+        name,
+        letter: name.toUpperCase(),
+        width: 1,
+        featureNames: [name],
+        features: new Float32Array(labels.length).fill(i),
+      })),
+      observed,
+    };
+    const full = crossValidationSplits(withModalities, { fold: 2, folds: K, seed: 7 }, { fullOnly: true });
+    expect([...full.validation]).toEqual([...folds[1].validation]);
+    const incomplete = (r: number): boolean => split[r] === 'validation' && r % 2 === 1;
+    expect([...full.training]).toEqual([...folds[1].training].filter((r) => !incomplete(r)));
+    expect([...folds[1].training].some(incomplete)).toBe(true);
+  });
+
   it('refuses folds that cannot be dealt, naming the flag', () => {
     const small = data([0, 1, 0], ['training', 'validation', 'testing']);
     expect(() => crossValidationSplits(small, { fold: 1, folds: 3, seed: 0 })).toThrow(

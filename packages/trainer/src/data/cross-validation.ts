@@ -1,5 +1,5 @@
 import { ShuffleRandom, shuffled } from '../schedule/shuffle-random.js';
-import type { PreparedData } from './prepare-data.js';
+import { observedCounts, type PreparedData } from './prepare-data.js';
 
 /** One fold of a K-fold split of training ∪ validation (`flexmoe train --cv-fold k/K`). */
 export interface CrossValidationFold {
@@ -40,11 +40,12 @@ export function checkCrossValidationFold(flag: string, cv: CrossValidationFold):
  * together; the test split never enters. Patients are dealt to folds within strata of (split they came from,
  * label), so every fold holds the same mix of both: the validation split of a dataset may differ from its
  * training split (e.g. only full-modality patients), and a fold with few positives would rank nothing.
- * Fold sizes differ by at most one.
+ * Fold sizes differ by at most one. With `fullOnly`, a fold trains only on patients with every modality.
  */
 export function crossValidationSplits(
   data: PreparedData,
   cv: CrossValidationFold,
+  options: { fullOnly?: boolean } = {},
 ): { training: Int32Array; validation: Int32Array } {
   checkCrossValidationFold('--cv-fold', cv);
   const pool = data.splits.training.length + data.splits.validation.length;
@@ -69,5 +70,9 @@ export function crossValidationSplits(
   const validation: number[] = [];
   for (const [r, f] of assigned) (f === cv.fold - 1 ? validation : training).push(r);
   const ascending = (rows: number[]): Int32Array => Int32Array.from(rows).sort();
-  return { training: ascending(training), validation: ascending(validation) };
+  // --full-only: prepareData left only full-modality patients in the training split, but the validation split's
+  // part of the pool is unfiltered; its incomplete patients may be held out, not trained on.
+  const counts = options.fullOnly ? observedCounts(data, training) : [];
+  const trained = options.fullOnly ? training.filter((_, i) => counts[i] === data.modalities.length) : training;
+  return { training: ascending(trained), validation: ascending(validation) };
 }

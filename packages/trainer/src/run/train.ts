@@ -381,15 +381,11 @@ export async function train(
   const dataset = await readDataset(datasetDir);
   const prepared = prepareData(dataset, { modalities: options.modalities, fullOnly: options.fullOnly });
   // A tuning trial must not see test labels: its "test" scores are the validation split's (or its fold's).
-  const fold = options.cvFold ? crossValidationSplits(prepared, options.cvFold) : null;
+  const fold = options.cvFold ? crossValidationSplits(prepared, options.cvFold, { fullOnly: options.fullOnly }) : null;
   const scored = fold ?? prepared.splits;
-  const data =
-    options.validationOnly || fold
-      ? {
-          ...prepared,
-          splits: { training: scored.training, validation: scored.validation, testing: scored.validation },
-        }
-      : prepared;
+  const data = options.validationOnly
+    ? { ...prepared, splits: { training: scored.training, validation: scored.validation, testing: scored.validation } }
+    : prepared;
   if (options.cvFold)
     log(
       `[flexmoe] --cv-fold ${options.cvFold.fold}/${options.cvFold.folds} (seed ${options.cvFold.seed}): ` +
