@@ -25,6 +25,7 @@ import { addRegularisationFlags, regularisationArgs, regularisationOptions } fro
 import { registerBaselineCommand } from './commands/baseline.js';
 import { registerTuneCommand } from './commands/tune.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { testMetricsLines } from './metrics-lines.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -291,11 +292,9 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
       progress: o.progress,
       log: exitWithParent((l) => io.stderr.write(`${l}\n`)),
     });
-    const pct = (m: { mean: number; std: number }): string =>
-      `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
     if (output.jsonOnStdout) output.result(metrics);
     output.text(
-      `run ${runDir}\ntest accuracy ${pct(metrics.test.accuracy)}  macro-F1 ${pct(metrics.test.macroF1)}  AUC ${pct(metrics.test.auc)}\n` +
+      `run ${runDir}\n${testMetricsLines(metrics)}` +
         `throughput ${metrics.throughput.trainSamplesPerSecond.toFixed(1)} samples/s, ` +
         `${metrics.throughput.msPerStep.toFixed(1)} ms/step (${metrics.backend})\n`,
     );
@@ -308,6 +307,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
     .requiredOption('--data <dir>', 'dataset directory')
     .option('--withhold <list>', 'modalities treated as missing at inference: letters IG or I,G, or names')
     .option('--seed <n>', 'evaluate seed-<n>/best instead of best/', intArg('--seed'))
+    .option('--ensemble', "evaluate the seed ensemble: the mean probability of every seed's model", false)
     .addOption(new Option('--split <name>', 'split').choices(['testing', 'validation', 'training']).default('testing'))
     .addOption(jsonOption('the evaluation'))
     .action(
@@ -316,15 +316,23 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
         data: string;
         withhold?: string;
         seed?: number;
+        ensemble: boolean;
         split: 'testing' | 'validation' | 'training';
         json?: JsonTarget;
       }) => {
         const output = commandOutput(o.json, io);
         await setUpTf(io, false);
-        const r = await evaluate({ run: o.run, data: o.data, withhold: o.withhold, seed: o.seed, split: o.split });
+        const r = await evaluate({
+          run: o.run,
+          data: o.data,
+          withhold: o.withhold,
+          seed: o.seed,
+          ensemble: o.ensemble,
+          split: o.split,
+        });
         output.result(r);
         const lines = [
-          `${r.split}: n ${r.n}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}` +
+          `${r.split}: n ${r.n}${r.ensembleSeeds ? `, seed ensemble of ${r.ensembleSeeds.length} models` : ''}${r.withheld.length ? `, withheld ${r.withheld.join('')}` : ''}` +
             `${r.droppedNoModality ? `, ${r.droppedNoModality} patients left with no modality (not predicted)` : ''}`,
           `accuracy ${(r.accuracy * 100).toFixed(2)}  macro-F1 ${(r.macroF1 * 100).toFixed(2)}  AUC ${(r.auc * 100).toFixed(2)}`,
           'combination      n  accuracy  macro-F1',

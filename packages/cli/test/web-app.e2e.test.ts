@@ -170,6 +170,9 @@ describeWithChromium('the browser app (headless Chromium)', () => {
     const atLoad = log.requests.splice(0);
     expect(atLoad.every((u) => u.startsWith(server.url))).toBe(true);
     expect(atLoad.some((u) => u.endsWith('/model.onnx'))).toBe(true);
+    expect(await page.$eval('#ensemble', (e) => e.textContent)).toBe(
+      'Seed ensemble: the mean probability of 2 models (seeds 7, 8).',
+    );
 
     await fillForm(page, demo.modalities, record);
     await page.click('#predict-form');

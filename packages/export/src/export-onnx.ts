@@ -32,12 +32,18 @@ export interface ExportMetadataInput {
   calibration?: CalibrationReport;
   /** Training rows per modality for counterfactual "if acquired" predictions. */
   counterfactualSamples?: CounterfactualSample[];
+  /** An ensemble's training seed per member, stored in `flexmoe.ensemble` (default: member positions 0, 1, …). */
+  ensembleSeeds?: number[];
 }
 
 /** What {@link exportOnnx} exports: a model config, its named weights (architecture.md §1) and metadata. */
 export interface ExportSource {
   config: ExportModelConfig;
-  namedWeights: NamedWeights;
+  /**
+   * The weights; two or more (same config) export a seed ensemble whose `probabilities` are the mean of the
+   * members' (docs/onnx.md, "Seed ensembles"). A list of one is the single model.
+   */
+  namedWeights: NamedWeights | readonly NamedWeights[];
   metadata?: ExportMetadataInput;
 }
 
@@ -51,6 +57,8 @@ export interface ModelLike {
 export interface RunLike {
   config: ExportModelConfig;
   namedWeights: NamedWeights;
+  /** Every seed's model, when read as an ensemble (then exported instead of `namedWeights`). */
+  members?: readonly { seed: number; namedWeights: NamedWeights }[];
   classes?: string[];
   datasetManifestSha256?: string;
   runJson?: Record<string, unknown>;
@@ -91,6 +99,11 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
     if (!s.values.every(Number.isFinite))
       throw new Error(`counterfactual sample of ${s.modality} contains non-finite values`);
   }
+  const memberCount = source.namedWeights instanceof Map ? 1 : source.namedWeights.length;
+  const seeds = meta.ensembleSeeds ?? Array.from({ length: memberCount }, (_, i) => i);
+  if (seeds.length !== memberCount) {
+    throw new Error(`metadata.ensembleSeeds lists ${seeds.length} seeds, the ensemble has ${memberCount} members`);
+  }
   const transformsSha256 =
     meta.transformsJson !== undefined
       ? createHash('sha256').update(meta.transformsJson).digest('hex')
@@ -109,6 +122,7 @@ export function buildMetadata(source: ExportSource, variant: GraphVariant): Flex
     calibration: meta.calibration,
     counterfactualSamples: meta.counterfactualSamples ?? [],
     graphVariant: variant,
+    ...(memberCount > 1 && { ensemble: { members: memberCount, seeds: [...seeds], combine: 'mean-probability' } }),
   };
 }
 
@@ -146,11 +160,17 @@ export function toExportSource(input: ExportSource | RunLike | ModelLike): Expor
   if ('getNamedWeights' in input && typeof input.getNamedWeights === 'function') {
     return { config: input.config, namedWeights: input.getNamedWeights() };
   }
-  const withWeights = input as ExportSource & RunLike;
-  if (withWeights.metadata !== undefined || withWeights.runJson === undefined) return withWeights;
+  if (!('runJson' in input) || input.runJson === undefined || ('metadata' in input && input.metadata !== undefined))
+    return input as ExportSource;
+  const run: RunLike = input;
+  const members = run.members && run.members.length > 1 ? run.members : undefined;
   return {
-    config: withWeights.config,
-    namedWeights: withWeights.namedWeights,
-    metadata: { classes: withWeights.classes, datasetManifestSha256: withWeights.datasetManifestSha256 },
+    config: run.config,
+    namedWeights: members ? members.map((m) => m.namedWeights) : run.namedWeights,
+    metadata: {
+      classes: run.classes,
+      datasetManifestSha256: run.datasetManifestSha256,
+      ...(members && { ensembleSeeds: members.map((m) => m.seed) }),
+    },
   };
 }

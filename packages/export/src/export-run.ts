@@ -25,6 +25,11 @@ export interface ExportRunOptions extends ExportOptions {
   counterfactualRealRows?: boolean;
   /** Seed of the counterfactual row draw (default 0). */
   seed?: number;
+  /**
+   * Export every seed of the run (`RUN/seed-<s>/best/`) as one graph whose probabilities are the members'
+   * mean (default false: the best seed only). Needs a run trained with at least two seeds.
+   */
+  ensemble?: boolean;
   /** Progress and warnings (default: none). */
   log?: (message: string) => void;
 }
@@ -33,6 +38,10 @@ export interface ExportRunOptions extends ExportOptions {
 export interface ExportRunResult {
   outPath: string;
   bytes: number;
+  /** Models in the graph: 1, or the seed count with `ensemble`. */
+  members: number;
+  /** With `ensemble`: the members' seeds, in member order (member 0 gives the routing outputs). */
+  seeds?: number[];
   calibration?: CalibrationReport;
   datasetDir?: string;
 }
@@ -137,9 +146,9 @@ export async function runMetadata(
 }
 
 /**
- * Exports the best model of a run directory to `outPath` (written atomically), with the dataset's
- * transforms, feature names, class names, counterfactual rows and (with `calibrate`) a temperature fitted
- * on the validation split.
+ * Exports the best model of a run directory (with `ensemble`: all its seeds' models, averaged in one graph) to
+ * `outPath` (written atomically), with the dataset's transforms, feature names, class names, counterfactual
+ * rows and (with `calibrate`) a temperature fitted on the validation split.
  */
 export async function exportRun(
   runDir: string,
@@ -147,7 +156,11 @@ export async function exportRun(
   options: ExportRunOptions = {},
 ): Promise<ExportRunResult> {
   const log = options.log ?? (() => undefined);
-  const run = await readRun(runDir);
+  const run = await readRun(runDir, { ensemble: options.ensemble });
+  const seeds = run.members?.map((m) => m.seed);
+  // The single model, or every seed's (export-onnx averages a list of two or more).
+  const namedWeights = run.members ? run.members.map((m) => m.namedWeights) : run.namedWeights;
+  if (seeds) log(`ensemble of ${seeds.length} seeds (${seeds.join(', ')}); routing outputs are seed ${seeds[0]}'s`);
   const datasetDir = options.datasetDir ?? run.datasetDir;
   let dataset: LoadedDataset | undefined;
   if (datasetDir) {
@@ -156,12 +169,16 @@ export async function exportRun(
     log(`${runDir}: run.json names no dataset; exporting without transforms, feature names or counterfactual rows`);
   }
   if (options.calibrate && !dataset) throw new Error('--calibrate needs the dataset (its validation split)');
-  const metadata = await runMetadata(run, dataset, options);
-  let bytes = exportOnnx({ config: run.config, namedWeights: run.namedWeights, metadata }, options);
+  const metadata: ExportMetadataInput = {
+    ...(await runMetadata(run, dataset, options)),
+    ...(seeds && { ensembleSeeds: seeds }),
+  };
+  let bytes = exportOnnx({ config: run.config, namedWeights, metadata }, options);
   let calibration: CalibrationReport | undefined;
   if (options.calibrate && dataset) {
     const validation = dataset.splitIndices.validation;
     if (validation.length === 0) throw new Error(`${dataset.dir}: the validation split is empty; cannot calibrate`);
+    // For an ensemble this runs the ensemble graph, so T is fitted on the averaged model's logits.
     const predictor = await Predictor.load(bytes);
     try {
       const out = await predictor.run(datasetInputs(dataset, validation, run.config));
@@ -182,11 +199,15 @@ export async function exportRun(
           `validation predictions are barely better than chance (or the validation split is tiny)`,
       );
     }
-    bytes = exportOnnx(
-      { config: run.config, namedWeights: run.namedWeights, metadata: { ...metadata, calibration } },
-      options,
-    );
+    bytes = exportOnnx({ config: run.config, namedWeights, metadata: { ...metadata, calibration } }, options);
   }
   await writeFileAtomic(outPath, bytes);
-  return { outPath, bytes: bytes.byteLength, calibration, datasetDir };
+  return {
+    outPath,
+    bytes: bytes.byteLength,
+    members: seeds?.length ?? 1,
+    ...(seeds && { seeds }),
+    calibration,
+    datasetDir,
+  };
 }

@@ -33,6 +33,18 @@ export interface CounterfactualSample {
   values: Float32Array;
 }
 
+/**
+ * A seed ensemble exported as one graph (docs/onnx.md, "Seed ensembles"): `probabilities` is the mean of the
+ * members' softmax outputs, `logits` its log; `topk_experts` / `topk_gates` are member 0's.
+ */
+export interface EnsembleMetadata {
+  /** Number of member models (at least 2). */
+  members: number;
+  /** The training seed of each member, in member order. */
+  seeds: number[];
+  combine: 'mean-probability';
+}
+
 /** Everything the exported file says about itself (stored as ONNX metadata_props). */
 export interface FlexMoEModelMetadata {
   formatVersion: 1;
@@ -52,6 +64,8 @@ export interface FlexMoEModelMetadata {
   calibration?: CalibrationReport;
   counterfactualSamples: CounterfactualSample[];
   graphVariant: GraphVariant;
+  /** Present only when the graph averages several models (absent for a single model and in older files). */
+  ensemble?: EnsembleMetadata;
 }
 
 /** metadata_props keys. */
@@ -72,6 +86,7 @@ export const METADATA_KEYS = {
   calibration: 'flexmoe.calibration',
   counterfactualSamples: 'flexmoe.counterfactual_samples',
   graphVariant: 'flexmoe.graph_variant',
+  ensemble: 'flexmoe.ensemble',
   io: 'flexmoe.io',
 } as const;
 
@@ -81,8 +96,26 @@ const IO_DESCRIPTION =
   'logits [batch, classes], combination int64 [batch] (docs/algorithm.md §1 index, -1 = no modality), ' +
   'topk_experts int64 [batch, layers, M, P, k], topk_gates float [batch, layers, M, P, k]';
 
+/** Why `value` is not valid {@link EnsembleMetadata}, or undefined when it is. */
+function ensembleProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'expected an object';
+  const { members, seeds, combine } = value as Record<string, unknown>;
+  if (!Number.isInteger(members) || (members as number) < 2)
+    return `members must be an integer >= 2, got ${JSON.stringify(members)}`;
+  if (!Array.isArray(seeds) || seeds.length !== members || !seeds.every((s) => Number.isInteger(s) && s >= 0))
+    return `seeds must list ${members as number} non-negative integers (one per member), got ${JSON.stringify(seeds)}`;
+  if (combine !== 'mean-probability') return `combine must be "mean-probability", got ${JSON.stringify(combine)}`;
+  return undefined;
+}
+
 /** Encodes metadata as metadata_props entries (string → string). */
 export function encodeMetadata(meta: FlexMoEModelMetadata): { key: string; value: string }[] {
+  if (meta.ensemble !== undefined) {
+    // Never write what decodeMetadata would refuse.
+    const problem = ensembleProblem(meta.ensemble);
+    if (problem) throw new Error(`metadata ${METADATA_KEYS.ensemble}: ${problem}`);
+  }
+  const { ensemble } = meta;
   const entries: [string, string | undefined][] = [
     [METADATA_KEYS.formatVersion, String(meta.formatVersion)],
     [METADATA_KEYS.producer, JSON.stringify(meta.producer)],
@@ -113,7 +146,19 @@ export function encodeMetadata(meta: FlexMoEModelMetadata): { key: string; value
       ),
     ],
     [METADATA_KEYS.graphVariant, JSON.stringify(meta.graphVariant)],
-    [METADATA_KEYS.io, IO_DESCRIPTION],
+    [
+      METADATA_KEYS.ensemble,
+      ensemble === undefined
+        ? undefined
+        : JSON.stringify({ members: ensemble.members, seeds: ensemble.seeds, combine: ensemble.combine }),
+    ],
+    [
+      METADATA_KEYS.io,
+      ensemble === undefined
+        ? IO_DESCRIPTION
+        : `${IO_DESCRIPTION}; seed ensemble of ${ensemble.members} models: probabilities = mean of their ` +
+          'softmax outputs (softmax(logits / temperature) when calibrated), logits = log of that mean, topk_* of member 0',
+    ],
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined).map(([key, value]) => ({ key, value }));
 }
@@ -145,6 +190,11 @@ export function decodeMetadata(
     ) ?? [];
   const temperature = Number(required(METADATA_KEYS.temperature));
   if (!(temperature > 0)) throw new Error(`${source}: metadata ${METADATA_KEYS.temperature} must be > 0`);
+  const ensemble = optional<EnsembleMetadata>(METADATA_KEYS.ensemble);
+  if (ensemble !== undefined) {
+    const problem = ensembleProblem(ensemble);
+    if (problem) throw new Error(`${source}: metadata key ${METADATA_KEYS.ensemble} is invalid: ${problem}`);
+  }
   return {
     formatVersion: 1,
     producer: json(METADATA_KEYS.producer, required(METADATA_KEYS.producer)),
@@ -175,6 +225,8 @@ export function decodeMetadata(
       return { modality: s.modality, rows: s.rows, width: s.width, values };
     }),
     graphVariant: json(METADATA_KEYS.graphVariant, required(METADATA_KEYS.graphVariant)),
+    // Only the known fields, and no key at all for single models.
+    ...(ensemble && { ensemble: { members: ensemble.members, seeds: [...ensemble.seeds], combine: ensemble.combine } }),
   };
 }
 

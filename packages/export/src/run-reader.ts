@@ -18,6 +18,24 @@ export interface LoadedRun {
   datasetDir?: string;
   /** Feature names per modality name, when model.json lists them. */
   modalityFeatureNames?: Record<string, string[]>;
+  /**
+   * With `{ ensemble: true }`: every seed of run.json's `options.seeds`, in that order, read from
+   * `RUN/seed-<s>/best/` (same config). The fields above then describe member 0.
+   */
+  members?: LoadedRunMember[];
+}
+
+/** One seed's model of a run read as an ensemble. */
+export interface LoadedRunMember {
+  seed: number;
+  modelDir: string;
+  namedWeights: NamedWeights;
+}
+
+/** Options of {@link readRun}. */
+export interface ReadRunOptions {
+  /** Read every seed's best model (`RUN/seed-<s>/best/`) instead of `RUN/best/` alone (default false). */
+  ensemble?: boolean;
 }
 
 interface ModelJson {
@@ -67,15 +85,59 @@ function datasetDirOf(runJson: Record<string, unknown>, runDir: string): string 
   return found === undefined ? undefined : path.resolve(runDir, found);
 }
 
+/** One model directory's `model.json` + `weights.bin`. */
+interface ModelDirContents {
+  config: ExportModelConfig;
+  namedWeights: NamedWeights;
+  modalityFeatureNames?: Record<string, string[]>;
+  classes?: string[];
+  datasetManifestSha256?: string;
+  epoch?: number;
+}
+
 /**
- * Reads a run directory: `RUN/run.json` and the best model (`RUN/best/`, else `RUN/seed-<bestSeed>/best/`).
+ * Reads a run directory: `RUN/run.json` and the best model (`RUN/best/`, else `RUN/seed-<bestSeed>/best/`), or
+ * with `{ ensemble: true }` every seed of `options.seeds` (at least two, one config; see {@link LoadedRun.members}).
  * `weights[].offset` and `length` count float32 elements of `weights.bin` (the trainer's tensor index).
  * @throws naming the file and field that is missing or inconsistent
  */
-export async function readRun(runDir: string): Promise<LoadedRun> {
+export async function readRun(runDir: string, options: ReadRunOptions = {}): Promise<LoadedRun> {
   const runFile = path.join(runDir, 'run.json');
   const runJsonRaw = await readJson(runFile);
   if (!isObject(runJsonRaw)) throw new Error(`${runFile}: expected a JSON object`);
+  const common = { runDir, runJson: runJsonRaw, datasetDir: datasetDirOf(runJsonRaw, runDir) };
+  if (options.ensemble) {
+    const seeds = runSeeds(runJsonRaw, runFile);
+    const members: LoadedRunMember[] = [];
+    let first: ModelDirContents | undefined;
+    for (const seed of seeds) {
+      const modelDir = path.join(runDir, `seed-${seed}`, 'best');
+      if (!(await isDir(modelDir))) {
+        throw new Error(
+          `${modelDir}: no such directory; --ensemble reads seed-<s>/best/ of every seed run.json lists (${seeds.join(', ')})`,
+        );
+      }
+      const model = await readModelDir(modelDir);
+      if (first === undefined) {
+        first = model;
+      } else {
+        const difference = configDifference(first.config, model.config);
+        if (difference !== undefined) {
+          throw new Error(
+            `${modelDir}: config ${difference.field} is ${difference.theirs}, but seed-${seeds[0]} has ${difference.ours}; ` +
+              'the members of an ensemble must share one config',
+          );
+        }
+        if (JSON.stringify(model.classes) !== JSON.stringify(first.classes)) {
+          throw new Error(
+            `${modelDir}: classes ${JSON.stringify(model.classes)} differ from seed-${seeds[0]}'s ${JSON.stringify(first.classes)}`,
+          );
+        }
+      }
+      members.push({ seed, modelDir, namedWeights: model.namedWeights });
+    }
+    return { ...common, ...(first as ModelDirContents), modelDir: members[0].modelDir, members };
+  }
   let modelDir = path.join(runDir, 'best');
   if (!(await isDir(modelDir))) {
     const bestSeed = runJsonRaw.bestSeed;
@@ -83,6 +145,48 @@ export async function readRun(runDir: string): Promise<LoadedRun> {
       throw new Error(`${runDir}: no best/ directory and run.json has no numeric bestSeed`);
     modelDir = path.join(runDir, `seed-${bestSeed}`, 'best');
   }
+  return { ...common, ...(await readModelDir(modelDir)), modelDir };
+}
+
+/** The seeds of run.json's `options.seeds` (what `flexmoe train --seeds` wrote), at least two. */
+function runSeeds(runJson: Record<string, unknown>, runFile: string): number[] {
+  const seeds = isObject(runJson.options) ? runJson.options.seeds : undefined;
+  if (!Array.isArray(seeds) || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw new Error(`${runFile}: options.seeds must list the run's seeds (non-negative integers) for --ensemble`);
+  }
+  if (seeds.length < 2) {
+    throw new Error(`--ensemble needs a run trained with at least two seeds (run.json lists ${seeds.length})`);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new Error(`${runFile}: options.seeds lists a seed twice`);
+  return seeds as number[];
+}
+
+/** The first field (dotted path, e.g. `modalities[1].width`) where two configs differ, with both values as JSON. */
+function configDifference(
+  ours: unknown,
+  theirs: unknown,
+  field = '',
+): { field: string; ours: string; theirs: string } | undefined {
+  if (isObject(ours) && isObject(theirs)) {
+    for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+      const d = configDifference(ours[key], theirs[key], field ? `${field}.${key}` : key);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (Array.isArray(ours) && Array.isArray(theirs) && ours.length === theirs.length) {
+    for (let i = 0; i < ours.length; i++) {
+      const d = configDifference(ours[i], theirs[i], `${field}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  const show = (v: unknown): string => (v === undefined ? 'absent' : JSON.stringify(v));
+  return show(ours) === show(theirs) ? undefined : { field: field || '(root)', ours: show(ours), theirs: show(theirs) };
+}
+
+/** Reads `model.json` and `weights.bin` of one model directory. */
+async function readModelDir(modelDir: string): Promise<ModelDirContents> {
   const modelFile = path.join(modelDir, 'model.json');
   const model = (await readJson(modelFile)) as ModelJson;
   if (!isObject(model) || !isObject(model.config)) throw new Error(`${modelFile}: field 'config' is missing`);
@@ -127,15 +231,11 @@ export async function readRun(runDir: string): Promise<LoadedRun> {
       ? Object.fromEntries(model.modalities.map((m) => [m.name, m.featureNames as string[]]))
       : undefined;
   return {
-    runDir,
-    modelDir,
     config,
     namedWeights,
     modalityFeatureNames: named,
     classes: model.classes,
     datasetManifestSha256: model.datasetManifestSha256,
     epoch: model.epoch,
-    runJson: runJsonRaw,
-    datasetDir: datasetDirOf(runJsonRaw, runDir),
   };
 }

@@ -17,6 +17,7 @@ export {
   type TrainResult,
 } from './run/train.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './run/evaluate.js';
+export { ensemblePredictions, ensembleScores, seedModelDirs, type EnsembleScores } from './run/seed-ensemble.js';
 export {
   DEFAULT_TRAIN_OPTIONS,
   resolveTrainOptions,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAllGradients } from '@flexmoe/moe-core';
 import { readDataset } from '@flexmoe/data';
@@ -8,6 +8,12 @@ import { crossValidationSplits } from '../src/data/cross-validation.js';
 import { prepareData } from '../src/data/prepare-data.js';
 import { train } from '../src/run/train.js';
 import { loadReportInput } from '../src/report/write-report.js';
+import { renderReport } from '../src/report/render-report.js';
+import { evaluate } from '../src/run/evaluate.js';
+import { predictRows, scoresOf } from '../src/run/evaluate-rows.js';
+import { ensemblePredictions } from '../src/run/seed-ensemble.js';
+import { readModelFiles } from '../src/checkpoint/model-files.js';
+import { FlexMoEModel } from '@flexmoe/moe-core';
 import type { RunFile } from '../src/run/train.js';
 import { makeTinyAdniDataset } from './support/fixtures.js';
 
@@ -42,6 +48,7 @@ describe('train() API', () => {
       readFileSync(join(root, 'c', 'best', 'weights.bin')).equals(readFileSync(join(root, 'a', 'best', 'weights.bin'))),
     ).toBe(false);
     expect(c.metrics.seeds[0].seed).toBe(5);
+    expect(a.metrics.ensemble).toBeUndefined(); // one seed: no ensemble
   }, 120000);
 
   it('restricts a run to a modality subset end to end, and full-only / ablations reach the model config', async () => {
@@ -137,5 +144,63 @@ describe('train() API', () => {
       train({ data: ds, out: join(root, 'cv-bad'), ...tiny, cvFold: { fold: 4, folds: 3, seed: 0 } }, quiet),
     ).rejects.toThrow(/--cv-fold: expected k\/K with K >= 2 and 1 <= k <= K/);
     expect(existsSync(join(root, 'cv-bad'))).toBe(false);
+  }, 120000);
+
+  it("with two or more seeds scores the seed ensemble: the mean of the seeds' probabilities", async () => {
+    const lines: string[] = [];
+    const r = await train(
+      { data: ds, out: join(root, 'ens'), ...tiny, seeds: [0, 1], baselines: true },
+      { ...quiet, log: (l) => lines.push(l) },
+    );
+    // The mean computed here from each seed's kept model, independently of the trainer's code.
+    const data = prepareData(await readDataset(ds));
+    const perSeed = [0, 1].map((s) => {
+      const { meta, weights } = readModelFiles(join(root, 'ens', `seed-${s}`, 'best'));
+      const model = new FlexMoEModel({ ...meta.config, dropout: 0 }, { seed: 0 });
+      model.setNamedWeights(weights);
+      const p = predictRows(model, data, data.splits.testing, 64);
+      model.dispose();
+      return p;
+    });
+    const mean = perSeed[0].probabilities.map((q, i) => q.map((v, c) => (v + perSeed[1].probabilities[i][c]) / 2));
+    const argmax = (q: number[]): number => q.indexOf(Math.max(...q));
+    const expected = scoresOf({ labels: perSeed[0].labels, probabilities: mean, predictions: mean.map(argmax) }, 3);
+    expect(perSeed[0].probabilities).not.toEqual(perSeed[1].probabilities);
+    expect(r.metrics.ensemble?.seeds).toEqual([0, 1]);
+    for (const k of ['accuracy', 'macroF1', 'auc'] as const)
+      expect(r.metrics.ensemble?.test[k]).toBeCloseTo(expected[k], 10);
+    expect(Object.values(r.metrics.ensemble?.perCombination ?? {}).reduce((a, c) => a + c.n, 0)).toBe(mean.length);
+    expect(lines.some((l) => l.includes('seed ensemble (mean probability of 2 models'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('[flexmoe] Flex-MoE seed ensemble test accuracy'))).toBe(true);
+
+    const evaluated = await evaluate({ run: join(root, 'ens'), data: ds, ensemble: true });
+    expect(evaluated.ensembleSeeds).toEqual([0, 1]);
+    expect(evaluated.auc).toBeCloseTo(expected.auc, 10);
+    expect(evaluated.accuracy).toBeCloseTo(expected.accuracy, 10);
+    await expect(evaluate({ run: join(root, 'ens'), data: ds, ensemble: true, seed: 0 })).rejects.toThrow(
+      /drop --seed/,
+    );
+    // A one-seed run has no ensemble (its run.json, edited, stands in for one).
+    const one = join(root, 'ens-one');
+    mkdirSync(one);
+    const runJson = JSON.parse(readFileSync(join(root, 'ens', 'run.json'), 'utf8')) as RunFile;
+    writeFileSync(join(one, 'run.json'), JSON.stringify({ ...runJson, options: { ...runJson.options, seeds: [0] } }));
+    await expect(evaluate({ run: one, data: ds, ensemble: true })).rejects.toThrow(
+      /--ensemble needs a run trained with at least two seeds \(.*run\.json lists 1\)/,
+    );
+    // Members must share one configuration.
+    const other = join(root, 'ens-other');
+    cpSync(join(root, 'ens', 'seed-1', 'best'), other, { recursive: true });
+    const modelJson = JSON.parse(readFileSync(join(other, 'model.json'), 'utf8')) as { config: { topK: number } };
+    writeFileSync(
+      join(other, 'model.json'),
+      JSON.stringify({ ...modelJson, config: { ...modelJson.config, topK: 1 } }),
+    );
+    expect(() =>
+      ensemblePredictions([join(root, 'ens', 'seed-0', 'best'), other], data, data.splits.testing, 64),
+    ).toThrow(/ens-other has another model configuration than .*seed-0\/best/);
+    const html = renderReport(loadReportInput(join(root, 'ens')));
+    expect(html).toContain('ensemble of 2');
+    expect(html).toContain('Flex-MoE seed ensemble (mean probability of 2 seeds)');
   }, 120000);
 });

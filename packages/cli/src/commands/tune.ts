@@ -11,6 +11,7 @@ import {
 } from '@flexmoe/trainer';
 import { PATCH_PROJECTIONS } from '@flexmoe/moe-core/spec';
 import type { CliIo } from '../program.js';
+import { testMetricsLines } from '../metrics-lines.js';
 
 function intList(flag: string) {
   return (v: string): number[] =>
@@ -195,12 +196,10 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
           return;
         }
         if (typeof o.json === 'string') writeJsonAtomic(resolve(o.json), r.metrics);
-        const pct = (m: { mean: number; std: number }): string =>
-          `${(m.mean * 100).toFixed(2)} ± ${(m.std * 100).toFixed(2)}`;
         io.stdout.write(
           `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir} ` +
             `(seeds ${r.finalSeeds.join(',')})\n` +
-            `test accuracy ${pct(r.metrics.test.accuracy)}  macro-F1 ${pct(r.metrics.test.macroF1)}  AUC ${pct(r.metrics.test.auc)}\n`,
+            testMetricsLines(r.metrics),
         );
       } finally {
         await queue?.close();

@@ -1,6 +1,6 @@
 /**
  * A demo-sized model for the browser tests: users' tables with four modalities (numbers, 0/1, text, dates)
- * → `flexmoe-data tables` → a run with random weights → `flexmoe export --calibrate --web DIR` (the real
+ * → `flexmoe-data tables` → a two-seed run with random weights → `flexmoe export --ensemble --calibrate --web DIR` (the real
  * command, in a child process).
  */
 import { generateTablesRaw, runDataCli, readDataset, type RawPatientRecord } from '@flexmoe/data';
@@ -8,7 +8,7 @@ import { defaultConfig } from '@flexmoe/moe-core';
 import { randomNamedWeights } from '../../../export/src/testing/random-model.js';
 import { buildWebApp } from '@flexmoe/web';
 import path from 'node:path';
-import { writeRunDir } from '../../../export/src/testing/fixture-run.js';
+import { writeModelDir, writeRunDir } from '../../../export/src/testing/fixture-run.js';
 import { runCliChild } from './fixtures.js';
 
 /** What {@link writeDemoModel} made. */
@@ -70,7 +70,17 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
     },
   );
   const runDir = path.join(root, 'run');
-  await writeRunDir(runDir, config, randomNamedWeights(config, 7), { classes: dataset.classes, datasetDir });
+  // Two seeds exported as their seed ensemble (export --ensemble): the page runs the ensemble graph.
+  const seeds = [7, 8];
+  await writeRunDir(runDir, config, randomNamedWeights(config, seeds[0]), {
+    classes: dataset.classes,
+    datasetDir,
+    extra: { options: { seeds } },
+  });
+  for (const seed of seeds) {
+    const dir = path.join(runDir, `seed-${seed}`, 'best');
+    await writeModelDir(dir, config, randomNamedWeights(config, seed), dataset.classes);
+  }
   const webDir = path.join(root, 'web');
   const exported = await runCliChild([
     'export',
@@ -78,6 +88,7 @@ export async function writeDemoModel(root: string): Promise<DemoModel> {
     runDir,
     '--web',
     webDir,
+    '--ensemble',
     '--calibrate',
     '--counterfactual-rows',
     '8',

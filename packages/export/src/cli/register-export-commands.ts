@@ -94,6 +94,11 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
     .option('--data <dir>', 'dataset directory (default: the one run.json names)')
     .option('--calibrate', 'fit a softmax temperature on the validation split (stored in the model)', false)
     .option(
+      '--ensemble',
+      "export the mean probability of all the run's seeds as one graph (default: the best seed)",
+      false,
+    )
+    .option(
       '--counterfactual-rows <n>',
       'synthetic rows per modality stored for "if acquired" effects (0 = none)',
       positiveInt('--counterfactual-rows'),
@@ -123,6 +128,7 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         web?: string;
         data?: string;
         calibrate: boolean;
+        ensemble: boolean;
         counterfactualRows: number;
         counterfactualRealRows: boolean;
         moe: GraphVariant['moe'];
@@ -137,12 +143,14 @@ export function registerExportCommands(program: Command, hooks: ExportCommandHoo
         const result = await exportRun(opts.run, outPath, {
           datasetDir: opts.data,
           calibrate: opts.calibrate,
+          ensemble: opts.ensemble,
           counterfactualRows: opts.counterfactualRows,
           counterfactualRealRows: opts.counterfactualRealRows,
           variant: { moe: opts.moe, linear: opts.linear, attention: opts.attention },
           log,
         });
-        output.text(`wrote ${result.outPath} (${result.bytes} bytes)`);
+        const members = result.seeds ? `, the mean of ${result.members} seeds: ${result.seeds.join(', ')}` : '';
+        output.text(`wrote ${result.outPath} (${result.bytes} bytes${members})`);
         let web: { dir: string; files: number; bytes: number } | undefined;
         if (webApp && opts.web) {
           web = await webApp.writeApp(opts.web, result.outPath);

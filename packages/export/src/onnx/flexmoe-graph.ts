@@ -52,36 +52,43 @@ export interface BuiltGraph {
 }
 
 /**
+ * Lower bound on the ensemble's mean probability before `Log`: keeps `logits` finite (calibration and
+ * log-likelihoods read them) when every member gives a class probability 0 in float32.
+ */
+export const ENSEMBLE_PROBABILITY_FLOOR = 1e-30;
+
+/**
  * Builds the inference graph of a Flex-MoE model (docs/algorithm.md §1-§5, inference mode: dropout 0, router
  * without noise). Inputs: one `x_<modality>` float tensor `[batch, width]` per modality (rows of
  * samples lacking it are ignored) and `observed` bool `[batch, M]`.
+ *
+ * `weights` may list several members (a seed ensemble: one config, different weights). They share the
+ * inputs and `combination`; each computes its logits as a single model does, and the graph outputs
+ * `probabilities` = the mean of the members' softmax (softmax(logits / T) when T ≠ 1), `logits` =
+ * log(max(mean, {@link ENSEMBLE_PROBABILITY_FLOOR})) so that softmax(logits) is the mean again, and
+ * `topk_experts` / `topk_gates` of member 0. One member (or a bare map) gives exactly the single-model graph.
  */
 export function buildFlexMoEGraph(
   config: ExportModelConfig,
-  weights: NamedWeights,
+  weights: NamedWeights | readonly NamedWeights[],
   options: BuildGraphOptions = {},
 ): BuiltGraph {
   validateConfig(config);
+  const members: readonly NamedWeights[] = weights instanceof Map ? [weights] : weights;
+  if (members.length === 0) throw new Error('buildFlexMoEGraph: no weights given (an ensemble needs members)');
   const variant: GraphVariant = { ...DEFAULT_GRAPH_VARIANT, ...options.variant };
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new Error(`temperature must be a positive finite number, got ${temperature}`);
   }
   const g = new GraphBuilder();
-  const { modalities, patches: P, hidden: H, heads, experts: E, topK: k, layers: L, classes } = config;
+  const { modalities, patches: P, topK: k, layers: L, classes } = config;
   const M = modalities.length;
-  const T = M * P;
-  const weight = weightReader(weights);
 
   // ---- inputs
   const inputNames = modalityInputNames(modalities.map((m) => m.name));
   const xInputs = modalities.map((m, i) => g.input(inputNames[i], 'float', ['batch', m.width]));
   const observed = g.input(GRAPH_NAMES.observed, 'bool', ['batch', M]);
-
-  const linear = (x: string, kernel: string, bias: string, prefix: string): string =>
-    variant.linear === 'gemm'
-      ? g.op('Gemm', [x, kernel, bias], {}, prefix)
-      : g.op('Add', [g.op('MatMul', [x, kernel]), bias], {}, prefix);
 
   // ---- combination index from the mask (bit m = 2^m), looked up in a 2^M table
   const observedInt = g.op('Cast', [observed], { to: 7 });
@@ -101,6 +108,118 @@ export function buildFlexMoEGraph(
   const noBank = config.ablation === 'no-bank';
   const bankRowByCode = byCode.map((c) => (noBank || c < 0 ? 0 : c));
   const bankRow = g.op('Gather', [g.int64Tensor('bank_row_by_code', bankRowByCode), code], { axis: 0 });
+
+  // The per-token mask depends on the inputs only: made once (where member 0 first needs it), shared by all.
+  let tokenMask: string | undefined;
+  const shared: SharedTensors = {
+    xInputs,
+    bankRow,
+    tokenMask: () =>
+      (tokenMask ??= g.op('Reshape', [
+        g.op('Expand', [
+          g.op('Unsqueeze', [observed, g.int64Tensor('axis2', [2])]),
+          g.int64Tensor('expand_p', [1, 1, P]),
+        ]),
+        g.int64Tensor('token_mask_shape', [0, M * P, 1]),
+      ])),
+  };
+
+  if (members.length === 1) {
+    const { logits, routed, routedGates } = memberForward(g, config, members[0], variant, shared, true);
+    g.rename(logits, GRAPH_NAMES.logits);
+    const scaled =
+      temperature === 1
+        ? logits
+        : g.op('Div', [logits, g.floatTensor('temperature', new Float32Array([temperature]), [])]);
+    g.rename(g.op('Softmax', [scaled], { axis: -1 }), GRAPH_NAMES.probabilities);
+    g.rename(L === 1 ? routed[0] : g.op('Concat', routed, { axis: 1 }), GRAPH_NAMES.topkExperts);
+    g.rename(L === 1 ? routedGates[0] : g.op('Concat', routedGates, { axis: 1 }), GRAPH_NAMES.topkGates);
+  } else {
+    const forwards = members.map((w, i) => {
+      try {
+        // Member 0 keeps the single model's names; the others get `m<i>_` (tensor names must be unique).
+        const run = (): MemberOutputs => memberForward(g, config, w, variant, shared, i === 0);
+        return i === 0 ? run() : g.withScope(`m${i}_`, run);
+      } catch (e) {
+        throw new Error(`ensemble member ${i}: ${(e as Error).message}`);
+      }
+    });
+    const memberProbabilities = forwards.map((f, i) =>
+      g.op('Softmax', [f.logits], { axis: -1 }, `member${i}_probabilities`),
+    );
+    // Div by n rather than Mul by 1/n: 1/n itself would be rounded to float32 first.
+    const mean = g.op(
+      'Div',
+      [
+        g.op('Sum', memberProbabilities, {}, 'probability_sum'),
+        g.floatTensor('members', new Float32Array([members.length]), []),
+      ],
+      {},
+      'mean_probability',
+    );
+    const logits = g.op(
+      'Log',
+      [g.op('Max', [mean, g.floatTensor('probability_floor', new Float32Array([ENSEMBLE_PROBABILITY_FLOOR]), [])])],
+      {},
+      'ensemble_logits',
+    );
+    g.rename(logits, GRAPH_NAMES.logits);
+    // T = 1: the mean itself (softmax of its log would only add rounding).
+    const probabilities =
+      temperature === 1
+        ? mean
+        : g.op('Softmax', [g.op('Div', [logits, g.floatTensor('temperature', new Float32Array([temperature]), [])])], {
+            axis: -1,
+          });
+    g.rename(probabilities, GRAPH_NAMES.probabilities);
+    const { routed, routedGates } = forwards[0];
+    g.rename(L === 1 ? routed[0] : g.op('Concat', routed, { axis: 1 }), GRAPH_NAMES.topkExperts);
+    g.rename(L === 1 ? routedGates[0] : g.op('Concat', routedGates, { axis: 1 }), GRAPH_NAMES.topkGates);
+  }
+
+  g.output(GRAPH_NAMES.probabilities, 'float', ['batch', classes]);
+  g.output(GRAPH_NAMES.logits, 'float', ['batch', classes]);
+  g.output(GRAPH_NAMES.combination, 'int64', ['batch']);
+  g.output(GRAPH_NAMES.topkExperts, 'int64', ['batch', L, M, P, k]);
+  g.output(GRAPH_NAMES.topkGates, 'float', ['batch', L, M, P, k]);
+  return { builder: g, variant };
+}
+
+/** Graph tensors every member reads. */
+interface SharedTensors {
+  xInputs: string[];
+  bankRow: string;
+  /** `[batch, M·P, 1]` bool: whether each token's modality is observed. */
+  tokenMask: () => string;
+}
+
+/** One model's unscaled logits, and (when asked for) its routing reshaped per layer to `[batch, 1, M, P, k]`. */
+interface MemberOutputs {
+  logits: string;
+  routed: string[];
+  routedGates: string[];
+}
+
+/** One model's forward pass from the shared inputs to its head logits. */
+function memberForward(
+  g: GraphBuilder,
+  config: ExportModelConfig,
+  weights: NamedWeights,
+  variant: GraphVariant,
+  shared: SharedTensors,
+  withRouting: boolean,
+): MemberOutputs {
+  const { modalities, patches: P, hidden: H, heads, experts: E, topK: k, layers: L, classes } = config;
+  const M = modalities.length;
+  const T = M * P;
+  const weight = weightReader(weights);
+  const { xInputs, bankRow } = shared;
+  const noBank = config.ablation === 'no-bank';
+
+  const linear = (x: string, kernel: string, bias: string, prefix: string): string =>
+    variant.linear === 'gemm'
+      ? g.op('Gemm', [x, kernel, bias], {}, prefix)
+      : g.op('Add', [g.op('MatMul', [x, kernel]), bias], {}, prefix);
 
   // ---- encoders: (volumes: 3D CNN → [batch, H]) zero-pad to P·ps, patches [P, ps], a dense ps → H (shared or per patch)
   const encoded = modalities.map((m, i) => {
@@ -137,11 +256,7 @@ export function buildFlexMoEGraph(
   const bankRows = noBank ? 1 : (1 << M) - 1;
   const bank = g.floatTensor('bank', weight('bank', [bankRows, M, P, H]), [bankRows, T, H]);
   const bankBlocks = g.op('Gather', [bank, bankRow], { axis: 0 });
-  const tokenMask = g.op('Reshape', [
-    g.op('Expand', [g.op('Unsqueeze', [observed, g.int64Tensor('axis2', [2])]), g.int64Tensor('expand_p', [1, 1, P])]),
-    g.int64Tensor('token_mask_shape', [0, T, 1]),
-  ]);
-  const blocks = g.op('Where', [tokenMask, encodedAll, bankBlocks]);
+  const blocks = g.op('Where', [shared.tokenMask(), encodedAll, bankBlocks]);
   let x = g.op('Add', [blocks, g.floatTensor('pos_embed', weight('pos_embed', [1, T, H]), [1, T, H])], {}, 'x0');
 
   const routed: string[] = [];
@@ -186,9 +301,11 @@ export function buildFlexMoEGraph(
       {},
       `x_layer${l}`,
     );
-    const routedShape = g.int64Tensor('routed_shape', [-1, 1, M, P, k]);
-    routed.push(g.op('Reshape', [topIndices, routedShape]));
-    routedGates.push(g.op('Reshape', [gates, routedShape]));
+    if (withRouting) {
+      const routedShape = g.int64Tensor('routed_shape', [-1, 1, M, P, k]);
+      routed.push(g.op('Reshape', [topIndices, routedShape]));
+      routedGates.push(g.op('Reshape', [gates, routedShape]));
+    }
   }
 
   // ---- head: mean over each block's P tokens, concat, dense. Folded into one Gemm: the kernel row of
@@ -211,21 +328,7 @@ export function buildFlexMoEGraph(
     g.floatTensor('head_bias', weight('head_bias', [classes]), [classes]),
     'logits_raw',
   );
-  g.rename(logits, GRAPH_NAMES.logits);
-  const scaled =
-    temperature === 1
-      ? logits
-      : g.op('Div', [logits, g.floatTensor('temperature', new Float32Array([temperature]), [])]);
-  g.rename(g.op('Softmax', [scaled], { axis: -1 }), GRAPH_NAMES.probabilities);
-  g.rename(L === 1 ? routed[0] : g.op('Concat', routed, { axis: 1 }), GRAPH_NAMES.topkExperts);
-  g.rename(L === 1 ? routedGates[0] : g.op('Concat', routedGates, { axis: 1 }), GRAPH_NAMES.topkGates);
-
-  g.output(GRAPH_NAMES.probabilities, 'float', ['batch', classes]);
-  g.output(GRAPH_NAMES.logits, 'float', ['batch', classes]);
-  g.output(GRAPH_NAMES.combination, 'int64', ['batch']);
-  g.output(GRAPH_NAMES.topkExperts, 'int64', ['batch', L, M, P, k]);
-  g.output(GRAPH_NAMES.topkGates, 'float', ['batch', L, M, P, k]);
-  return { builder: g, variant };
+  return { logits, routed, routedGates };
 }
 
 type WeightReader = (name: string, shape: number[]) => Float32Array;

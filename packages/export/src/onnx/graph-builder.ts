@@ -44,17 +44,37 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly used = new Set<string>();
   private counter = 0;
+  /** Prepended to generated names (one model of an ensemble); the shared int64 constants ignore it. */
+  private scope = '';
   /** Small constants are shared: the same (prefix, values, dims) gives the same initializer. */
   private readonly constants = new Map<string, string>();
   /** Operator-set domains that nodes used (besides the default domain). */
   readonly domains = new Set<string>();
 
-  /** Returns a fresh tensor name starting with `prefix`. */
+  /** Returns a fresh tensor name starting with `prefix` (after the current scope, if any). */
   fresh(prefix: string): string {
+    return this.unscopedFresh(this.scope + prefix);
+  }
+
+  private unscopedFresh(prefix: string): string {
     let name = prefix;
     while (this.used.has(name)) name = `${prefix}_${++this.counter}`;
     this.used.add(name);
     return name;
+  }
+
+  /**
+   * Runs `build` with `scope` prepended to every generated name (e.g. `m1_`), so that several copies of
+   * one network stay readable side by side in a graph viewer.
+   */
+  withScope<T>(scope: string, build: () => T): T {
+    const outer = this.scope;
+    this.scope = outer + scope;
+    try {
+      return build();
+    } finally {
+      this.scope = outer;
+    }
   }
 
   /** Declares a graph input. */
@@ -84,7 +104,8 @@ export class GraphBuilder {
     const key = `${prefix}|${values.join(',')}|${dims.join(',')}`;
     const cached = this.constants.get(key);
     if (cached) return cached;
-    const name = this.fresh(prefix);
+    // Constants depend only on the config, so ensemble members share them: no scope in the name.
+    const name = this.unscopedFresh(prefix);
     this.constants.set(key, name);
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
     this.initializers.push(

@@ -115,6 +115,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       counterfactualModalities: m.counterfactualSamples.filter((s) => s.rows > 0).map((s) => s.modality),
       acceptsRawRecords: predictor.acceptsRawRecords,
       limits,
+      // Only for a seed ensemble: how many models the probabilities average, and their seeds.
+      ...(m.ensemble && { ensemble: m.ensemble }),
     };
   });
 

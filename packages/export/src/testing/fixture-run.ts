@@ -38,6 +38,36 @@ export const FIXTURE_COLUMNS: Record<string, [string, number, number][]> = {
 /** A patient id pattern that is easy to scan an exported file for. */
 export const fixturePatientId = (i: number): string => `PTID-${String(9000 + i)}-XQ`;
 
+/** Writes `model.json` + `weights.bin` of one model into `dir`, as the trainer's checkpoints. */
+export async function writeModelDir(
+  dir: string,
+  config: ExportModelConfig,
+  weights: NamedWeights,
+  classes: string[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  let offset = 0;
+  const index = [...weights].map(([name, w]) => {
+    const entry = { name, shape: w.shape, offset, length: w.values.length };
+    offset += w.values.length;
+    return entry;
+  });
+  const all = new Float32Array(offset);
+  index.forEach((e) => all.set((weights.get(e.name) as { values: Float32Array }).values, e.offset));
+  await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(all.buffer));
+  await writeFile(
+    path.join(dir, 'model.json'),
+    JSON.stringify({
+      config,
+      classes,
+      modalities: config.modalities,
+      datasetManifestSha256: 'abc',
+      epoch: 3,
+      weights: index,
+    }),
+  );
+}
+
 /**
  * Writes a run directory as the trainer does (docs/architecture.md §3): `run.json` naming the dataset, and
  * `best/model.json` + `best/weights.bin` holding `weights`.
@@ -48,28 +78,7 @@ export async function writeRunDir(
   weights: NamedWeights,
   options: { classes: string[]; datasetDir: string; extra?: Record<string, unknown> },
 ): Promise<void> {
-  const best = path.join(runDir, 'best');
-  await mkdir(best, { recursive: true });
-  let offset = 0;
-  const index = [...weights].map(([name, w]) => {
-    const entry = { name, shape: w.shape, offset, length: w.values.length };
-    offset += w.values.length;
-    return entry;
-  });
-  const all = new Float32Array(offset);
-  index.forEach((e) => all.set((weights.get(e.name) as { values: Float32Array }).values, e.offset));
-  await writeFile(path.join(best, 'weights.bin'), new Uint8Array(all.buffer));
-  await writeFile(
-    path.join(best, 'model.json'),
-    JSON.stringify({
-      config,
-      classes: options.classes,
-      modalities: config.modalities,
-      datasetManifestSha256: 'abc',
-      epoch: 3,
-      weights: index,
-    }),
-  );
+  await writeModelDir(path.join(runDir, 'best'), config, weights, options.classes);
   await writeFile(
     path.join(runDir, 'run.json'),
     JSON.stringify({
@@ -81,13 +90,21 @@ export async function writeRunDir(
   );
 }
 
+/** The random weights the fixture run stores for training seed `seed` (seed 0: the single-seed run's model). */
+export function fixtureSeedWeights(config: ExportModelConfig, seed: number): NamedWeights {
+  return randomNamedWeights(config, 3 + seed);
+}
+
 /**
  * Writes a dataset (40 patients; validation/testing full-modality) and a run directory with random weights.
  * Feature values are consistent with the column transforms, so raw records can be checked by hand.
+ * With `seeds`, the run is a multi-seed one: `seed-<s>/best/` per seed ({@link fixtureSeedWeights}), run.json's
+ * `options.seeds`, and `best/` a copy of the first seed's model.
  */
 export async function writeFixtureRun(
   root: string,
   config: ExportModelConfig = FIXTURE_CONFIG,
+  options: { seeds?: number[] } = {},
 ): Promise<{ runDir: string; datasetDir: string; content: DatasetContent }> {
   const rand = mulberry32(5);
   const n = 40;
@@ -148,10 +165,25 @@ export async function writeFixtureRun(
   const datasetDir = path.join(root, 'dataset');
   await writeDataset(datasetDir, content, { splitsGiven: true });
   const runDir = path.join(root, 'run');
-  await writeRunDir(runDir, config, randomNamedWeights(config, 3), {
+  const seeds = options.seeds ?? [0];
+  await writeRunDir(runDir, config, fixtureSeedWeights(config, seeds[0]), {
     classes: content.classes,
     datasetDir,
-    extra: { lr: 1e-4, batchSize: 8, epochs: 3, metrics: { perSample: ids } },
+    extra: {
+      lr: 1e-4,
+      batchSize: 8,
+      epochs: 3,
+      metrics: { perSample: ids },
+      ...(options.seeds && { options: { seeds, epochs: 3 }, bestSeed: seeds[0] }),
+    },
   });
+  for (const seed of options.seeds ?? []) {
+    await writeModelDir(
+      path.join(runDir, `seed-${seed}`, 'best'),
+      config,
+      fixtureSeedWeights(config, seed),
+      content.classes,
+    );
+  }
   return { runDir, datasetDir, content };
 }

@@ -21,6 +21,21 @@ export function useTfjsCpuBackend(): void {
   });
 }
 
+/** The TF.js model's probabilities (inference mode) for dense per-modality rows and their observed masks. */
+export function tfjsProbabilities(model: FlexMoEModel, dense: Float32Array[], observed: boolean[][]): Float32Array {
+  const batch = buildBatch(
+    model.table,
+    model.config.modalities.map((m) => m.width),
+    dense,
+    observed,
+  );
+  try {
+    return model.predict(batch).probabilities;
+  } finally {
+    disposeBatch(batch);
+  }
+}
+
 /**
  * The TF.js model's probabilities (inference mode) on dataset rows `rows`, in that order, with each row's
  * observed modalities; `[rows.length × classes]`.
@@ -36,15 +51,5 @@ export function tfjsDatasetProbabilities(
     rows.forEach((i, r) => out.set(m.features.subarray(i * m.width, (i + 1) * m.width), r * m.width));
     return out;
   });
-  const batch = buildBatch(
-    model.table,
-    dataset.modalities.map((m) => m.width),
-    dense,
-    observed,
-  );
-  try {
-    return model.predict(batch).probabilities;
-  } finally {
-    disposeBatch(batch);
-  }
+  return tfjsProbabilities(model, dense, observed);
 }

@@ -191,6 +191,7 @@ export function bestBaseline(report: BaselinesReport): BaselineResult {
 export function baselineVerdict(
   report: BaselinesReport,
   flexmoe: AggregatedScores,
+  name = 'Flex-MoE',
 ): { verdict: 'ahead' | 'behind' | 'within'; line: string } {
   const metric = report.selectMetric;
   const b = bestBaseline(report).test[metric].mean;
@@ -202,7 +203,7 @@ export function baselineVerdict(
   return {
     verdict,
     line:
-      `Flex-MoE test ${metric} ${pct(f.mean)} ± ${pct(f.std)} is ${words} the best baseline ` +
+      `${name} test ${metric} ${pct(f.mean)}${f.std > 0 ? ` ± ${pct(f.std)}` : ''} is ${words} the best baseline ` +
       `(${report.best}, ${pct(b)}; difference ${diff >= 0 ? '+' : ''}${pct(diff)} points).`,
   };
 }

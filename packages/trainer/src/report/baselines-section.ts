@@ -1,5 +1,6 @@
 import { baselineVerdict, type BaselineResult, type BaselinesReport } from '../baselines/run-baselines.js';
 import type { AggregatedScores } from '../run/run-types.js';
+import { singleModelScores, type EnsembleScores } from '../run/seed-ensemble.js';
 import { esc, fmt } from './svg.js';
 
 function cell(s: { mean: number; std: number }, withStd: boolean): string {
@@ -11,6 +12,7 @@ export function baselinesSection(
   test: AggregatedScores,
   validation: AggregatedScores,
   baselines: BaselinesReport | undefined,
+  ensemble?: EnsembleScores,
 ): string {
   if (!baselines) {
     return (
@@ -36,13 +38,29 @@ export function baselinesSection(
     row(name, r.test, r.validation, String(r.n.testing), String(r.c), false, baselines.best === key);
   const rows = [
     row('Flex-MoE (mean ± std over seeds)', test, validation, '', '', true, false),
+    ...(ensemble
+      ? [
+          row(
+            `Flex-MoE seed ensemble (mean probability of ${ensemble.seeds.length} seeds)`,
+            singleModelScores(ensemble.test),
+            singleModelScores(ensemble.validation),
+            '',
+            '',
+            false,
+            false,
+          ),
+        ]
+      : []),
     base('logistic, all modalities (mean-imputed + missing indicators)', 'logistic', baselines.logistic),
     ...Object.entries(baselines.perModality).map(([name, r]) => base(`logistic, ${name} only`, name, r)),
   ].join('');
   const { verdict, line } = baselineVerdict(baselines, test);
+  const ensembleLine = ensemble
+    ? `<p class="verdict-ensemble">${esc(baselineVerdict(baselines, singleModelScores(ensemble.test), 'Flex-MoE seed ensemble').line)}</p>`
+    : '';
   return (
     `<section id="baselines"><h2>Baselines</h2>
-<p class="verdict verdict-${verdict}"><b>${esc(line)}</b></p>
+<p class="verdict verdict-${verdict}"><b>${esc(line)}</b></p>${ensembleLine}
 <p class="muted">L2 logistic regression fitted on the training split, C chosen on validation ${esc(metric)}, ` +
     `class weights ${esc(baselines.classWeights)}; ` +
     `single-modality rows use only the patients that have the modality ` +

@@ -2,6 +2,7 @@ import type { AggregatedScores, CombinationScores, RunAnalysis, SeedResult } fro
 import { esc, fmt, heatmap, lineChart } from './svg.js';
 import type { BaselinesReport } from '../baselines/run-baselines.js';
 import { baselinesSection } from './baselines-section.js';
+import type { EnsembleScores } from '../run/seed-ensemble.js';
 
 /** Everything the report shows; read from `RUN/run.json` (see {@link loadReportInput}). */
 export interface ReportInput {
@@ -15,6 +16,8 @@ export interface ReportInput {
   analysis: RunAnalysis;
   /** Logistic baselines (`train --baselines`). */
   baselines?: BaselinesReport;
+  /** The seed ensemble (runs with two or more seeds). */
+  ensemble?: EnsembleScores;
 }
 
 const CSS = `
@@ -45,6 +48,11 @@ function summarySection(input: ReportInput): string {
         `<td>${fmt(s.throughput.trainSamplesPerSecond, 1)}</td><td>${fmt(s.throughput.msPerStep, 1)}</td></tr>`,
     )
     .join('');
+  const e = input.ensemble;
+  const ensembleRow = e
+    ? `<tr><td>ensemble of ${e.seeds.length}</td><td></td><td>${fmt(e.test.accuracy * 100, 2)}</td>` +
+      `<td>${fmt(e.test.macroF1 * 100, 2)}</td><td>${fmt(e.test.auc * 100, 2)}</td><td></td><td></td></tr>`
+    : '';
   const cfg = Object.entries(input.config)
     .map(([k, v]) => `<code>${esc(k)}=${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}</code>`)
     .join(' ');
@@ -53,7 +61,12 @@ function summarySection(input: ReportInput): string {
 <p>Backend <b>${esc(input.backend)}</b>. ${cfg}</p>
 <table><tr><th class="l">metric (%)</th><th>test mean ± std</th><th>validation mean ± std</th></tr>${rows}</table>
 <table><tr><th>seed</th><th>best epoch</th><th>test acc</th><th>test macro-F1</th><th>test AUC</th>` +
-    `<th>train samples/s</th><th>ms/step</th></tr>${seeds}</table></section>`
+    `<th>train samples/s</th><th>ms/step</th></tr>${seeds}${ensembleRow}</table>` +
+    (e
+      ? `<p class="muted">Ensemble: the mean of the seeds' predicted probabilities, one model ` +
+        `(<code>flexmoe export --ensemble</code>).</p>`
+      : '') +
+    `</section>`
   );
 }
 
@@ -185,7 +198,7 @@ export function renderReport(input: ReportInput): string {
 <p class="muted">Flex-MoE run report. Classes: ${a(input.analysis.classes)}. ` +
     `Modalities: ${a(input.analysis.modalityLetters)}. Seeds: ${input.seeds.map((s) => s.seed).join(', ')}.</p>
 ${summarySection(input)}
-${baselinesSection(input.test, input.validation, input.baselines)}
+${baselinesSection(input.test, input.validation, input.baselines, input.ensemble)}
 ${curvesSection(input)}
 ${bankSection(input.analysis)}
 ${expertSection(input.analysis)}

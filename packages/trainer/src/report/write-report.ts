@@ -58,6 +58,7 @@ export function loadReportInput(runDir: string): ReportInput {
     test: m.test,
     validation: m.validation,
     perCombination: m.perCombination,
+    ensemble: m.ensemble,
     seeds,
     analysis,
     baselines: m.baselines,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readDataset } from '@flexmoe/data';
 import { FlexMoEModel } from '@flexmoe/moe-core';
@@ -8,6 +8,19 @@ import { manifestSha256 } from './train.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
 import type { CombinationScores, Scores } from './run-types.js';
 import { parseModalitySelection } from '../data/modality-selection.js';
+import { ensemblePredictions, seedModelDirs } from './seed-ensemble.js';
+
+/** The seeds of a finished run (run.json), for its seed ensemble. */
+function runSeeds(runDir: string): number[] {
+  const file = join(runDir, 'run.json');
+  if (!existsSync(file)) throw new Error(`${file} not found: is ${runDir} a flexmoe run?`);
+  const seeds = (JSON.parse(readFileSync(file, 'utf8')) as { options?: { seeds?: unknown } }).options?.seeds;
+  if (!Array.isArray(seeds) || !seeds.every((s) => Number.isInteger(s)))
+    throw new Error(`${file}: options.seeds is not a list of integers`);
+  if (seeds.length < 2)
+    throw new Error(`--ensemble needs a run trained with at least two seeds (${file} lists ${seeds.length})`);
+  return seeds as number[];
+}
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
@@ -19,6 +32,8 @@ export interface EvaluateOptions {
   withhold?: string;
   /** Evaluate `RUN/seed-<s>/best` instead of `RUN/best`. */
   seed?: number;
+  /** Evaluate the seed ensemble: the mean probability of every seed's model (run.json's seeds). */
+  ensemble?: boolean;
   /** Split to evaluate (default `testing`). */
   split?: 'testing' | 'validation' | 'training';
   batchSize?: number;
@@ -34,8 +49,11 @@ export interface EvaluateResult extends Scores {
   perCombination: Record<string, CombinationScores>;
   /** Whether the dataset's manifest is the one the run was trained on. */
   sameDataset: boolean;
+  /** The kept epoch and seed of the model (with `ensemble`, of its first member). */
   epoch: number;
   seed: number;
+  /** With `ensemble`: the seeds whose models were averaged. */
+  ensembleSeeds?: number[];
 }
 
 /**
@@ -44,9 +62,15 @@ export interface EvaluateResult extends Scores {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
   const runDir = resolve(options.run);
-  const modelDir = options.seed === undefined ? join(runDir, 'best') : join(runDir, `seed-${options.seed}`, 'best');
-  if (!existsSync(join(modelDir, 'model.json')))
-    throw new Error(`${modelDir}/model.json not found: is ${runDir} a finished flexmoe run?`);
+  if (options.ensemble && options.seed !== undefined) throw new Error('--ensemble averages every seed: drop --seed');
+  const ensembleSeeds = options.ensemble ? runSeeds(runDir) : undefined;
+  const modelDirs = ensembleSeeds
+    ? seedModelDirs(runDir, ensembleSeeds)
+    : [options.seed === undefined ? join(runDir, 'best') : join(runDir, `seed-${options.seed}`, 'best')];
+  for (const dir of modelDirs)
+    if (!existsSync(join(dir, 'model.json')))
+      throw new Error(`${dir}/model.json not found: is ${runDir} a finished flexmoe run?`);
+  const modelDir = modelDirs[0];
   const { meta, weights } = readModelFiles(modelDir);
   const letters = meta.config.modalities.map((m) => m.letter);
   const withheld =
@@ -83,7 +107,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const model = new FlexMoEModel({ ...meta.config, dropout: meta.config.dropout ?? 0 }, { seed: 0 });
   try {
     model.setNamedWeights(weights);
-    const p = predictRows(model, data, rows, options.batchSize ?? 64, observed);
+    const batchSize = options.batchSize ?? 64;
+    const p = ensembleSeeds
+      ? ensemblePredictions(modelDirs, data, rows, batchSize, observed)
+      : predictRows(model, data, rows, batchSize, observed);
     return {
       ...scoresOf(p, meta.config.classes),
       n: rows.length,
@@ -94,6 +121,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       sameDataset: manifestSha256(datasetDir) === meta.datasetManifestSha256,
       epoch: meta.epoch,
       seed: meta.seed,
+      ...(ensembleSeeds ? { ensembleSeeds } : {}),
     };
   } finally {
     model.dispose();

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readDataset } from '@flexmoe/data';
 import {
+  CombinationTable,
   disposeBatch,
   FlexMoEModel,
   registerAllGradients,
@@ -39,6 +40,7 @@ import {
 import { analyse } from './analysis.js';
 import { makeBatch } from './batching.js';
 import { perCombinationScores, predictRows, scoresOf } from './evaluate-rows.js';
+import { ensembleScores, singleModelScores, type EnsembleScores } from './seed-ensemble.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   modelConfig,
@@ -92,6 +94,8 @@ export interface RunMetrics {
   parameters: number;
   /** With `--baselines`: the logistic baselines on the same split. */
   baselines?: BaselinesReport;
+  /** With two or more seeds: the mean of the seeds' probabilities as one model (`export --ensemble`). */
+  ensemble?: EnsembleScores;
 }
 
 /** Callbacks and environment of {@link train}. */
@@ -507,9 +511,17 @@ export async function train(
     dropped,
     parameters,
   };
+  if (options.seeds.length > 1) {
+    const table = new CombinationTable(config.modalities.map((m) => m.letter).join(''));
+    metrics.ensemble = ensembleScores(runDir, options.seeds, data, options.evalBatchSize, (c) => table.get(c).letters);
+  }
   if (options.baselines) {
     metrics.baselines = runBaselines(data, { selectMetric: options.selectMetric, classWeights: options.classWeights });
     log(`[flexmoe] ${baselineVerdict(metrics.baselines, metrics.test).line}`);
+    if (metrics.ensemble) {
+      const e = singleModelScores(metrics.ensemble.test);
+      log(`[flexmoe] ${baselineVerdict(metrics.baselines, e, 'Flex-MoE seed ensemble').line}`);
+    }
   }
   writeJsonAtomic(join(runDir, 'analysis.json'), {
     ...analyses[bestIndex],
@@ -523,5 +535,12 @@ export async function train(
       `AUC ${(metrics.test.auc.mean * 100).toFixed(2)} ± ${(metrics.test.auc.std * 100).toFixed(2)} ` +
       `(${options.seeds.length} seed(s)); best seed ${bestSeed}`,
   );
+  if (metrics.ensemble) {
+    const e = metrics.ensemble.test;
+    log(
+      `[flexmoe] seed ensemble (mean probability of ${options.seeds.length} models; flexmoe export --ensemble): ` +
+        `test accuracy ${(e.accuracy * 100).toFixed(2)}, macro-F1 ${(e.macroF1 * 100).toFixed(2)}, AUC ${(e.auc * 100).toFixed(2)}`,
+    );
+  }
   return { metrics, runDir };
 }

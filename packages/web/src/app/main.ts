@@ -81,6 +81,13 @@ function renderModelSummary(m: BrowserModel): void {
     ),
     h('p', {}, `Classes: ${meta.classes.join(', ')}`),
     h('p', {}, `Modalities: ${meta.modalities.map((x) => `${x.letter} ${x.name} (${x.width})`).join(' · ')}`),
+    meta.ensemble
+      ? h(
+          'p',
+          { id: 'ensemble' },
+          `Seed ensemble: the mean probability of ${meta.ensemble.members} models (seeds ${meta.ensemble.seeds.join(', ')}).`,
+        )
+      : '',
     h(
       'p',
       { class: 'note', id: 'provider', 'data-provider': m.provider },
