@@ -135,6 +135,7 @@ describe('flexmoe tune', () => {
     expect(m.test.macroF1.perSeed).toHaveLength(1);
     expect(m.baselines?.best).toBeDefined();
     expect(r.stdout).toMatch(/best trial-00\d; final run .* \(seeds 0\)/);
+    expect(r.stdout).toMatch(/deploy: flexmoe export --run .*final --out model\.onnx/); // one seed: no --ensemble
     // The fold runs trained on other patients: the final run trains its seed on the training split, from
     // scratch, and equals a fresh `flexmoe train` of the chosen configuration (same weights, same test scores).
     expect(r.stderr).not.toMatch(/continue from/);
@@ -221,6 +222,10 @@ describe('flexmoe tune', () => {
     expect(finalLog).toMatch(/seed 1: resuming after epoch/);
     const m = JSON.parse(readFileSync(json, 'utf8')) as RunMetrics;
     expect(m.test.auc.perSeed).toHaveLength(2);
+    // Two final seeds: the metrics carry their seed ensemble, and the deploy hint exports it.
+    expect(m.ensemble?.seeds).toEqual([0, 1]);
+    expect(r.stdout).toMatch(/seed ensemble: test accuracy [\d.]+ {2}macro-F1 [\d.]+ {2}AUC [\d.]+/);
+    expect(r.stdout).toMatch(/deploy: flexmoe export --run .*final --ensemble --out model\.onnx/);
     // The trial is ranked by the mean validation metric of its seeds.
     const trialRun = JSON.parse(readFileSync(join(out, 'trials', 'trial-000', 'run.json'), 'utf8')) as {
       metrics: RunMetrics;

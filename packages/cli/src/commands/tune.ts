@@ -199,7 +199,8 @@ export function registerTuneCommand(program: Command, io: CliIo): void {
         io.stdout.write(
           `${formatTuneTable(r.trials, o.selectMetric)}\n\nbest ${r.best.name}; final run ${r.finalRunDir} ` +
             `(seeds ${r.finalSeeds.join(',')})\n` +
-            testMetricsLines(r.metrics),
+            testMetricsLines(r.metrics) +
+            `deploy: flexmoe export --run ${r.finalRunDir} ${r.metrics.ensemble ? '--ensemble ' : ''}--out model.onnx\n`,
         );
       } finally {
         await queue?.close();
