@@ -343,6 +343,7 @@ export function buildProgram(io: CliIo, registerExtra: CommandRegistrar[] = []):
           ),
         ];
         if (!r.sameDataset) lines.push('note: this dataset is not the one the run was trained on (manifest differs)');
+        for (const w of r.warnings) lines.push(`note: ${w}`);
         output.text(lines.join('\n'));
       },
     );

@@ -140,6 +140,12 @@ describe('train() API', () => {
     const run = JSON.parse(readFileSync(join(root, 'cv', 'run.json'), 'utf8')) as RunFile;
     expect(run.options.cvFold).toEqual(cvFold);
     expect(run.options.validationOnly).toBe(true);
+    // evaluate says so when a fold run is scored on a split it partly trained on; test is held out.
+    const onValidation = await evaluate({ run: join(root, 'cv'), data: ds, split: 'validation' });
+    expect(onValidation.warnings).toEqual([
+      'this run was trained with --cv-fold 2/3: it trained on part of the validation split, so these scores are not held-out ones',
+    ]);
+    expect((await evaluate({ run: join(root, 'cv'), data: ds })).warnings).toEqual([]);
     await expect(
       train({ data: ds, out: join(root, 'cv-bad'), ...tiny, cvFold: { fold: 4, folds: 3, seed: 0 } }, quiet),
     ).rejects.toThrow(/--cv-fold: expected k\/K with K >= 2 and 1 <= k <= K/);

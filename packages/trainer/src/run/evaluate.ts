@@ -10,11 +10,22 @@ import type { CombinationScores, Scores } from './run-types.js';
 import { parseModalitySelection } from '../data/modality-selection.js';
 import { ensemblePredictions, seedModelDirs } from './seed-ensemble.js';
 
+/** The training options run.json stores (absent for a model directory copied without its run). */
+function runOptions(runDir: string): { seeds?: unknown; cvFold?: { fold: number; folds: number } } | undefined {
+  const file = join(runDir, 'run.json');
+  if (!existsSync(file)) return undefined;
+  return (
+    JSON.parse(readFileSync(file, 'utf8')) as {
+      options?: { seeds?: unknown; cvFold?: { fold: number; folds: number } };
+    }
+  ).options;
+}
+
 /** The seeds of a finished run (run.json), for its seed ensemble. */
 function runSeeds(runDir: string): number[] {
   const file = join(runDir, 'run.json');
   if (!existsSync(file)) throw new Error(`${file} not found: is ${runDir} a flexmoe run?`);
-  const seeds = (JSON.parse(readFileSync(file, 'utf8')) as { options?: { seeds?: unknown } }).options?.seeds;
+  const seeds = runOptions(runDir)?.seeds;
   if (!Array.isArray(seeds) || !seeds.every((s) => Number.isInteger(s)))
     throw new Error(`${file}: options.seeds is not a list of integers`);
   if (seeds.length < 2)
@@ -54,6 +65,8 @@ export interface EvaluateResult extends Scores {
   seed: number;
   /** With `ensemble`: the seeds whose models were averaged. */
   ensembleSeeds?: number[];
+  /** Why these scores may not be held-out ones (e.g. a `--cv-fold` run trained on part of this split). */
+  warnings: string[];
 }
 
 /**
@@ -89,6 +102,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     }
   });
   const split = options.split ?? 'testing';
+  const warnings: string[] = [];
+  const cv = runOptions(runDir)?.cvFold;
+  // A fold run trained on the training and validation splits except its fold: neither split is held out for it.
+  if (cv && split !== 'testing')
+    warnings.push(
+      `this run was trained with --cv-fold ${cv.fold}/${cv.folds}: it trained on part of the ${split} split, ` +
+        'so these scores are not held-out ones',
+    );
   const M = letters.length;
   const observed = Uint8Array.from(data.observed);
   for (const l of withheld) {
@@ -122,6 +143,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       epoch: meta.epoch,
       seed: meta.seed,
       ...(ensembleSeeds ? { ensembleSeeds } : {}),
+      warnings,
     };
   } finally {
     model.dispose();
